@@ -1,0 +1,64 @@
+using Drover.Core.Cluster;
+
+namespace Drover.Api.Agents;
+
+/// <summary>Sent by an agent when it starts (and again whenever the server says it does not know it).</summary>
+public sealed record AgentRegistration
+{
+    /// <summary>The id the agent had before (kept in its data dir), or null on first start.</summary>
+    public string? AgentId { get; init; }
+    public required string Hostname { get; init; }
+    public string? Endpoint { get; init; }
+    public required AgentResources Resources { get; init; }
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>Tasks the agent is running right now, so a restarted server (or agent) re-adopts them.</summary>
+    public IReadOnlyList<TaskStatusReport> Tasks { get; init; } = [];
+}
+
+public sealed record AgentRegistered
+{
+    public required string AgentId { get; init; }
+    public int HeartbeatIntervalMs { get; init; } = 1000;
+}
+
+/// <summary>A task's state as the agent sees it.</summary>
+public sealed record TaskStatusReport
+{
+    public required string TaskId { get; init; }
+    public required string AppId { get; init; }
+    /// <summary>Marathon wire name, e.g. TASK_RUNNING, TASK_FAILED.</summary>
+    public required string State { get; init; }
+    public string? Version { get; init; }
+    public string? Message { get; init; }
+    public int? ExitCode { get; init; }
+    public string? StartedAt { get; init; }
+    public IReadOnlyList<int> Ports { get; init; } = [];
+    public IReadOnlyList<HealthCheckResult> HealthCheckResults { get; init; } = [];
+}
+
+/// <summary>Periodic full report; the server answers whether it still knows the agent.</summary>
+public sealed record AgentHeartbeat
+{
+    public IReadOnlyList<TaskStatusReport> Tasks { get; init; } = [];
+}
+
+public sealed record HeartbeatAck
+{
+    /// <summary>False when the server does not know this agent (it must register again).</summary>
+    public bool Known { get; init; } = true;
+}
+
+/// <summary>The whole set of tasks the server wants on this agent. Anything the agent runs that is not listed gets killed.</summary>
+public sealed record AgentAssignments
+{
+    /// <summary>Opaque fingerprint of this set; pass it back to long-poll for the next change.</summary>
+    public required string Fingerprint { get; init; }
+    public IReadOnlyList<TaskAssignment> Tasks { get; init; } = [];
+}
+
+public sealed record TaskAssignment
+{
+    public required TaskSpec Spec { get; init; }
+    /// <summary>True when the task must be stopped (SIGTERM, then SIGKILL after the grace period).</summary>
+    public bool Kill { get; init; }
+}

@@ -1,0 +1,33 @@
+namespace Drover.Core.Cluster;
+
+/// <summary>A host that runs tasks, as registered with the server.</summary>
+public sealed record AgentInfo
+{
+    /// <summary>Stable id (kept in the agent's data dir across restarts), shown as Marathon's slaveId.</summary>
+    public required string Id { get; init; }
+    public required string Hostname { get; init; }
+    /// <summary>Base URL of the agent's own HTTP endpoint (logs, metrics), e.g. http://127.0.0.1:5051.</summary>
+    public string? Endpoint { get; init; }
+    public required AgentResources Resources { get; init; }
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    public AgentStatus Status { get; init; } = AgentStatus.Active;
+    public required string RegisteredAt { get; init; }
+    public required string LastSeenAt { get; init; }
+}
+
+public enum AgentStatus { Active, Unreachable, Draining }
+
+public sealed record AgentResources
+{
+    public double Cpus { get; init; }
+    public double MemMb { get; init; }
+    public double DiskMb { get; init; }
+    /// <summary>Inclusive host port ranges tasks may use, default 31000–32000.</summary>
+    public IReadOnlyList<PortRange> Ports { get; init; } = [new PortRange(31000, 32000)];
+}
+
+public sealed record PortRange(int Begin, int End)
+{
+    public int Count => End - Begin + 1;
+    public bool Contains(int port) => port >= Begin && port <= End;
+}

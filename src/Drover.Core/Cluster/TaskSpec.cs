@@ -1,0 +1,25 @@
+using Drover.Core.Apps;
+
+namespace Drover.Core.Cluster;
+
+/// <summary>Everything an agent needs to run one task: computed by the server at placement time.</summary>
+public sealed record TaskSpec
+{
+    public required string TaskId { get; init; }
+    public required string AppId { get; init; }
+    public required string Version { get; init; }
+    public string? Cmd { get; init; }
+    public IReadOnlyList<string>? Args { get; init; }
+    public string? User { get; init; }
+    /// <summary>App env plus PORT0..n, PORTS, PORT_NAME, HOST, MARATHON_* / MESOS_TASK_ID and DROVER_* twins. The agent adds MESOS_SANDBOX.</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = Empty.Strings;
+    public double Cpus { get; init; }
+    public double MemMb { get; init; }
+    public double DiskMb { get; init; }
+    public IReadOnlyList<int> Ports { get; init; } = [];
+    public IReadOnlyList<FetchUri> Fetch { get; init; } = [];
+    public IReadOnlyList<HealthCheckDefinition> HealthChecks { get; init; } = [];
+    public ContainerSpec? Container { get; init; }
+    public int KillGracePeriodSeconds { get; init; } = 3;
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Strings;
+}

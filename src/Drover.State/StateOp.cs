@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization.Metadata;
+
+namespace Drover.State;
+
+/// <summary>One write in a batch. Value null = delete. ExpectedModifyIndex: 0 = must not exist, null = unconditional.</summary>
+public sealed record StateOp(string Collection, string Key, byte[]? Value, long? ExpectedModifyIndex = null)
+{
+    public static StateOp Put<T>(Collection<T> c, string key, T value, long? expectedModifyIndex = null) where T : class =>
+        new(c.Name, key, c.Serialize(value), expectedModifyIndex);
+
+    public static StateOp Delete<T>(Collection<T> c, string key, long? expectedModifyIndex = null) where T : class =>
+        new(c.Name, key, null, expectedModifyIndex);
+
+    /// <summary>Deletes every key that starts with <paramref name="prefix"/> (Key holds the prefix).</summary>
+    public static StateOp DeletePrefix(string collection, string prefix) => new(collection, prefix, null) { IsPrefixDelete = true };
+
+    public bool IsPrefixDelete { get; init; }
+}
+
+/// <summary>A typed collection: name plus JSON contract, so snapshots hand out typed values.</summary>
+public sealed class Collection<T>(string name, JsonTypeInfo<T> typeInfo) : ICollection where T : class
+{
+    public string Name { get; } = name;
+    public JsonTypeInfo<T> TypeInfo { get; } = typeInfo;
+    public byte[] Serialize(T value) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo);
+    public T Deserialize(ReadOnlySpan<byte> json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, TypeInfo) ?? throw new InvalidDataException($"null document in {Name}");
+    object ICollection.DeserializeObject(ReadOnlySpan<byte> json) => Deserialize(json);
+}
+
+public interface ICollection
+{
+    string Name { get; }
+    object DeserializeObject(ReadOnlySpan<byte> json);
+}

@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+
+namespace Drover.State;
+
+/// <summary>A stored document with Consul-style indexes.</summary>
+public sealed record StateEntry(string Key, byte[] Value, long CreateIndex, long ModifyIndex)
+{
+    /// <summary>Lazily deserialised typed value (cached per entry; entries are immutable).</summary>
+    internal object? Decoded;
+}
+
+/// <summary>An immutable view of the whole store at one index.</summary>
+public sealed class StateSnapshot(long index, ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> collections)
+{
+    public static readonly StateSnapshot Empty = new(0, ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>>.Empty);
+
+    public long Index { get; } = index;
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> Collections { get; } = collections;
+
+    public ImmutableSortedDictionary<string, StateEntry> Entries(string collection) =>
+        Collections.TryGetValue(collection, out var c) ? c : ImmutableSortedDictionary<string, StateEntry>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public StateEntry? Entry(string collection, string key) =>
+        Collections.TryGetValue(collection, out var c) && c.TryGetValue(key, out var e) ? e : null;
+
+    public T? Get<T>(Collection<T> c, string key) where T : class
+    {
+        var e = Entry(c.Name, key);
+        return e is null ? null : Decode(c, e);
+    }
+
+    public IEnumerable<T> All<T>(Collection<T> c) where T : class
+    {
+        foreach (var e in Entries(c.Name).Values) yield return Decode(c, e);
+    }
+
+    /// <summary>Entries whose key starts with the prefix, in key order.</summary>
+    public IEnumerable<StateEntry> WithPrefix(string collection, string prefix)
+    {
+        foreach (var (k, e) in Entries(collection))
+        {
+            if (k.StartsWith(prefix, StringComparison.Ordinal)) yield return e;
+        }
+    }
+
+    public static T Decode<T>(Collection<T> c, StateEntry e) where T : class
+    {
+        if (e.Decoded is T cached) return cached;
+        var v = c.Deserialize(e.Value);
+        e.Decoded = v;
+        return v;
+    }
+}
