@@ -21,6 +21,7 @@ namespace Drover.Api;
 [JsonSerializable(typeof(AppDefinition))]
 [JsonSerializable(typeof(AppInfo))]
 [JsonSerializable(typeof(AppsResponse))]
+[JsonSerializable(typeof(Dictionary<string, List<AppInfo>>))]
 [JsonSerializable(typeof(AppResponse))]
 [JsonSerializable(typeof(TasksResponse))]
 [JsonSerializable(typeof(TaskResponse))]
@@ -33,4 +34,5 @@ namespace Drover.Api;
 [JsonSerializable(typeof(AgentsResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(Dictionary<string, int>))]
 public partial class ApiJsonContext : JsonSerializerContext;

@@ -15,6 +15,7 @@ namespace Drover.Core.Json;
 [JsonSerializable(typeof(AgentInfo))]
 [JsonSerializable(typeof(TaskRecord))]
 [JsonSerializable(typeof(TaskSpec))]
+[JsonSerializable(typeof(TaskFailureRecord))]
 [JsonSerializable(typeof(List<AppDefinition>))]
 [JsonSerializable(typeof(List<TaskRecord>))]
 [JsonSerializable(typeof(JsonElement))]

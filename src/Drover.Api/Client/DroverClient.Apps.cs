@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Drover.Api.Marathon;
+
+namespace Drover.Api.Client;
+
+/// <summary>Marathon /v2 apps, tasks, queue and logs.</summary>
+public sealed partial class DroverClient
+{
+    public async Task<IReadOnlyList<AppInfo>> ListAppsAsync(bool embedTasks = false, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, "/v2/apps" + (embedTasks ? "?embed=apps.tasks&embed=apps.lastTaskFailure" : ""), null, ApiJsonContext.Default.AppsResponse, ct)).Apps;
+
+    public async Task<AppInfo> GetAppAsync(string id, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, "/v2/apps" + AppPath(id), null, ApiJsonContext.Default.AppResponse, ct)).App;
+
+    /// <summary>Creates or replaces an app from raw Marathon JSON (PUT, so apply is idempotent).</summary>
+    public Task<DeploymentResult> PutAppAsync(string id, JsonElement definition, bool force = false, bool partialUpdate = false, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"/v2/apps{AppPath(id)}?force={Lower(force)}&partialUpdate={Lower(partialUpdate)}",
+            JsonContent.Create(definition, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.DeploymentResult, ct);
+
+    public Task<AppInfo> CreateAppAsync(JsonElement definition, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v2/apps", JsonContent.Create(definition, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.AppInfo, ct);
+
+    public Task<DeploymentResult> ScaleAppAsync(string id, int instances, bool force = false, CancellationToken ct = default)
+    {
+        var body = JsonSerializer.SerializeToElement(new Dictionary<string, int> { ["instances"] = instances }, ApiJsonContext.Default.DictionaryStringInt32);
+        return SendAsync(HttpMethod.Put, $"/v2/apps{AppPath(id)}?force={Lower(force)}", JsonContent.Create(body, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.DeploymentResult, ct);
+    }
+
+    public Task<DeploymentResult> RestartAppAsync(string id, bool force = false, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"/v2/apps{AppPath(id)}/restart?force={Lower(force)}", null, ApiJsonContext.Default.DeploymentResult, ct);
+
+    public Task<DeploymentResult> DeleteAppAsync(string id, bool force = true, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"/v2/apps{AppPath(id)}?force={Lower(force)}", null, ApiJsonContext.Default.DeploymentResult, ct);
+
+    public async Task<IReadOnlyList<MarathonTask>> ListTasksAsync(string? appId = null, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, appId is null ? "/v2/tasks" : $"/v2/apps{AppPath(appId)}/tasks", null, ApiJsonContext.Default.TasksResponse, ct)).Tasks;
+
+    public async Task<IReadOnlyList<MarathonTask>> KillTasksAsync(IReadOnlyList<string> taskIds, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Post, "/v2/tasks/delete", Json(new TaskIds(taskIds), ApiJsonContext.Default.TaskIds), ApiJsonContext.Default.TasksResponse, ct)).Tasks;
+
+    public async Task<IReadOnlyList<QueueItem>> GetQueueAsync(CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, "/v2/queue", null, ApiJsonContext.Default.QueueResponse, ct)).Queue;
+
+    public async Task<IReadOnlyList<string>> ListVersionsAsync(string id, CancellationToken ct = default) =>
+        (await SendAsync(HttpMethod.Get, $"/v2/apps{AppPath(id)}/versions", null, ApiJsonContext.Default.VersionsResponse, ct)).Versions;
+
+    /// <summary>Streams a task's log (stdout or stderr) as it arrives; with follow, until the task ends or <paramref name="ct"/> fires.</summary>
+    public async IAsyncEnumerable<string> StreamLogAsync(string taskId, string stream = "stdout", bool follow = false,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var url = $"/v2/tasks/{Uri.EscapeDataString(taskId)}/logs?stream={stream}&follow={Lower(follow)}";
+        using var req = new HttpRequestMessage(HttpMethod.Get, url);
+        using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(resp, ct).ConfigureAwait(false);
+        await using var body = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var buffer = new byte[8192];
+        var decoder = Encoding.UTF8.GetDecoder();
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+        int n;
+        while ((n = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            var c = decoder.GetChars(buffer, 0, n, chars, 0);
+            yield return new string(chars, 0, c);
+        }
+    }
+
+    /// <summary>An app id as a URL path ("/prod/web" → "/prod/web"), each segment escaped.</summary>
+    private static string AppPath(string id) => "/" + Escape(id.Trim('/'));
+
+    private static string Lower(bool b) => b ? "true" : "false";
+}

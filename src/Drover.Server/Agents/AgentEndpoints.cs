@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using Drover.Api;
+using Drover.Api.Agents;
+using Drover.Api.Marathon;
+using Drover.Core.Cluster;
+using Drover.Server.Http;
+using Drover.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Drover.Server.Agents;
+
+/// <summary>/internal/agents/*: the agent protocol (token-checked) and /v1/drover/agents.</summary>
+public static class AgentEndpoints
+{
+    public static void MapAgentEndpoints(this IEndpointRouteBuilder r)
+    {
+        var g = r.MapGroup("/internal/agents").AddEndpointFilter(async (ctx, next) =>
+        {
+            var opts = ctx.HttpContext.RequestServices.GetService(typeof(ServerOptions)) as ServerOptions;
+            if (opts?.AgentToken is { } token)
+            {
+                var header = ctx.HttpContext.Request.Headers.Authorization.ToString();
+                if (header != "Bearer " + token)
+                    return Responses.Json(new MessageResponse { Message = "agent join token missing or wrong" }, ApiJsonContext.Default.MessageResponse, 401);
+            }
+            return await next(ctx);
+        });
+        g.MapPost("/register", async (HttpContext ctx, AgentService agents, CancellationToken ct) =>
+        {
+            var reg = await ReadAsync(ctx, ApiJsonContext.Default.AgentRegistration, ct);
+            return Responses.Json(await agents.RegisterAsync(reg, ct), ApiJsonContext.Default.AgentRegistered);
+        });
+        g.MapPost("/{id}/heartbeat", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
+        {
+            var hb = await ReadAsync(ctx, ApiJsonContext.Default.AgentHeartbeat, ct);
+            return Responses.Json(await agents.HeartbeatAsync(id, hb.Tasks, ct), ApiJsonContext.Default.HeartbeatAck);
+        });
+        g.MapPost("/{id}/status", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
+        {
+            var reports = await ReadAsync(ctx, ApiJsonContext.Default.ListTaskStatusReport, ct);
+            return Responses.Json(await agents.ReportAsync(id, reports, ct), ApiJsonContext.Default.HeartbeatAck);
+        });
+        g.MapGet("/{id}/assignments", async (string id, HttpContext ctx, AssignmentService assignments, CancellationToken ct) =>
+        {
+            var wait = ParseWait(ctx.Request.Query["wait"].ToString(), TimeSpan.FromSeconds(25));
+            var fp = ctx.Request.Query["fingerprint"].ToString();
+            var result = await assignments.WaitAsync(id, fp.Length == 0 ? null : fp, wait, ct);
+            return Responses.Json(result, ApiJsonContext.Default.AgentAssignments);
+        });
+
+        r.MapGet("/v1/drover/agents", (StateWriter writer) =>
+        {
+            var s = writer.Current;
+            var usage = new Dictionary<string, (double Cpus, double Mem, double Disk, int Count)>();
+            foreach (var t in s.All(Collections.Tasks))
+            {
+                usage.TryGetValue(t.AgentId, out var u);
+                usage[t.AgentId] = (u.Cpus + t.Cpus, u.Mem + t.MemMb, u.Disk + t.DiskMb, u.Count + 1);
+            }
+            var list = s.All(Collections.Agents).Select(a =>
+            {
+                usage.TryGetValue(a.Id, out var u);
+                return new AgentView { Agent = a, UsedCpus = u.Cpus, UsedMemMb = u.Mem, UsedDiskMb = u.Disk, Tasks = u.Count };
+            }).ToList();
+            return Responses.Json(new AgentsResponse(list), ApiJsonContext.Default.AgentsResponse);
+        });
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpContext ctx, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        var body = await ctx.Request.ReadJsonAsync(ct);
+        try
+        {
+            return body.Deserialize(type) ?? throw ApiException.BadRequest("request body must not be null");
+        }
+        catch (JsonException ex)
+        {
+            throw new ApiException(400, "Invalid JSON", [new ErrorDetail(ex.Path ?? "/", [ex.Message])]);
+        }
+    }
+
+    /// <summary>Go-style durations as Consul uses them: 30s, 5m, 100ms, or plain seconds.</summary>
+    public static TimeSpan ParseWait(string s, TimeSpan fallback)
+    {
+        if (string.IsNullOrWhiteSpace(s)) return fallback;
+        double n;
+        if (s.EndsWith("ms", StringComparison.Ordinal) && double.TryParse(s[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromMilliseconds(n);
+        if (s.EndsWith('s') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromSeconds(n);
+        if (s.EndsWith('m') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromMinutes(n);
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromSeconds(n);
+        throw ApiException.BadRequest($"Invalid wait '{s}': use a duration such as 30s, 5m or 100ms");
+    }
+}

@@ -1,0 +1,135 @@
+using Drover.Api.Agents;
+using Drover.Core.Cluster;
+using Drover.Core.Json;
+using Drover.Server.Http;
+using Drover.Server.Reconcile;
+using Drover.State;
+
+namespace Drover.Server.Agents;
+
+/// <summary>Server side of the agent protocol: registration, heartbeats and task status reports.</summary>
+public sealed class AgentService(StateWriter writer, AgentLiveness liveness, LaunchQueue queue, Tasks.RecentTasks recent, TimeProvider time, ServerLog log)
+{
+    public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(reg.Hostname)) throw new ApiException(422, "hostname is required");
+        if (reg.Resources.Cpus < 0 || reg.Resources.MemMb < 0 || reg.Resources.DiskMb < 0)
+            throw new ApiException(422, "resources must not be negative");
+        if (reg.Resources.Ports.Any(r => r.Begin < 1 || r.End > 65535 || r.Begin > r.End))
+            throw new ApiException(422, "port ranges must be within 1-65535 with begin ≤ end");
+        var id = string.IsNullOrWhiteSpace(reg.AgentId) ? $"{Guid.NewGuid():D}-S0" : reg.AgentId!;
+        var now = MarathonTime.ToWire(time.GetUtcNow());
+        await writer.UpdateAsync(s =>
+        {
+            var existing = s.Get(Collections.Agents, id);
+            var agent = new AgentInfo
+            {
+                Id = id,
+                Hostname = reg.Hostname,
+                Endpoint = reg.Endpoint,
+                Resources = reg.Resources,
+                Attributes = reg.Attributes,
+                Status = existing?.Status == AgentStatus.Draining ? AgentStatus.Draining : AgentStatus.Active,
+                RegisteredAt = existing?.RegisteredAt ?? now,
+                LastSeenAt = now,
+            };
+            var ops = new List<StateOp> { StateOp.Put(Collections.Agents, id, agent) };
+            ops.AddRange(TaskUpdates(s, id, reg.Tasks, fullReport: true));
+            return ops;
+        }, ct);
+        liveness.Seen(id);
+        log.AgentRegistered(id, reg.Hostname, reg.Endpoint ?? "-", reg.Tasks.Count);
+        return new AgentRegistered { AgentId = id };
+    }
+
+    public Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
+        ApplyAsync(agentId, reports, fullReport: true, ct);
+
+    public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
+        ApplyAsync(agentId, reports, fullReport: false, ct);
+
+    private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, CancellationToken ct)
+    {
+        if (writer.Current.Get(Collections.Agents, agentId) is null) return new HeartbeatAck { Known = false };
+        liveness.Seen(agentId);
+        var now = MarathonTime.ToWire(time.GetUtcNow());
+        await writer.UpdateAsync(s =>
+        {
+            var agent = s.Get(Collections.Agents, agentId);
+            if (agent is null) return [];
+            var ops = new List<StateOp>();
+            if (agent.Status == AgentStatus.Unreachable)
+            {
+                ops.Add(StateOp.Put(Collections.Agents, agentId, agent with { Status = AgentStatus.Active, LastSeenAt = now }));
+                log.AgentReconnected(agentId, agent.Hostname);
+            }
+            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport));
+            return ops;
+        }, ct);
+        return new HeartbeatAck();
+    }
+
+    /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
+    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport)
+    {
+        var now = time.GetUtcNow();
+        if (fullReport)
+        {
+            // A task the agent should run but does not know (it was restarted without its tasks, or
+            // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
+            var reported = reports.Select(r => r.TaskId).ToHashSet();
+            reports = [.. reports, .. s.All(Collections.Tasks)
+                .Where(t => t.AgentId == agentId && !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now))
+                .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
+        }
+        foreach (var r in reports)
+        {
+            var t = s.Get(Collections.Tasks, r.TaskId);
+            if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
+            if (!TaskStates.TryParseWire(r.State, out var state)) continue;
+            if (state.IsTerminal())
+            {
+                yield return StateOp.Delete(Collections.Tasks, t.Id);
+                recent.Remember(t.Id, agentId, t.AppId);
+                var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
+                log.TaskEnded(t.Id, t.AppId, r.State, r.Message ?? "");
+                if (failed && !t.KillRequested)
+                {
+                    queue.OnTaskFailed(t.AppId, t.Version, now);
+                    yield return StateOp.Put(Server.ServerCollections.TaskFailures, t.AppId, new TaskFailureRecord
+                    {
+                        AppId = t.AppId, TaskId = t.Id, Host = t.Host, AgentId = agentId, State = r.State,
+                        Message = r.Message ?? "", Timestamp = MarathonTime.ToWire(now), Version = t.Version,
+                    });
+                }
+                continue;
+            }
+            var updated = t with
+            {
+                State = t.KillRequested && state == TaskState.Running ? TaskState.Killing : state,
+                StartedAt = t.StartedAt ?? (state == TaskState.Running ? r.StartedAt ?? MarathonTime.ToWire(now) : null),
+                HealthCheckResults = r.HealthCheckResults,
+                Message = r.Message,
+            };
+            if (!SameStatus(t, updated)) yield return StateOp.Put(Collections.Tasks, t.Id, updated);
+        }
+    }
+
+    /// <summary>A report sent just before the agent learned of a task must not make it "lost": allow for reports in flight.</summary>
+    private static bool StagedLongAgo(TaskRecord t, DateTimeOffset now) =>
+        MarathonTime.TryParse(t.StagedAt, out var staged) && now - staged > TimeSpan.FromSeconds(10);
+
+    /// <summary>Health timestamps move on every check; only state and pass/fail changes are worth a durable write.</summary>
+    private static bool SameStatus(TaskRecord a, TaskRecord b)
+    {
+        if (a.State != b.State || a.StartedAt != b.StartedAt || a.Message != b.Message) return false;
+        if (a.HealthCheckResults.Count != b.HealthCheckResults.Count) return false;
+        for (var i = 0; i < a.HealthCheckResults.Count; i++)
+        {
+            var (x, y) = (a.HealthCheckResults[i], b.HealthCheckResults[i]);
+            if (x.Alive != y.Alive || x.Status != y.Status || x.ConsecutiveFailures != y.ConsecutiveFailures || x.FirstSuccess != y.FirstSuccess) return false;
+        }
+        return true;
+    }
+
+}

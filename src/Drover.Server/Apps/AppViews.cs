@@ -1,0 +1,104 @@
+using Drover.Api.Marathon;
+using Drover.Core.Apps;
+using Drover.Core.Cluster;
+using Drover.State;
+
+namespace Drover.Server.Apps;
+
+/// <summary>Builds Marathon's read shapes (AppInfo, task JSON) from one snapshot.</summary>
+public sealed class AppViews(StateSnapshot snapshot)
+{
+    private Dictionary<string, List<TaskRecord>>? _tasksByApp;
+
+    public StateSnapshot Snapshot => snapshot;
+
+    public IReadOnlyList<TaskRecord> TasksOf(string appId)
+    {
+        _tasksByApp ??= BuildIndex();
+        return _tasksByApp.TryGetValue(appId, out var l) ? l : [];
+    }
+
+    private Dictionary<string, List<TaskRecord>> BuildIndex()
+    {
+        var d = new Dictionary<string, List<TaskRecord>>(StringComparer.Ordinal);
+        foreach (var t in snapshot.All(Collections.Tasks))
+        {
+            if (!d.TryGetValue(t.AppId, out var l)) d[t.AppId] = l = [];
+            l.Add(t);
+        }
+        return d;
+    }
+
+    public AppInfo Info(AppDefinition app, bool withTasks, bool withFailure)
+    {
+        var tasks = TasksOf(app.Id);
+        int staged = 0, running = 0, healthy = 0, unhealthy = 0;
+        foreach (var t in tasks)
+        {
+            if (t.State is TaskState.Staging or TaskState.Starting) staged++;
+            else if (t.State == TaskState.Running) running++;
+            if (app.HealthChecks.Count > 0 && t.HealthCheckResults.Count > 0)
+            {
+                if (t.HealthCheckResults.All(r => r.Alive)) healthy++;
+                else unhealthy++;
+            }
+        }
+        TaskFailure? failure = null;
+        if (withFailure && snapshot.Get(ServerCollections.TaskFailures, app.Id) is { } f)
+        {
+            failure = new TaskFailure
+            {
+                AppId = f.AppId, TaskId = f.TaskId, Host = f.Host, SlaveId = f.AgentId,
+                Message = f.Message, State = f.State, Timestamp = f.Timestamp, Version = f.Version,
+            };
+        }
+        return new AppInfo(app)
+        {
+            TasksStaged = staged,
+            TasksRunning = running,
+            TasksHealthy = healthy,
+            TasksUnhealthy = unhealthy,
+            Deployments = [],
+            Tasks = withTasks ? tasks.Select(t => Task(t, app)).ToList() : null,
+            LastTaskFailure = failure,
+        };
+    }
+
+    public MarathonTask Task(TaskRecord t, AppDefinition? app = null)
+    {
+        app ??= snapshot.Get(Collections.Apps, t.AppId);
+        return new MarathonTask
+        {
+            Id = t.Id,
+            AppId = t.AppId,
+            Host = t.Host,
+            SlaveId = t.AgentId,
+            State = t.State.ToWire(),
+            StagedAt = t.StagedAt,
+            StartedAt = t.StartedAt,
+            Version = t.Version,
+            Ports = t.Ports,
+            ServicePorts = app is { PortDefinitions.Count: > 0 } ? app.PortDefinitions.Select(p => p.Port).ToList() : null,
+            IpAddresses = AgentAddress(t.AgentId) is { } ip ? [new TaskIpAddress { IpAddress = ip }] : null,
+            HealthCheckResults = t.HealthCheckResults.Count == 0 ? null : t.HealthCheckResults.Select(r => new HealthCheckResultWire
+            {
+                Alive = r.Alive,
+                ConsecutiveFailures = r.ConsecutiveFailures,
+                FirstSuccess = r.FirstSuccess,
+                LastFailure = r.LastFailure,
+                LastSuccess = r.LastSuccess,
+                LastFailureCause = r.LastFailureCause,
+                TaskId = t.Id,
+            }).ToList(),
+        };
+    }
+
+    private string? AgentAddress(string agentId)
+    {
+        var agent = snapshot.Get(Collections.Agents, agentId);
+        if (agent is null) return null;
+        return System.Net.IPAddress.TryParse(agent.Hostname, out _) ? agent.Hostname
+            : agent.Endpoint is { } ep && Uri.TryCreate(ep, UriKind.Absolute, out var u) && System.Net.IPAddress.TryParse(u.Host, out _) ? u.Host
+            : null;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Drover.Server.Http;
+
+public static class RequestReading
+{
+    /// <summary>Reads the request body as one JSON document; malformed JSON is a 400 naming the position.</summary>
+    public static async Task<JsonElement> ReadJsonAsync(this HttpRequest req, CancellationToken ct)
+    {
+        using var ms = new MemoryStream();
+        await req.Body.CopyToAsync(ms, ct);
+        if (ms.Length == 0) throw ApiException.BadRequest("Invalid JSON: the request body is empty");
+        try
+        {
+            using var doc = JsonDocument.Parse(ms.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [ex.Message])]);
+        }
+    }
+
+    /// <summary>Marathon's boolean query parsing: case-insensitive "true" (python sends True/False); anything else is false.</summary>
+    public static bool Flag(this HttpRequest req, string name, bool defaultValue = false)
+    {
+        if (!req.Query.TryGetValue(name, out var v) || v.Count == 0) return defaultValue;
+        var s = v[0];
+        if (string.IsNullOrEmpty(s)) return true;
+        return string.Equals(s, "true", StringComparison.OrdinalIgnoreCase) || s == "1";
+    }
+
+    /// <summary>All values of a repeatable query parameter, also split on commas.</summary>
+    public static IReadOnlyList<string> Multi(this HttpRequest req, string name) =>
+        req.Query.TryGetValue(name, out var v)
+            ? v.SelectMany(x => (x ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+            : [];
+}

@@ -1,0 +1,192 @@
+using System.Threading.Channels;
+using Drover.Core.Apps;
+using Drover.Core.Cluster;
+using Drover.Core.Json;
+using Drover.Scheduling.Reconciliation;
+using Drover.Server.Agents;
+using Drover.State;
+using Microsoft.Extensions.Hosting;
+
+namespace Drover.Server.Reconcile;
+
+/// <summary>
+/// Keeps the cluster at its desired state: after every state change (and on a timer, for backoff
+/// expiry and lost agents) it asks the pure <see cref="Reconciler"/> for a plan and writes it:
+/// new tasks assigned to agents, kill marks on surplus ones.
+/// </summary>
+public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLiveness liveness, ServerOptions options, TimeProvider time, ServerLog log)
+    : BackgroundService
+{
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Trigger() => _wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _ = WatchStoreAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PassAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                log.ReconcileFailed(ex);
+            }
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            tick.CancelAfter(options.ReconcileInterval);
+            try
+            {
+                await _wake.Reader.ReadAsync(tick.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // periodic pass
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task WatchStoreAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var _ in writer.Store.WatchAsync(writer.Current.Index, ct)) Trigger();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One reconciliation pass; public for tests that drive time by hand.</summary>
+    public async Task PassAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await MarkUnreachableAgentsAsync(now, ct);
+        queue.Refresh(writer.Current, now);
+        await writer.UpdateAsync(s =>
+        {
+            var ops = new List<StateOp>();
+            ops.AddRange(ExpungeUnreachable(s, now));
+            var plan = Reconciler.Plan(Input(s, now));
+            foreach (var launch in plan.Launches)
+            {
+                var app = s.Get(Collections.Apps, launch.Placement.AppId);
+                if (app?.Version is null) continue;
+                var agent = s.Get(Collections.Agents, launch.Placement.AgentId)!;
+                var task = new TaskRecord
+                {
+                    Id = TaskEnvironment.NewTaskId(app.Id),
+                    AppId = app.Id,
+                    AgentId = agent.Id,
+                    Host = agent.Hostname,
+                    Version = app.Version,
+                    StagedAt = MarathonTime.ToWire(now),
+                    Ports = launch.Placement.HostPorts,
+                    Cpus = app.Cpus,
+                    MemMb = app.Mem,
+                    DiskMb = app.Disk,
+                };
+                ops.Add(StateOp.Put(Collections.Tasks, task.Id, task));
+                log.TaskLaunching(task.Id, app.Id, agent.Hostname);
+            }
+            foreach (var kill in plan.Kills)
+            {
+                if (s.Get(Collections.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
+                ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { KillRequested = true }));
+                log.TaskKilling(t.Id, t.AppId, kill.Reason);
+            }
+            ops.AddRange(PruneUnusedVersions(s));
+            queue.Publish(plan.Queue, now);
+            return ops;
+        }, ct);
+    }
+
+    /// <summary>
+    /// The reconciler compares config versions: a scale keeps lastConfigChangeAt, so tasks of an
+    /// older version with the same config are not replaced; a restart or config change moves it.
+    /// </summary>
+    private ReconcileInput Input(StateSnapshot s, DateTimeOffset now)
+    {
+        var apps = s.All(Collections.Apps).Select(a => a with { Version = a.VersionInfo?.LastConfigChangeAt ?? a.Version }).ToList();
+        var configVersionOf = new Dictionary<string, string>();
+        var tasks = new List<TaskRecord>();
+        foreach (var t in s.All(Collections.Tasks))
+        {
+            var key = Collections.VersionKey(t.AppId, t.Version);
+            if (!configVersionOf.TryGetValue(key, out var cv))
+            {
+                cv = s.Get(Collections.AppVersions, key)?.VersionInfo?.LastConfigChangeAt ?? t.Version;
+                configVersionOf[key] = cv;
+            }
+            tasks.Add(cv == t.Version ? t : t with { Version = cv });
+        }
+        return new ReconcileInput(apps, tasks, s.All(Collections.Agents).ToList(), queue.Backoffs, now);
+    }
+
+    private async Task MarkUnreachableAgentsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var s = writer.Current;
+        var lost = s.All(Collections.Agents)
+            .Where(a => a.Status != AgentStatus.Unreachable && now - liveness.LastSeen(a.Id) > options.AgentTimeout)
+            .ToList();
+        if (lost.Count == 0) return;
+        await writer.UpdateAsync(snap =>
+        {
+            var ops = new List<StateOp>();
+            foreach (var a in lost)
+            {
+                var agent = snap.Get(Collections.Agents, a.Id);
+                if (agent is null || agent.Status == AgentStatus.Unreachable) continue;
+                var lastSeen = liveness.LastSeen(a.Id);
+                ops.Add(StateOp.Put(Collections.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
+                var count = 0;
+                foreach (var t in snap.All(Collections.Tasks).Where(t => t.AgentId == a.Id))
+                {
+                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable }));
+                    count++;
+                }
+                log.AgentUnreachable(a.Id, agent.Hostname, (now - lastSeen).TotalSeconds, count);
+            }
+            return ops;
+        }, ct);
+    }
+
+    /// <summary>Tasks on an unreachable agent are forgotten after the app's expungeAfterSeconds; if the agent returns, it kills them (they are no longer assigned).</summary>
+    private static IEnumerable<StateOp> ExpungeUnreachable(StateSnapshot s, DateTimeOffset now)
+    {
+        foreach (var agent in s.All(Collections.Agents))
+        {
+            if (agent.Status != AgentStatus.Unreachable || !MarathonTime.TryParse(agent.LastSeenAt, out var since)) continue;
+            foreach (var t in s.All(Collections.Tasks))
+            {
+                if (t.AgentId != agent.Id) continue;
+                var app = s.Get(Collections.Apps, t.AppId);
+                var expungeAfter = app?.UnreachableStrategy.ExpungeAfterSeconds ?? 0;
+                if (app is null || (now - since).TotalSeconds >= expungeAfter)
+                    yield return StateOp.Delete(Collections.Tasks, t.Id);
+            }
+        }
+    }
+
+    /// <summary>Versions of deleted apps are kept while tasks still run them; drop them once those tasks are gone.</summary>
+    private static IEnumerable<StateOp> PruneUnusedVersions(StateSnapshot s)
+    {
+        HashSet<string>? inUse = null;
+        foreach (var e in s.Entries(Collections.AppVersions.Name).Values)
+        {
+            var appId = e.Key[..e.Key.LastIndexOf('@')];
+            if (s.Entry(Collections.Apps.Name, appId) is not null) continue;
+            inUse ??= s.All(Collections.Tasks).Select(t => Collections.VersionKey(t.AppId, t.Version)).ToHashSet();
+            if (!inUse.Contains(e.Key)) yield return StateOp.Delete(Collections.AppVersions, e.Key);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Server;
+
+/// <summary>All log lines of the server, source-generated, with structured fields.</summary>
+public sealed partial class ServerLog(ILogger<ServerLog> logger)
+{
+    [LoggerMessage(1, LogLevel.Information, "agent {AgentId} registered from {Hostname} ({Endpoint}) with {TaskCount} running tasks")]
+    public partial void AgentRegistered(string agentId, string hostname, string endpoint, int taskCount);
+
+    [LoggerMessage(2, LogLevel.Warning, "agent {AgentId} ({Hostname}) reconnected")]
+    public partial void AgentReconnected(string agentId, string hostname);
+
+    [LoggerMessage(3, LogLevel.Warning, "agent {AgentId} ({Hostname}) unreachable: not heard from for {Seconds:0.0}s; {TaskCount} tasks marked unreachable")]
+    public partial void AgentUnreachable(string agentId, string hostname, double seconds, int taskCount);
+
+    [LoggerMessage(4, LogLevel.Information, "task {TaskId} of {AppId} ended: {State} {Message}")]
+    public partial void TaskEnded(string taskId, string appId, string state, string message);
+
+    [LoggerMessage(5, LogLevel.Information, "launching task {TaskId} of {AppId} on {Host}")]
+    public partial void TaskLaunching(string taskId, string appId, string host);
+
+    [LoggerMessage(6, LogLevel.Information, "killing task {TaskId} of {AppId}: {Reason}")]
+    public partial void TaskKilling(string taskId, string appId, string reason);
+
+    [LoggerMessage(7, LogLevel.Error, "reconciliation pass failed; retrying")]
+    public partial void ReconcileFailed(Exception ex);
+
+    [LoggerMessage(8, LogLevel.Information, "Drover server listening on {Url} (state: {State})")]
+    public partial void Listening(string url, string state);
+}

@@ -1,0 +1,45 @@
+using System.Net;
+
+namespace Drover.Server;
+
+/// <summary>Settings of the server role, validated at start.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>host:port for the HTTP API (Marathon /v2, internal agent protocol). Port 0 picks a free port.</summary>
+    public string Listen { get; init; } = "127.0.0.1:8080";
+    /// <summary>Directory for the embedded state (SQLite). Null keeps state in memory (tests only).</summary>
+    public string? DataDir { get; init; }
+    /// <summary>Join token agents must present (Authorization: Bearer). Null = no check.</summary>
+    public string? AgentToken { get; init; }
+    /// <summary>An agent that has not been heard from for this long is marked unreachable and its tasks are replaced.</summary>
+    public TimeSpan AgentTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public int ServicePortMin { get; init; } = 10000;
+    public int ServicePortMax { get; init; } = 20000;
+    /// <summary>Interval of the periodic reconciliation pass (state changes trigger passes immediately).</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public IPEndPoint ListenEndPoint() => ParseEndPoint(Listen);
+
+    public static IPEndPoint ParseEndPoint(string s)
+    {
+        if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) s = s[7..];
+        s = s.TrimEnd('/');
+        var colon = s.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(s[(colon + 1)..], out var port) || port is < 0 or > 65535)
+            throw new ArgumentException($"'{s}' is not host:port");
+        var host = s[..colon].Trim('[', ']');
+        var ip = host == "localhost" ? IPAddress.Loopback
+            : host is "*" or "0.0.0.0" ? IPAddress.Any
+            : IPAddress.TryParse(host, out var parsed) ? parsed
+            : throw new ArgumentException($"'{host}' is not an IP address (use 127.0.0.1, 0.0.0.0 or localhost)");
+        return new IPEndPoint(ip, port);
+    }
+
+    public void Validate()
+    {
+        ListenEndPoint();
+        if (AgentTimeout <= TimeSpan.Zero) throw new ArgumentException("agent timeout must be positive");
+        if (ServicePortMin < 1 || ServicePortMax > 65535 || ServicePortMin > ServicePortMax)
+            throw new ArgumentException("service port range must be within 1-65535 with min ≤ max");
+    }
+}
