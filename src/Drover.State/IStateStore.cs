@@ -5,6 +5,10 @@ namespace Drover.State;
 /// raising a single cluster-wide index (like Nomad's state store or Consul's raft index).
 /// Single writer: writes are applied in order, atomically per batch; readers take immutable snapshots.
 /// </summary>
+/// <remarks>
+/// Disposing waits for an in-flight write, then ends every watch normally; later writes throw
+/// <see cref="ObjectDisposedException"/> while <see cref="Current"/> keeps returning the last snapshot.
+/// </remarks>
 public interface IStateStore : IAsyncDisposable
 {
     /// <summary>The current immutable snapshot (never blocks).</summary>
@@ -15,9 +19,16 @@ public interface IStateStore : IAsyncDisposable
     /// durable stores) and the index rises by one, or nothing changes. A failed precondition
     /// (<see cref="StateOp.ExpectedModifyIndex"/>) throws <see cref="PreconditionFailedException"/> and writes nothing.
     /// </summary>
+    /// <remarks>
+    /// Ops apply in order, so a precondition sees the earlier ops of the same batch. Deleting a missing key is a
+    /// no-op. Every successful batch raises the index by exactly one, even one that changes nothing (including an
+    /// empty batch). Every written entry gets ModifyIndex = the new index; CreateIndex is the new index when the key
+    /// did not exist, else kept. <paramref name="ct"/> is honoured until the batch starts to be written, not after.
+    /// </remarks>
     Task<StateSnapshot> ApplyAsync(IReadOnlyList<StateOp> ops, CancellationToken ct = default);
 
     /// <summary>Yields the current snapshot once its index exceeds <paramref name="sinceIndex"/>, then every later one (coalesced: a slow reader skips intermediate snapshots).</summary>
+    /// <remarks>Cancellation surfaces as <see cref="OperationCanceledException"/>; disposing the store ends the sequence.</remarks>
     IAsyncEnumerable<StateSnapshot> WatchAsync(long sinceIndex, CancellationToken ct = default);
 }
 
@@ -26,4 +37,7 @@ public sealed class PreconditionFailedException(string collection, string key, l
 {
     public string Collection { get; } = collection;
     public string Key { get; } = key;
+    public long Expected { get; } = expected;
+    /// <summary>The key's modify index at the time of the check; 0 when it did not exist.</summary>
+    public long Actual { get; } = actual;
 }

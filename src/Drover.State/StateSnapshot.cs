@@ -10,15 +10,23 @@ public sealed record StateEntry(string Key, byte[] Value, long CreateIndex, long
 }
 
 /// <summary>An immutable view of the whole store at one index.</summary>
+/// <remarks>
+/// Collections are keyed with <see cref="StringComparer.Ordinal"/>; the stores never keep an empty collection,
+/// so two snapshots with the same documents have the same collection names.
+/// </remarks>
 public sealed class StateSnapshot(long index, ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> collections)
 {
+    /// <summary>An empty collection with the key order every store uses.</summary>
+    public static readonly ImmutableSortedDictionary<string, StateEntry> EmptyCollection =
+        ImmutableSortedDictionary<string, StateEntry>.Empty.WithComparers(StringComparer.Ordinal);
+
     public static readonly StateSnapshot Empty = new(0, ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>>.Empty);
 
     public long Index { get; } = index;
     public ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> Collections { get; } = collections;
 
     public ImmutableSortedDictionary<string, StateEntry> Entries(string collection) =>
-        Collections.TryGetValue(collection, out var c) ? c : ImmutableSortedDictionary<string, StateEntry>.Empty.WithComparers(StringComparer.Ordinal);
+        Collections.TryGetValue(collection, out var c) ? c : EmptyCollection;
 
     public StateEntry? Entry(string collection, string key) =>
         Collections.TryGetValue(collection, out var c) && c.TryGetValue(key, out var e) ? e : null;
@@ -37,9 +45,25 @@ public sealed class StateSnapshot(long index, ImmutableDictionary<string, Immuta
     /// <summary>Entries whose key starts with the prefix, in key order.</summary>
     public IEnumerable<StateEntry> WithPrefix(string collection, string prefix)
     {
-        foreach (var (k, e) in Entries(collection))
+        ArgumentNullException.ThrowIfNull(prefix);
+        var entries = Entries(collection);
+        return entries.KeyComparer == StringComparer.Ordinal
+            ? SortedRange(entries, prefix).Select(kv => kv.Value)
+            : entries.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value);
+    }
+
+    /// <summary>
+    /// The prefix's keys from an ordinally sorted sequence. Under ordinal order they are contiguous, so the scan stops
+    /// right after them (ImmutableSortedDictionary has no seek, so reaching the first one is still a walk).
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, StateEntry>> SortedRange(
+        IEnumerable<KeyValuePair<string, StateEntry>> ordinalSorted, string prefix)
+    {
+        foreach (var kv in ordinalSorted)
         {
-            if (k.StartsWith(prefix, StringComparison.Ordinal)) yield return e;
+            if (string.CompareOrdinal(kv.Key, prefix) < 0) continue;
+            if (!kv.Key.StartsWith(prefix, StringComparison.Ordinal)) yield break;
+            yield return kv;
         }
     }
 

@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+
+namespace Drover.State;
+
+/// <summary>The final state of one key touched by a batch; <see cref="Entry"/> null means deleted.</summary>
+internal readonly record struct EntryChange(string Collection, string Key, StateEntry? Entry);
+
+/// <summary>A validated batch: the snapshot it produces and the per-key changes a durable store must write.</summary>
+internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<EntryChange> Changes)
+{
+    /// <summary>
+    /// Applies <paramref name="ops"/> in order to a working copy of <paramref name="current"/>. Each precondition is
+    /// checked against the state left by the earlier ops of the same batch (as in a Consul transaction); the first
+    /// failure throws and the working copy is dropped, so nothing changes. Pure: no I/O, no locking.
+    /// </summary>
+    public static AppliedBatch Apply(StateSnapshot current, IReadOnlyList<StateOp> ops)
+    {
+        var index = current.Index + 1;
+        var touched = new Dictionary<string, ImmutableSortedDictionary<string, StateEntry>.Builder>(StringComparer.Ordinal);
+        var changes = new Dictionary<(string Collection, string Key), EntryChange>();
+
+        foreach (var op in ops)
+        {
+            Validate(op);
+            if (!touched.TryGetValue(op.Collection, out var entries))
+            {
+                entries = current.Entries(op.Collection).ToBuilder();
+                touched.Add(op.Collection, entries);
+            }
+
+            if (op.IsPrefixDelete)
+            {
+                foreach (var (key, _) in StateSnapshot.SortedRange(entries, op.Key).ToList())
+                {
+                    entries.Remove(key);
+                    changes[(op.Collection, key)] = new EntryChange(op.Collection, key, null);
+                }
+                continue;
+            }
+
+            var existing = entries.GetValueOrDefault(op.Key);
+            var actual = existing?.ModifyIndex ?? 0;
+            if (op.ExpectedModifyIndex is { } expected && expected != actual)
+                throw new PreconditionFailedException(op.Collection, op.Key, expected, actual);
+
+            if (op.Value is null)
+            {
+                if (existing is null) continue;
+                entries.Remove(op.Key);
+                changes[(op.Collection, op.Key)] = new EntryChange(op.Collection, op.Key, null);
+            }
+            else
+            {
+                // Copied so a caller reusing its buffer cannot change a published snapshot.
+                var entry = new StateEntry(op.Key, op.Value.ToArray(), existing?.CreateIndex ?? index, index);
+                entries[op.Key] = entry;
+                changes[(op.Collection, op.Key)] = new EntryChange(op.Collection, op.Key, entry);
+            }
+        }
+
+        var collections = current.Collections;
+        foreach (var (name, entries) in touched)
+        {
+            collections = entries.Count == 0 ? collections.Remove(name) : collections.SetItem(name, entries.ToImmutable());
+        }
+        return new AppliedBatch(new StateSnapshot(index, collections), changes.Values);
+    }
+
+    private static void Validate(StateOp op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        if (string.IsNullOrEmpty(op.Collection)) throw new ArgumentException("A state op needs a collection name.", nameof(op));
+        ArgumentNullException.ThrowIfNull(op.Key, nameof(op));
+        if (op.IsPrefixDelete)
+        {
+            if (op.Value is not null || op.ExpectedModifyIndex is not null)
+                throw new ArgumentException($"{op.Collection}/{op.Key}*: a prefix delete takes no value and no precondition.", nameof(op));
+            return;
+        }
+        if (op.Key.Length == 0) throw new ArgumentException($"{op.Collection}: empty key.", nameof(op));
+        if (op.ExpectedModifyIndex < 0)
+            throw new ArgumentException($"{op.Collection}/{op.Key}: negative expected modify index {op.ExpectedModifyIndex}.", nameof(op));
+    }
+}
