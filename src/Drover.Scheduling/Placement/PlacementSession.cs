@@ -1,0 +1,152 @@
+using Drover.Core.Cluster;
+
+namespace Drover.Scheduling;
+
+/// <summary>The mutable working state of one <see cref="Placer.Place"/> call.</summary>
+internal sealed partial class PlacementSession
+{
+    private readonly AgentTable _agents;
+    private readonly LoadIndex _index;
+    private readonly IReadOnlyList<PlacementRequest> _requests;
+    private readonly Dictionary<string, List<int>> _appAgents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FieldIndex> _fields = new(StringComparer.Ordinal);
+    private readonly List<Placement> _placements;
+    private readonly List<UnplacedApp> _unplaced = [];
+
+    // Per-app working state, reset after each request.
+    private readonly int[] _appCount;
+    private readonly List<int> _appTouched = [];
+    private string _appId = "";
+    private Demand _demand = new();
+    private AppConstraints? _constraints;
+    private List<int> _appList = [];
+
+    public PlacementSession(ClusterView view, IReadOnlyList<PlacementRequest> requests)
+    {
+        _requests = requests;
+        _agents = new AgentTable(view.Agents);
+        _index = new LoadIndex(_agents.Count);
+        _appCount = new int[_agents.Count];
+
+        var total = 0;
+        foreach (var r in requests)
+        {
+            total += Math.Max(0, r.Count);
+            _appAgents.TryAdd(r.App.Id, []);
+        }
+        _placements = new List<Placement>(total);
+
+        foreach (var t in view.Tasks)
+        {
+            if (t.State.IsTerminal()) continue;
+            var a = _agents.IndexOf(t.AgentId);
+            if (a < 0) continue;
+            _agents.AddExisting(a, t);
+            if (_appAgents.TryGetValue(t.AppId, out var list)) list.Add(a);
+        }
+        for (var a = 0; a < _agents.Count; a++)
+        {
+            if (_agents.Active[a]) _index.Add(a, LoadIndex.BucketFor(_agents.Load(a)));
+        }
+    }
+
+    public PlacementResult Run()
+    {
+        foreach (var r in _requests)
+        {
+            if (r.Count <= 0) continue;
+            BeginApp(r);
+            var remaining = _constraints is null ? PlaceSpread(r.Count) : PlaceConstrained(r.Count);
+            if (remaining > 0) _unplaced.Add(Diagnose(remaining));
+            EndApp();
+        }
+        return new PlacementResult(_placements, _unplaced);
+    }
+
+    private void BeginApp(PlacementRequest r)
+    {
+        _appId = r.App.Id;
+        _demand = Demand.For(r.App);
+        _appList = _appAgents[_appId];
+        _constraints = r.App.Constraints.Count == 0 ? null : new AppConstraints(r.App.Constraints, FieldFor);
+        foreach (var a in _appList)
+        {
+            if (_appCount[a]++ == 0) _appTouched.Add(a);
+            if (_constraints is not null) foreach (var f in _constraints.CountedFields) f.Increment(a);
+        }
+        _constraints?.Begin();
+    }
+
+    private void EndApp()
+    {
+        foreach (var a in _appTouched) _appCount[a] = 0;
+        _appTouched.Clear();
+        _constraints?.End();
+        _constraints = null;
+    }
+
+    private FieldIndex FieldFor(string field)
+    {
+        var key = FieldIndex.Canonical(field);
+        if (!_fields.TryGetValue(key, out var f))
+        {
+            f = new FieldIndex(key, _agents);
+            _fields.Add(key, f);
+        }
+        return f;
+    }
+
+    private bool FitsResources(int a) =>
+        _agents.CpuUsed[a] + _demand.Cpu <= _agents.CpuTotal[a]
+        && _agents.MemUsed[a] + _demand.Mem <= _agents.MemTotal[a]
+        && _agents.DiskUsed[a] + _demand.Disk <= _agents.DiskTotal[a];
+
+    private bool FitsPorts(int a)
+    {
+        var d = _demand;
+        if (d.Ports.Length == 0) return true;
+        ref var pool = ref _agents.Ports[a];
+        if (d.PortsImpossible || pool.Free < d.Ports.Length) return false;
+        foreach (var p in d.Fixed)
+        {
+            if (!pool.IsFree(p)) return false;
+        }
+        return true;
+    }
+
+    private bool Fits(int a) => FitsResources(a) && FitsPorts(a);
+
+    /// <summary>Commits one instance to agent <paramref name="a"/> (which must fit).</summary>
+    private void PlaceOn(int a)
+    {
+        var d = _demand;
+        _agents.CpuUsed[a] += d.Cpu;
+        _agents.MemUsed[a] += d.Mem;
+        _agents.DiskUsed[a] += d.Disk;
+        int[] ports;
+        if (d.Ports.Length == 0)
+        {
+            ports = [];
+        }
+        else
+        {
+            ports = new int[d.Ports.Length];
+            ref var pool = ref _agents.Ports[a];
+            // Fixed ports first, so a dynamic pick cannot take one of them.
+            for (var i = 0; i < ports.Length; i++)
+            {
+                if (d.Ports[i] != 0) { pool.Take(d.Ports[i]); ports[i] = d.Ports[i]; }
+            }
+            for (var i = 0; i < ports.Length; i++)
+            {
+                if (d.Ports[i] == 0) ports[i] = pool.TakeNext();
+            }
+        }
+        if (_appCount[a]++ == 0) _appTouched.Add(a);
+        _appList.Add(a);
+        _constraints?.OnPlaced(a);
+        _index.Move(a, LoadIndex.BucketFor(_agents.Load(a)));
+        var info = _agents.Infos[a];
+        _placements.Add(new Placement(_appId, info.Id, info.Hostname, ports));
+    }
+}

@@ -1,0 +1,65 @@
+using Drover.Core.Apps;
+using Drover.Core.Cluster;
+using Drover.Core.Json;
+
+namespace Drover.Scheduling;
+
+/// <summary>A task with what the reconciler needs to know about it, computed once.</summary>
+internal sealed class TaskView(TaskRecord task, AgentInfo agent, bool reachable)
+{
+    public static readonly Comparison<TaskView> ById = static (a, b) => string.CompareOrdinal(a.Task.Id, b.Task.Id);
+
+    public TaskRecord Task { get; } = task;
+    public AgentInfo Agent { get; } = agent;
+    /// <summary>Its agent is Active or Draining, so a kill can be delivered.</summary>
+    public bool Reachable { get; } = reachable;
+    public DateTimeOffset StagedAt { get; } = MarathonTime.TryParse(task.StagedAt, out var t) ? t : DateTimeOffset.MinValue;
+}
+
+/// <summary>One app and its tasks during a reconcile.</summary>
+internal sealed class AppState(AppDefinition app)
+{
+    public AppDefinition App { get; } = app;
+    /// <summary>Tasks that count toward the app's instances.</summary>
+    public List<TaskView> Counted { get; } = [];
+    /// <summary>Kill-requested tasks on reachable agents: not counted, but still holding their slot.</summary>
+    public List<TaskView> Dying { get; } = [];
+
+    public bool IsOutdated(TaskView t) => t.Task.Version != App.Version || t.Agent.Status == AgentStatus.Draining;
+
+    public bool IsUpgrading
+    {
+        get
+        {
+            foreach (var t in Counted) if (IsOutdated(t)) return true;
+            foreach (var t in Dying) if (IsOutdated(t)) return true;
+            return false;
+        }
+    }
+
+    /// <summary>Healthy as far as we can tell: a task on an unreachable agent is not.</summary>
+    public bool IsHealthy(TaskView t) => t.Reachable && TaskHealth.IsHealthy(t.Task, App);
+
+    public KillOrder Kill(TaskView t, KillReason reason) => new(t.Task.Id, t.Task.AppId, t.Task.AgentId, reason);
+
+    /// <summary>
+    /// Reachable tasks in the order they should be killed: not running first, then unhealthy, then by the app's
+    /// killSelection (YOUNGEST_FIRST = latest stagedAt first), then by id.
+    /// </summary>
+    public List<TaskView> Victims(List<TaskView> tasks)
+    {
+        var list = new List<TaskView>(tasks.Count);
+        foreach (var t in tasks) if (t.Reachable) list.Add(t);
+        var oldestFirst = string.Equals(App.KillSelection, KillSelections.OldestFirst, StringComparison.OrdinalIgnoreCase);
+        list.Sort((a, b) =>
+        {
+            var c = Rank(a).CompareTo(Rank(b));
+            if (c != 0) return c;
+            c = oldestFirst ? a.StagedAt.CompareTo(b.StagedAt) : b.StagedAt.CompareTo(a.StagedAt);
+            return c != 0 ? c : string.CompareOrdinal(a.Task.Id, b.Task.Id);
+        });
+        return list;
+    }
+
+    private int Rank(TaskView t) => t.Task.State != TaskState.Running ? 0 : IsHealthy(t) ? 2 : 1;
+}

@@ -1,0 +1,30 @@
+using Drover.Core.Apps;
+using Drover.Core.Cluster;
+
+namespace Drover.Scheduling;
+
+/// <summary>When a task counts as healthy for scaling and rolling upgrades.</summary>
+public static class TaskHealth
+{
+    public static bool AllAlive(TaskRecord task)
+    {
+        if (task.HealthCheckResults.Count == 0) return false;
+        foreach (var r in task.HealthCheckResults)
+        {
+            if (!r.Alive) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// RUNNING, and — if health checks apply — every result alive. A task of the app's current version is judged
+    /// by the app's health checks (no results yet = not healthy). An older task is judged by the results it
+    /// carries, since its version's definition is not at hand: with none it counts as healthy once running.
+    /// </summary>
+    public static bool IsHealthy(TaskRecord task, AppDefinition app)
+    {
+        if (task.State != TaskState.Running) return false;
+        if (task.Version == app.Version) return app.HealthChecks.Count == 0 || AllAlive(task);
+        return task.HealthCheckResults.Count == 0 || AllAlive(task);
+    }
+}
