@@ -24,7 +24,10 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
             Validate(op);
             if (!touched.TryGetValue(op.Collection, out var entries))
             {
-                entries = current.Entries(op.Collection).ToBuilder();
+                var existingEntries = current.Entries(op.Collection);
+                // Prefix ranges rely on ordinal order; a hand-built snapshot may have used another comparer.
+                if (existingEntries.KeyComparer != StringComparer.Ordinal) existingEntries = existingEntries.WithComparers(StringComparer.Ordinal);
+                entries = existingEntries.ToBuilder();
                 touched.Add(op.Collection, entries);
             }
 

@@ -3,7 +3,7 @@ namespace Drover.State;
 /// <summary>A non-durable store for tests and tools; same semantics as the durable stores.</summary>
 public sealed class InMemoryStateStore(StateSnapshot? initial = null) : IStateStore
 {
-    private readonly StateStoreCore _core = new(initial ?? StateSnapshot.Empty, persister: null);
+    private readonly StateStoreCore _core = new(initial ?? StateSnapshot.Empty, persister: null, typeof(InMemoryStateStore));
 
     public StateSnapshot Current => _core.Current;
 

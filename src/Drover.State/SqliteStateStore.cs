@@ -30,7 +30,7 @@ public sealed class SqliteStateStore : IStateStore, IBatchPersister
             """, "$c", "$k", "$v", "$ci", "$mi");
         _delete = Prepare("DELETE FROM entries WHERE collection = $c AND key = $k", "$c", "$k");
         _setIndex = Prepare("UPDATE meta SET value = $v WHERE name = 'index'", "$v");
-        _core = new StateStoreCore(loaded, this);
+        _core = new StateStoreCore(loaded, this, typeof(SqliteStateStore));
     }
 
     public string Path => _connection.DataSource;

@@ -10,7 +10,7 @@ internal interface IBatchPersister
 /// What every store shares: the single writer (apply, persist, publish, in that order), snapshot reads and watches.
 /// A store supplies only how a batch becomes durable.
 /// </summary>
-internal sealed class StateStoreCore(StateSnapshot initial, IBatchPersister? persister)
+internal sealed class StateStoreCore(StateSnapshot initial, IBatchPersister? persister, Type owner)
 {
     private readonly SnapshotPublisher _publisher = new(initial);
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -21,11 +21,11 @@ internal sealed class StateStoreCore(StateSnapshot initial, IBatchPersister? per
     public async Task<StateSnapshot> ApplyAsync(IReadOnlyList<StateOp> ops, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        ObjectDisposedException.ThrowIf(_closed, this);
+        ObjectDisposedException.ThrowIf(_closed, owner);
         await _writer.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
+            ObjectDisposedException.ThrowIf(_closed, owner);
             var batch = AppliedBatch.Apply(_publisher.Current, ops);
             // Last point where cancelling is clean; a write cut off halfway would leave the caller unsure it happened.
             ct.ThrowIfCancellationRequested();

@@ -337,4 +337,18 @@ public abstract class StateStoreContractTests : IAsyncLifetime
 public sealed class InMemoryStateStoreTests : StateStoreContractTests
 {
     protected override Task<IStateStore> CreateStoreAsync() => Task.FromResult<IStateStore>(new InMemoryStateStore());
+
+    [Fact(Timeout = 30000)]
+    public async Task A_seed_snapshot_with_another_key_order_still_deletes_whole_prefixes()
+    {
+        var docs = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(Comparer<string>.Create((x, y) => string.CompareOrdinal(y, x)),
+            new[] { "a/1", "B", "a/2", "b/1" }.Select(k => KeyValuePair.Create(k, new StateEntry(k, [1], 1, 1))));
+        await using var store = new InMemoryStateStore(new StateSnapshot(1,
+            System.Collections.Immutable.ImmutableDictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, StateEntry>>.Empty.Add("docs", docs)));
+
+        Assert.Equal(["a/1", "a/2"], store.Current.WithPrefix("docs", "a/").Select(e => e.Key).Order(StringComparer.Ordinal));
+        var s = await store.ApplyAsync(StateOp.DeletePrefix("docs", "a/"));
+
+        Assert.Equal(["B", "b/1"], s.Entries("docs").Keys);
+    }
 }
