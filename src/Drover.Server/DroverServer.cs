@@ -78,7 +78,7 @@ public sealed class DroverServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct = default)
     {
         await _app.StartAsync(ct);
-        var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
@@ -86,8 +86,6 @@ public sealed class DroverServer : IAsyncDisposable
         var opts = _app.Services.GetRequiredService<ServerOptions>();
         _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), opts.DataDir is null ? "in memory" : Path.Combine(opts.DataDir, "state.db"));
     }
-
-    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
 
     public async Task StopAsync()
     {

@@ -4,5 +4,5 @@ namespace Drover.Server.Apps;
 public sealed class AppValidation
 {
     public string? CheckConstraint(IReadOnlyList<string> raw) =>
-        Scheduling.ConstraintParser.TryParse(raw, out _, out var error) ? null : error;
+        Drover.Scheduling.ConstraintParser.TryParse(raw, out _, out var error) ? null : error;
 }

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
 using Drover.Core.Json;
-using Drover.Scheduling.Backoff;
-using Drover.Scheduling.Reconciliation;
+using Drover.Scheduling;
+
 using Drover.State;
 
 namespace Drover.Server.Reconcile;
@@ -21,24 +21,24 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
 
     public IReadOnlyDictionary<string, LaunchBackoff> Backoffs => _backoffs;
 
-    public void OnTaskFailed(string appId, string version, DateTimeOffset now)
+    /// <summary>Backoffs are keyed to the config version (what the reconciler compares), so a scale does not reset them.</summary>
+    public void OnTaskFailed(string appId, string taskVersion, DateTimeOffset now)
     {
-        var app = writer.Current.Get(Collections.Apps, appId);
-        if (app is null) return;
+        var s = writer.Current;
+        var current = s.Get(Collections.Apps, appId);
+        if (current is null) return;
+        var taskConfig = s.Get(Collections.AppVersions, Collections.VersionKey(appId, taskVersion))?.VersionInfo?.LastConfigChangeAt ?? taskVersion;
+        var appConfig = current.VersionInfo?.LastConfigChangeAt ?? current.Version;
+        if (taskConfig != appConfig) return; // an old version failing during an upgrade does not delay the new one
+        var app = current with { Version = appConfig };
         _backoffs.AddOrUpdate(appId,
             _ => BackoffPolicy.OnTaskFailed(app, null, now),
             (_, current) => BackoffPolicy.OnTaskFailed(app, current, now));
     }
 
-    /// <summary>Drops backoffs of apps that got a new version, were deleted, or ran well.</summary>
-    public void Refresh(StateSnapshot s, DateTimeOffset now)
+    public void ApplyResets(IReadOnlyList<string> appIds)
     {
-        foreach (var (appId, b) in _backoffs)
-        {
-            var app = s.Get(Collections.Apps, appId);
-            if (app is null || BackoffPolicy.ShouldReset(app, b, s.All(Collections.Tasks).Where(t => t.AppId == appId), now))
-                _backoffs.TryRemove(appId, out _);
-        }
+        foreach (var id in appIds) _backoffs.TryRemove(id, out _);
     }
 
     public bool ResetDelay(string appId) => _backoffs.TryRemove(appId, out _) | _entries.Any(e => e.AppId == appId);
@@ -60,6 +60,7 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
             var app = s.Get(Collections.Apps, e.AppId);
             if (app is null) continue;
             var left = e.DelayUntil is { } until ? Math.Max(0, (until - now).TotalSeconds) : 0;
+            var reasons = e.RejectSummary;
             var since = _waitingSince.TryGetValue(e.AppId, out var t) ? t : now;
             items.Add(new QueueItem
             {
@@ -70,10 +71,10 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
                 ProcessedOffersSummary = new ProcessedOffersSummary
                 {
                     ProcessedOffersCount = e.Processed,
-                    UnusedOffersCount = e.Reasons.Count == 0 ? 0 : e.Processed,
-                    LastUnusedOfferAt = e.Reasons.Count == 0 ? null : MarathonTime.ToWire(now),
-                    RejectSummaryLastOffers = e.Reasons.Select(r => new RejectSummary(r.Reason, r.Declined, r.Processed)).ToList(),
-                    RejectSummaryLaunchAttempt = e.Reasons.Select(r => new RejectSummary(r.Reason, r.Declined, r.Processed)).ToList(),
+                    UnusedOffersCount = reasons.Count == 0 ? 0 : e.Processed,
+                    LastUnusedOfferAt = reasons.Count == 0 ? null : MarathonTime.ToWire(now),
+                    RejectSummaryLastOffers = reasons.Select(r => new RejectSummary(r.Reason, r.Declined, r.Processed)).ToList(),
+                    RejectSummaryLaunchAttempt = reasons.Select(r => new RejectSummary(r.Reason, r.Declined, r.Processed)).ToList(),
                 },
             });
         }

@@ -2,7 +2,8 @@ using System.Threading.Channels;
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
-using Drover.Scheduling.Reconciliation;
+
+using Drover.Scheduling;
 using Drover.Server.Agents;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
@@ -71,7 +72,6 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     {
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
-        queue.Refresh(writer.Current, now);
         await writer.UpdateAsync(s =>
         {
             var ops = new List<StateOp>();
@@ -102,9 +102,10 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             {
                 if (s.Get(Collections.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
                 ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { KillRequested = true }));
-                log.TaskKilling(t.Id, t.AppId, kill.Reason);
+                log.TaskKilling(t.Id, t.AppId, kill.Message);
             }
             ops.AddRange(PruneUnusedVersions(s));
+            queue.ApplyResets(plan.BackoffResets);
             queue.Publish(plan.Queue, now);
             return ops;
         }, ct);
@@ -129,7 +130,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             }
             tasks.Add(cv == t.Version ? t : t with { Version = cv });
         }
-        return new ReconcileInput(apps, tasks, s.All(Collections.Agents).ToList(), queue.Backoffs, now);
+        return new ReconcileInput { Apps = apps, Tasks = tasks, Agents = s.All(Collections.Agents).ToList(), Backoffs = queue.Backoffs, Now = now };
     }
 
     private async Task MarkUnreachableAgentsAsync(DateTimeOffset now, CancellationToken ct)
