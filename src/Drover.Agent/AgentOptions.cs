@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Net;
+using Drover.Core.Cluster;
+
+namespace Drover.Agent;
+
+/// <summary>Configuration of one agent. Validate with <see cref="Validate"/> (the agent does so on start).</summary>
+public sealed record AgentOptions
+{
+    public const string DefaultPorts = "31000-32000";
+
+    /// <summary>Base URL of the Drover server, e.g. http://10.0.0.1:8080.</summary>
+    public required string ServerUrl { get; init; }
+    /// <summary>Join token sent as a bearer token to the server.</summary>
+    public string? Token { get; init; }
+    /// <summary>Holds agent-id, tasks/ (runtime records) and sandboxes/.</summary>
+    public required string DataDir { get; init; }
+    public string Hostname { get; init; } = Environment.MachineName;
+    /// <summary>host:port of the agent's own HTTP endpoint (logs, task list); port 0 picks a free one.</summary>
+    public string Listen { get; init; } = "127.0.0.1:0";
+    /// <summary>Host name or address the server uses to reach the endpoint; defaults to the listen address (or Hostname when listening on any address).</summary>
+    public string? AdvertiseHost { get; init; }
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>Overrides of detected resources.</summary>
+    public double? Cpus { get; init; }
+    public double? MemMb { get; init; }
+    public double? DiskMb { get; init; }
+    /// <summary>Host port ranges offered to tasks, e.g. "31000-32000,33000-33100".</summary>
+    public string Ports { get; init; } = DefaultPorts;
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long one assignments long-poll waits on the server.</summary>
+    public TimeSpan AssignmentsWait { get; init; } = TimeSpan.FromSeconds(25);
+    /// <summary>Put tasks into cgroups with cpu/memory limits when the host allows it.</summary>
+    public bool EnableCgroups { get; init; } = true;
+    /// <summary>Parent cgroup of task groups. Absolute ("/drover") is below the hierarchy root; relative is below the agent's own cgroup.</summary>
+    public string CgroupParent { get; init; } = "/drover";
+    /// <summary>Kill every task when the agent stops (drover up); otherwise tasks keep running and are re-adopted on restart.</summary>
+    public bool KillTasksOnStop { get; init; }
+    /// <summary>How long sandboxes of forgotten tasks are kept for their logs.</summary>
+    public TimeSpan SandboxRetention { get; init; } = TimeSpan.FromHours(24);
+    /// <summary>Upper bound of the retry backoff of every loop talking to the server.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Returns every problem with these options; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(ServerUrl))
+            errors.Add("serverUrl: required (the Drover server to join, e.g. http://10.0.0.1:8080)");
+        else if (!Uri.TryCreate(ServerUrl, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
+            errors.Add($"serverUrl: '{ServerUrl}' is not an absolute http:// or https:// URL");
+        if (string.IsNullOrWhiteSpace(DataDir))
+            errors.Add("dataDir: required (directory for agent state and task sandboxes)");
+        else if (!Path.IsPathFullyQualified(DataDir))
+            errors.Add($"dataDir: '{DataDir}' must be an absolute path");
+        if (string.IsNullOrWhiteSpace(Hostname))
+            errors.Add("hostname: must not be empty");
+        if (!TryParseListen(Listen, out _, out var listenError))
+            errors.Add($"listen: {listenError}");
+        if (AdvertiseHost is not null && Uri.CheckHostName(AdvertiseHost) == UriHostNameType.Unknown)
+            errors.Add($"advertiseHost: '{AdvertiseHost}' is not a valid host name or address");
+        if (Cpus is { } c && !(c > 0)) errors.Add($"cpus: must be > 0, got {c}");
+        if (MemMb is { } m && !(m > 0)) errors.Add($"memMb: must be > 0, got {m}");
+        if (DiskMb is { } d && !(d >= 0)) errors.Add($"diskMb: must be >= 0, got {d}");
+        if (!TryParsePorts(Ports, out _, out var portsError)) errors.Add($"ports: {portsError}");
+        if (HeartbeatInterval <= TimeSpan.Zero) errors.Add("heartbeatInterval: must be positive");
+        if (AssignmentsWait <= TimeSpan.Zero) errors.Add("assignmentsWait: must be positive");
+        if (MaxRetryDelay <= TimeSpan.Zero) errors.Add("maxRetryDelay: must be positive");
+        if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
+        if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
+            errors.Add($"cgroupParent: '{CgroupParent}' is not a valid cgroup path");
+        foreach (var key in Attributes.Keys.Where(string.IsNullOrWhiteSpace))
+            errors.Add("attributes: attribute names must not be empty");
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="AgentConfigurationException"/> listing every problem.</summary>
+    public void ValidateOrThrow()
+    {
+        var errors = Validate();
+        if (errors.Count > 0) throw new AgentConfigurationException(errors);
+    }
+
+    public IPEndPoint ListenEndPoint =>
+        TryParseListen(Listen, out var ep, out var error) ? ep : throw new AgentConfigurationException([$"listen: {error}"]);
+
+    public IReadOnlyList<PortRange> PortRanges =>
+        TryParsePorts(Ports, out var r, out var error) ? r : throw new AgentConfigurationException([$"ports: {error}"]);
+
+    /// <summary>Parses "host:port" where host is an IP address, "[v6]", "localhost" or "*".</summary>
+    public static bool TryParseListen(string? value, out IPEndPoint endPoint, out string error)
+    {
+        endPoint = new IPEndPoint(IPAddress.Loopback, 0);
+        error = "";
+        if (string.IsNullOrWhiteSpace(value)) { error = "must be host:port, e.g. 127.0.0.1:5051"; return false; }
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1) { error = $"'{value}' must be host:port, e.g. 127.0.0.1:5051"; return false; }
+        var host = value[..colon].Trim('[', ']');
+        if (!int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            error = $"'{value}': port must be a number from 0 to 65535";
+            return false;
+        }
+        IPAddress? address = host switch
+        {
+            "localhost" => IPAddress.Loopback,
+            "*" or "+" => IPAddress.Any,
+            _ => IPAddress.TryParse(host, out var a) ? a : null,
+        };
+        if (address is null) { error = $"'{value}': host must be an IP address, localhost or *"; return false; }
+        endPoint = new IPEndPoint(address, port);
+        return true;
+    }
+
+    /// <summary>Parses "31000-32000,33000-33100" (single ports allowed) into sorted, non-overlapping inclusive ranges.</summary>
+    public static bool TryParsePorts(string? value, out IReadOnlyList<PortRange> ranges, out string error)
+    {
+        ranges = [];
+        error = "";
+        if (string.IsNullOrWhiteSpace(value)) { error = "must list at least one range, e.g. 31000-32000"; return false; }
+        var list = new List<PortRange>();
+        foreach (var raw in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var parts = raw.Split('-', StringSplitOptions.TrimEntries);
+            if (parts.Length is < 1 or > 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var begin)
+                || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var end))
+            {
+                error = $"'{raw}' is not a port or a range like 31000-32000";
+                return false;
+            }
+            if (begin < 1 || end > 65535 || begin > end)
+            {
+                error = $"'{raw}': ports must be within 1-65535 with begin <= end";
+                return false;
+            }
+            list.Add(new PortRange(begin, end));
+        }
+        list.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+        for (var i = 1; i < list.Count; i++)
+        {
+            if (list[i].Begin <= list[i - 1].End)
+            {
+                error = $"ranges {list[i - 1].Begin}-{list[i - 1].End} and {list[i].Begin}-{list[i].End} overlap";
+                return false;
+            }
+        }
+        ranges = list;
+        return true;
+    }
+}
+
+/// <summary>Invalid agent configuration; the message lists every problem.</summary>
+public sealed class AgentConfigurationException(IReadOnlyList<string> errors)
+    : Exception("invalid agent configuration: " + string.Join("; ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,308 @@
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Agent.Cgroups;
+
+/// <summary>Resource usage of one task, read from its cgroup.</summary>
+public sealed record TaskResourceUsage
+{
+    public required DateTimeOffset Timestamp { get; init; }
+    /// <summary>Total CPU time consumed, in nanoseconds.</summary>
+    public ulong CpuUsageNanos { get; init; }
+    public ulong MemoryBytes { get; init; }
+    public ulong? MemoryLimitBytes { get; init; }
+}
+
+/// <summary>The cgroup of one task (one directory per hierarchy on v1, one on v2).</summary>
+public sealed class TaskCgroup
+{
+    internal TaskCgroup(CgroupVersion version, IReadOnlyList<string> directories, string? memoryDir, string? cpuAcctDir)
+    {
+        Version = version;
+        Directories = directories;
+        MemoryDir = memoryDir;
+        CpuAcctDir = cpuAcctDir;
+    }
+
+    public CgroupVersion Version { get; }
+    /// <summary>Every directory the task joins (each gets its pid written to cgroup.procs).</summary>
+    public IReadOnlyList<string> Directories { get; }
+    internal string? MemoryDir { get; }
+    internal string? CpuAcctDir { get; }
+
+    public IEnumerable<string> ProcsFiles => Directories.Select(d => Path.Combine(d, "cgroup.procs"));
+
+    /// <summary>Pids currently in the group (used to kill processes that left the task's process group).</summary>
+    public IReadOnlyList<int> ReadPids()
+    {
+        var pids = new HashSet<int>();
+        foreach (var file in ProcsFiles)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(file))
+                    if (int.TryParse(line, out var pid)) pids.Add(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return [.. pids];
+    }
+}
+
+public enum CgroupVersion { None, V1, V2 }
+
+/// <summary>
+/// Creates per-task cgroups with cpu and memory limits on cgroup v1 (one hierarchy per controller)
+/// or v2 (unified). When the host does not allow it, logs one warning and every call is a no-op.
+/// </summary>
+public sealed class CgroupManager
+{
+    public const long CpuPeriodMicros = 100_000;
+
+    private readonly ILogger _log;
+    private readonly string _mountRoot;
+    private readonly string _parent;
+    private readonly object _gate = new();
+    private bool _warned;
+
+    public CgroupManager(bool enabled, string parent, ILogger log, string mountRoot = "/sys/fs/cgroup")
+    {
+        _log = log;
+        _mountRoot = mountRoot;
+        _parent = parent;
+        Version = enabled ? Detect(mountRoot) : CgroupVersion.None;
+        if (enabled && Version == CgroupVersion.None)
+            WarnOnce($"no usable cgroup v1 (cpu, memory) or v2 (cpu+memory controllers) hierarchy under {mountRoot}");
+    }
+
+    public CgroupVersion Version { get; private set; }
+    public bool Enabled => Version != CgroupVersion.None;
+
+    public static CgroupVersion Detect(string mountRoot = "/sys/fs/cgroup")
+    {
+        try
+        {
+            var controllersFile = Path.Combine(mountRoot, "cgroup.controllers");
+            if (File.Exists(controllersFile))
+            {
+                var controllers = File.ReadAllText(controllersFile).Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+                return controllers.Contains("cpu") && controllers.Contains("memory") ? CgroupVersion.V2 : CgroupVersion.None;
+            }
+            if (File.Exists(Path.Combine(mountRoot, "memory", "memory.limit_in_bytes"))
+                && File.Exists(Path.Combine(mountRoot, "cpu", "cpu.cfs_quota_us")))
+                return CgroupVersion.V1;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return CgroupVersion.None;
+    }
+
+    /// <summary>Creates the task's group with its limits; null (after one warning) when that is not possible.</summary>
+    public TaskCgroup? Create(string taskId, double cpus, double memMb)
+    {
+        if (!Enabled) return null;
+        try
+        {
+            return Version == CgroupVersion.V1 ? CreateV1(taskId, cpus, memMb) : CreateV2(taskId, cpus, memMb);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WarnOnce($"cannot create cgroups ({e.Message}); tasks run without cpu/memory limits");
+            lock (_gate) Version = CgroupVersion.None;
+            return null;
+        }
+    }
+
+    /// <summary>Finds the group of a task created by an earlier agent run, if it still exists.</summary>
+    public TaskCgroup? Open(string taskId)
+    {
+        if (!Enabled) return null;
+        return Version == CgroupVersion.V1 ? OpenV1(taskId, create: false) : OpenV2(taskId, create: false);
+    }
+
+    /// <summary>Removes the task's directories (they must be empty of processes). Returns false if some remain.</summary>
+    public bool Remove(TaskCgroup group, bool logFailure = true)
+    {
+        var ok = true;
+        foreach (var dir in group.Directories.Reverse())
+        {
+            try { if (Directory.Exists(dir)) Directory.Delete(dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ok = false;
+                if (logFailure) _log.CgroupRemoveFailed(dir, e.Message);
+            }
+        }
+        return ok;
+    }
+
+    public TaskResourceUsage? ReadUsage(TaskCgroup group, DateTimeOffset now)
+    {
+        try
+        {
+            return group.Version switch
+            {
+                CgroupVersion.V1 => new TaskResourceUsage
+                {
+                    Timestamp = now,
+                    CpuUsageNanos = group.CpuAcctDir is null ? 0 : ReadULong(Path.Combine(group.CpuAcctDir, "cpuacct.usage")) ?? 0,
+                    MemoryBytes = group.MemoryDir is null ? 0 : ReadULong(Path.Combine(group.MemoryDir, "memory.usage_in_bytes")) ?? 0,
+                    MemoryLimitBytes = group.MemoryDir is null ? null : ReadULong(Path.Combine(group.MemoryDir, "memory.limit_in_bytes")),
+                },
+                CgroupVersion.V2 => new TaskResourceUsage
+                {
+                    Timestamp = now,
+                    CpuUsageNanos = ReadCpuStatUsec(Path.Combine(group.Directories[0], "cpu.stat")) * 1000,
+                    MemoryBytes = ReadULong(Path.Combine(group.Directories[0], "memory.current")) ?? 0,
+                    MemoryLimitBytes = ReadULong(Path.Combine(group.Directories[0], "memory.max")),
+                },
+                _ => null,
+            };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private TaskCgroup CreateV1(string taskId, double cpus, double memMb)
+    {
+        var group = OpenV1(taskId, create: true)!;
+        if (memMb > 0)
+            File.WriteAllText(Path.Combine(group.MemoryDir!, "memory.limit_in_bytes"), MemBytes(memMb).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var cpuDir = group.Directories.First(d => File.Exists(Path.Combine(d, "cpu.cfs_quota_us")));
+        if (cpus > 0)
+        {
+            File.WriteAllText(Path.Combine(cpuDir, "cpu.cfs_period_us"), CpuPeriodMicros.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Combine(cpuDir, "cpu.cfs_quota_us"), CpuQuota(cpus).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Combine(cpuDir, "cpu.shares"), Math.Max(2, (long)(cpus * 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return group;
+    }
+
+    private TaskCgroup? OpenV1(string taskId, bool create)
+    {
+        // cpu and cpuacct are often one hierarchy mounted twice (cpu,cpuacct); join each real directory once.
+        var dirs = new List<string>();
+        string? memoryDir = null, cpuAcctDir = null;
+        foreach (var controller in new[] { "memory", "cpu", "cpuacct" })
+        {
+            var hierarchy = Path.Combine(_mountRoot, controller);
+            if (!Directory.Exists(hierarchy)) continue;
+            var dir = Path.Combine(hierarchy, ParentWithin(controller).TrimStart('/'), taskId);
+            if (create) Directory.CreateDirectory(dir);
+            else if (!Directory.Exists(dir)) continue;
+            var real = ResolveReal(dir);
+            if (!dirs.Contains(real)) dirs.Add(real);
+            if (controller == "memory") memoryDir = real;
+            if (controller == "cpuacct" || (controller == "cpu" && File.Exists(Path.Combine(real, "cpuacct.usage")))) cpuAcctDir = real;
+        }
+        return dirs.Count == 0 ? null : new TaskCgroup(CgroupVersion.V1, dirs, memoryDir, cpuAcctDir);
+    }
+
+    private TaskCgroup CreateV2(string taskId, double cpus, double memMb)
+    {
+        var parentDir = Path.Combine(_mountRoot, ParentWithin("").TrimStart('/'));
+        Directory.CreateDirectory(parentDir);
+        // Controllers must be enabled on every level from the root down to the parent of the task group.
+        var root = Path.GetFullPath(_mountRoot);
+        var chain = new List<string>();
+        for (var d = Path.GetFullPath(parentDir); d.Length >= root.Length; d = Path.GetDirectoryName(d)!)
+        {
+            chain.Add(d);
+            if (d == root) break;
+        }
+        chain.Reverse();
+        foreach (var level in chain) EnableControllers(level);
+        var group = OpenV2(taskId, create: true)!;
+        var dir = group.Directories[0];
+        if (memMb > 0) File.WriteAllText(Path.Combine(dir, "memory.max"), MemBytes(memMb).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (cpus > 0) File.WriteAllText(Path.Combine(dir, "cpu.max"), $"{CpuQuota(cpus)} {CpuPeriodMicros}");
+        return group;
+    }
+
+    private TaskCgroup? OpenV2(string taskId, bool create)
+    {
+        var dir = Path.Combine(_mountRoot, ParentWithin("").TrimStart('/'), taskId);
+        if (create) Directory.CreateDirectory(dir);
+        else if (!Directory.Exists(dir)) return null;
+        return new TaskCgroup(CgroupVersion.V2, [dir], dir, dir);
+    }
+
+    private static void EnableControllers(string dir)
+    {
+        var subtree = Path.Combine(dir, "cgroup.subtree_control");
+        var enabled = File.ReadAllText(subtree).Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+        if (enabled.Contains("cpu") && enabled.Contains("memory")) return;
+        File.WriteAllText(subtree, "+cpu +memory");
+    }
+
+    /// <summary>The parent group path inside a hierarchy: absolute as given, relative below the agent's own group.</summary>
+    private string ParentWithin(string controller)
+    {
+        if (_parent.StartsWith('/')) return _parent;
+        var own = OwnCgroup(controller) ?? "/";
+        return own.TrimEnd('/') + "/" + _parent;
+    }
+
+    /// <summary>This process's cgroup path in the hierarchy of <paramref name="controller"/> ("" = v2 unified).</summary>
+    public static string? OwnCgroup(string controller)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/cgroup"))
+            {
+                var parts = line.Split(':', 3);
+                if (parts.Length != 3) continue;
+                var controllers = parts[1].Split(',');
+                if (controller.Length == 0 ? parts[1].Length == 0 : controllers.Contains(controller)) return parts[2];
+            }
+        }
+        catch (IOException) { }
+        return null;
+    }
+
+    private static string ResolveReal(string dir)
+    {
+        // Resolve a symlinked hierarchy (/sys/fs/cgroup/cpu -> cpu,cpuacct) so one directory is joined once.
+        var parts = dir.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var current = "/";
+        foreach (var p in parts)
+        {
+            current = Path.Combine(current, p);
+            var info = new DirectoryInfo(current);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(true) is { } target) current = target.FullName;
+        }
+        return current;
+    }
+
+    private static long MemBytes(double memMb) => (long)Math.Ceiling(memMb * 1024 * 1024);
+    private static long CpuQuota(double cpus) => Math.Max(1000, (long)Math.Round(cpus * CpuPeriodMicros));
+
+    private static ulong? ReadULong(string file)
+    {
+        if (!File.Exists(file)) return null;
+        var text = File.ReadAllText(file).Trim();
+        return ulong.TryParse(text, out var v) ? v : null; // v2 memory.max may be "max"
+    }
+
+    private static ulong ReadCpuStatUsec(string file)
+    {
+        if (!File.Exists(file)) return 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            if (line.StartsWith("usage_usec ", StringComparison.Ordinal) && ulong.TryParse(line.AsSpan(11), out var v)) return v;
+        }
+        return 0;
+    }
+
+    private void WarnOnce(string message)
+    {
+        lock (_gate)
+        {
+            if (_warned) return;
+            _warned = true;
+        }
+        _log.CgroupsUnavailable(message);
+    }
+}

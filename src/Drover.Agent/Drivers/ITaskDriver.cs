@@ -1,0 +1,76 @@
+using Drover.Agent.Cgroups;
+using Drover.Core.Cluster;
+
+namespace Drover.Agent.Drivers;
+
+/// <summary>
+/// Runs tasks of one kind (processes, Docker containers). A driver keeps enough state on disk that a
+/// new instance (after an agent restart) re-adopts the tasks a previous instance started.
+/// </summary>
+public interface ITaskDriver : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>Whether this driver runs <paramref name="spec"/> (e.g. the process driver declines Docker containers).</summary>
+    bool CanRun(TaskSpec spec);
+
+    /// <summary>Directory holding the task's files (stdout, stderr, fetched artifacts).</summary>
+    string GetSandboxPath(string taskId);
+
+    /// <summary>
+    /// Prepares the sandbox, fetches artifacts and starts the task; returns once it runs.
+    /// Throws <see cref="TaskLaunchException"/> when the task cannot be started (the message is for operators).
+    /// </summary>
+    Task<ITaskHandle> StartAsync(TaskSpec spec, CancellationToken ct);
+
+    /// <summary>Re-adopts the tasks recorded by an earlier instance: live ones are watched again, the others come back already exited.</summary>
+    Task<IReadOnlyList<ITaskHandle>> RecoverAsync(CancellationToken ct);
+
+    /// <summary>Deletes the runtime record of an exited task; its sandbox stays for the logs.</summary>
+    void Forget(string taskId);
+
+    /// <summary>Deletes sandboxes not touched for <paramref name="olderThan"/>, except those of <paramref name="keep"/>; returns the deleted paths.</summary>
+    IReadOnlyList<string> PruneSandboxes(TimeSpan olderThan, IReadOnlySet<string> keep);
+}
+
+/// <summary>One running (or exited) task of a driver.</summary>
+public interface ITaskHandle
+{
+    string TaskId { get; }
+    TaskSpec Spec { get; }
+    string Sandbox { get; }
+    /// <summary>Process id (for the process driver, also the process group id).</summary>
+    int Pid { get; }
+    DateTimeOffset StartedAt { get; }
+    /// <summary>True once <see cref="KillAsync"/> was called, also by an earlier agent instance.</summary>
+    bool KillRequested { get; }
+    /// <summary>True when this handle was re-adopted from an earlier agent run.</summary>
+    bool Recovered { get; }
+    /// <summary>Completes when the task has ended. Never faults.</summary>
+    Task<TaskExit> Exited { get; }
+
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="gracePeriod"/>; completes when the task has ended.</summary>
+    Task KillAsync(TimeSpan gracePeriod, CancellationToken ct = default);
+
+    /// <summary>Current cpu/memory usage, when the task runs in a cgroup.</summary>
+    TaskResourceUsage? ReadUsage();
+}
+
+/// <summary>How a task ended. <see cref="ExitCode"/> is null when nobody could observe it.</summary>
+public sealed record TaskExit(int? ExitCode, int? Signal, DateTimeOffset At)
+{
+    public bool Success => ExitCode == 0 && Signal is null;
+
+    /// <summary>Operator-facing text: "exited with code 3", "killed by signal 9".</summary>
+    public string Describe() =>
+        Signal is { } s ? $"killed by signal {s}"
+        : ExitCode is { } c ? $"exited with code {c}"
+        : "exit status unknown (the task ended while the agent was not watching it)";
+
+    /// <summary>Interprets a shell-style status: 128+N means killed by signal N.</summary>
+    public static TaskExit FromShellStatus(int status, DateTimeOffset at) =>
+        status is > 128 and < 128 + 65 ? new TaskExit(status, status - 128, at) : new TaskExit(status, null, at);
+}
+
+/// <summary>A task could not be started (bad spec, fetch failure, exec failure).</summary>
+public sealed class TaskLaunchException(string message, Exception? inner = null) : Exception(message, inner);

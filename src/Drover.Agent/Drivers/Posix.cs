@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Drover.Agent.Drivers;
+
+/// <summary>The few libc calls and /proc reads the process driver needs.</summary>
+public static partial class Posix
+{
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+    private const int ESRCH = 3;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SysKill(int pid, int sig);
+
+    /// <summary>Sends <paramref name="signal"/> to process group <paramref name="pgid"/>; false when the group is gone.</summary>
+    public static bool KillGroup(int pgid, int signal)
+    {
+        if (pgid <= 1) throw new ArgumentOutOfRangeException(nameof(pgid), pgid, "refusing to signal a process group <= 1");
+        return Send(-pgid, signal);
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to one process; false when it is gone.</summary>
+    public static bool KillProcess(int pid, int signal)
+    {
+        if (pid <= 1) throw new ArgumentOutOfRangeException(nameof(pid), pid, "refusing to signal pid <= 1");
+        return Send(pid, signal);
+    }
+
+    private static bool Send(int target, int signal)
+    {
+        if (SysKill(target, signal) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == ESRCH) return false;
+        throw new IOException($"kill({target}, {signal}) failed: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})");
+    }
+
+    /// <summary>What /proc/&lt;pid&gt;/stat says about a process.</summary>
+    public readonly record struct ProcStat(int Pid, char State, int ProcessGroup, int Session, ulong StartTime)
+    {
+        /// <summary>Zombies and dead entries have exited; only their parent has not collected them yet.</summary>
+        public bool HasExited => State is 'Z' or 'X' or 'x';
+    }
+
+    /// <summary>Reads /proc/&lt;pid&gt;/stat; null when the process does not exist.</summary>
+    public static ProcStat? ReadStat(int pid)
+    {
+        string text;
+        try { text = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        catch (IOException) { return null; } // ESRCH while the entry vanishes
+        return ParseStat(text);
+    }
+
+    /// <summary>Parses the stat line; the command name may hold spaces and parentheses, so fields count from the last ')'.</summary>
+    public static ProcStat? ParseStat(string text)
+    {
+        var close = text.LastIndexOf(')');
+        var open = text.IndexOf('(');
+        if (close < 0 || open <= 0) return null;
+        var rest = text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // rest[0] is field 3 (state); field N is rest[N - 3].
+        if (rest.Length < 20) return null;
+        if (!int.TryParse(text.AsSpan(0, open).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp)
+            || !int.TryParse(rest[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var session)
+            || !ulong.TryParse(rest[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+            return null;
+        return new ProcStat(pid, rest[0][0], pgrp, session, start);
+    }
+
+    /// <summary>True when <paramref name="pid"/> still is the process that started at <paramref name="startTime"/> and has not exited.</summary>
+    public static bool IsAlive(int pid, ulong startTime) =>
+        ReadStat(pid) is { } s && s.StartTime == startTime && !s.HasExited;
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Drover.Agent.Cgroups;
+using Drover.Core.Cluster;
+
+namespace Drover.Agent.Drivers;
+
+/// <summary>A task of the <see cref="ProcessDriver"/>: either our child process or one re-adopted from an earlier agent run.</summary>
+internal sealed class ProcessTaskHandle : ITaskHandle
+{
+    private readonly ProcessDriver _driver;
+    private readonly TaskCgroup? _cgroup;
+    private readonly TaskCompletionSource<TaskExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private TaskRuntimeRecord _record;
+
+    private ProcessTaskHandle(ProcessDriver driver, TaskRuntimeRecord record, TaskCgroup? cgroup, bool recovered)
+    {
+        _driver = driver;
+        _record = record;
+        _cgroup = cgroup;
+        Recovered = recovered;
+    }
+
+    public string TaskId => _record.TaskId;
+    public TaskSpec Spec => _record.Spec;
+    public string Sandbox => _record.Sandbox;
+    public int Pid => _record.Pid;
+    public DateTimeOffset StartedAt => _record.StartedAt;
+    public bool KillRequested { get { lock (_gate) return _record.KillRequested; } }
+    public bool Recovered { get; }
+    public Task<TaskExit> Exited => _exited.Task;
+
+    internal static ProcessTaskHandle StartWatchingChild(ProcessDriver driver, TaskRuntimeRecord record, TaskCgroup? cgroup, Process process)
+    {
+        var handle = new ProcessTaskHandle(driver, record, cgroup, recovered: false);
+        _ = handle.WatchChildAsync(process);
+        return handle;
+    }
+
+    internal static ProcessTaskHandle StartWatchingAdopted(ProcessDriver driver, TaskRuntimeRecord record, TaskCgroup? cgroup)
+    {
+        var handle = new ProcessTaskHandle(driver, record, cgroup, recovered: true);
+        _ = handle.PollAdoptedAsync();
+        return handle;
+    }
+
+    internal static async Task<ProcessTaskHandle> ExitedWhileAwayAsync(ProcessDriver driver, TaskRuntimeRecord record, TaskCgroup? cgroup)
+    {
+        var handle = new ProcessTaskHandle(driver, record, cgroup, recovered: true);
+        // The pid may belong to someone else by now: only the cgroup still identifies leftovers of this task.
+        await handle.FinishAsync(driver.ReadExitFile(record.TaskId), groupMayBeOurs: false).ConfigureAwait(false);
+        return handle;
+    }
+
+    private async Task WatchChildAsync(Process process)
+    {
+        try
+        {
+            await process.WaitForExitAsync(_driver.Stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Dispose();
+            return; // driver disposed: the task keeps running unwatched
+        }
+        // The wrapper's own status equals the user command's unless the wrapper was SIGKILLed.
+        var status = _driver.ReadExitFile(TaskId) ?? process.ExitCode;
+        process.Dispose();
+        await FinishAsync(status, groupMayBeOurs: true).ConfigureAwait(false);
+    }
+
+    private async Task PollAdoptedAsync()
+    {
+        try
+        {
+            while (Posix.IsAlive(Pid, _record.ProcessStartTime))
+                await Task.Delay(_driver.ExitPollInterval, _driver.Time, _driver.Stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        await FinishAsync(_driver.ReadExitFile(TaskId), groupMayBeOurs: true).ConfigureAwait(false);
+    }
+
+    private async Task FinishAsync(int? status, bool groupMayBeOurs)
+    {
+        try
+        {
+            // Whatever the task left behind (background children) goes with it, as in a Mesos container.
+            if (groupMayBeOurs) SignalGroup(Posix.SIGKILL);
+            SignalCgroupMembers(Posix.SIGKILL);
+            if (_cgroup is not null) await RemoveCgroupAsync(_cgroup).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _driver.Log.TaskCleanupFailed(TaskId, e.Message);
+        }
+        finally
+        {
+            var now = _driver.Time.GetUtcNow();
+            _exited.TrySetResult(status is { } s ? TaskExit.FromShellStatus(s, now) : new TaskExit(null, null, now));
+        }
+    }
+
+    public async Task KillAsync(TimeSpan gracePeriod, CancellationToken ct = default)
+    {
+        if (Exited.IsCompleted) return;
+        lock (_gate)
+        {
+            if (!_record.KillRequested)
+            {
+                _record = _record with { KillRequested = true };
+                _driver.WriteRecord(_record);
+            }
+        }
+        _driver.Log.TaskSignalled(TaskId, Pid, Posix.SIGTERM);
+        SignalGroup(Posix.SIGTERM);
+        SignalCgroupMembers(Posix.SIGTERM);
+        if (gracePeriod > TimeSpan.Zero)
+        {
+            using var delayCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var delay = Task.Delay(gracePeriod, _driver.Time, delayCts.Token);
+            await Task.WhenAny(Exited, delay).ConfigureAwait(false);
+            await delayCts.CancelAsync().ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+        }
+        if (!Exited.IsCompleted)
+        {
+            _driver.Log.TaskSignalled(TaskId, Pid, Posix.SIGKILL);
+            SignalGroup(Posix.SIGKILL);
+            SignalCgroupMembers(Posix.SIGKILL);
+        }
+        await Exited.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    public TaskResourceUsage? ReadUsage() =>
+        _cgroup is null || Exited.IsCompleted ? null : _driver.Cgroups.ReadUsage(_cgroup, _driver.Time.GetUtcNow());
+
+    /// <summary>Signals the task's process group unless its leader's pid now belongs to another process.</summary>
+    private void SignalGroup(int signal)
+    {
+        // While any member of group N lives, pid N cannot be reused; so either /proc/N is still our
+        // leader (maybe a zombie), or it is gone and the group holds only our leftovers, or N was reused.
+        if (Posix.ReadStat(Pid) is { } stat && stat.StartTime != _record.ProcessStartTime) return;
+        Posix.KillGroup(Pid, signal);
+    }
+
+    private void SignalCgroupMembers(int signal)
+    {
+        if (_cgroup is null) return;
+        foreach (var pid in _cgroup.ReadPids())
+        {
+            if (pid > 1) Posix.KillProcess(pid, signal);
+        }
+    }
+
+    private async Task RemoveCgroupAsync(TaskCgroup cgroup)
+    {
+        // Killed processes leave the group a moment after the signal; rmdir fails with EBUSY until then.
+        const int attempts = 40;
+        for (var attempt = 1; ; attempt++)
+        {
+            var last = attempt == attempts;
+            if ((cgroup.ReadPids().Count == 0 || last) && _driver.Cgroups.Remove(cgroup, logFailure: last)) return;
+            if (last) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _driver.Time).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System.Net;
+using Drover.Api.Agents;
+using Drover.Api.Client;
+
+namespace Drover.Agent;
+
+/// <summary>The agent side of the /internal/agents protocol: register, heartbeat, status reports, assignments.</summary>
+public sealed partial class DroverAgent
+{
+    private const int MaxPendingReports = 10_000;
+
+    private readonly SemaphoreSlim _registerLock = new(1, 1);
+    private string? _agentId;
+    private volatile bool _registered;
+    private TimeSpan _heartbeatInterval;
+
+    /// <summary>Makes the next loop iteration register again (the server has forgotten this agent).</summary>
+    private void Reregister()
+    {
+        if (!_registered) return;
+        _registered = false;
+        _log.UnknownToServer(AgentId);
+    }
+
+    /// <summary>Registers (again) if needed, retrying with backoff until the server accepts.</summary>
+    private async Task<string> EnsureRegisteredAsync(CancellationToken ct)
+    {
+        if (_registered) return AgentId!;
+        await _registerLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var backoff = NewBackoff();
+            while (!_registered)
+            {
+                try
+                {
+                    var registration = new AgentRegistration
+                    {
+                        AgentId = AgentId,
+                        Hostname = _options.Hostname,
+                        Endpoint = Endpoint.ToString().TrimEnd('/'),
+                        Resources = Resources,
+                        Attributes = _options.Attributes,
+                        Tasks = Tasks.Snapshot(),
+                    };
+                    var answer = await _client.RegisterAgentAsync(registration, ct).ConfigureAwait(false);
+                    if (answer.AgentId != AgentId) SaveAgentId(answer.AgentId);
+                    Volatile.Write(ref _agentId, answer.AgentId);
+                    _heartbeatInterval = answer.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(answer.HeartbeatIntervalMs) : _options.HeartbeatInterval;
+                    _registered = true;
+                    _log.Registered(_options.ServerUrl, answer.AgentId);
+                    _registeredOnce.TrySetResult(answer.AgentId);
+                }
+                catch (Exception e) when (IsTransient(e, ct))
+                {
+                    var delay = backoff.Next();
+                    _log.RegistrationFailed(_options.ServerUrl, Describe(e), delay);
+                    await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
+                }
+            }
+            return AgentId!;
+        }
+        finally
+        {
+            _registerLock.Release();
+        }
+    }
+
+    private async Task AssignmentsLoopAsync(CancellationToken ct)
+    {
+        var backoff = NewBackoff();
+        string? fingerprint = null;
+        while (!ct.IsCancellationRequested)
+        {
+            var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var assignments = await _client.GetAssignmentsAsync(id, fingerprint, _options.AssignmentsWait, ct).ConfigureAwait(false);
+                backoff.Reset();
+                if (assignments.Fingerprint == fingerprint) continue;
+                _log.AssignmentsApplied(assignments.Tasks.Count, assignments.Fingerprint);
+                Tasks.Apply(assignments.Tasks);
+                fingerprint = assignments.Fingerprint;
+            }
+            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound)
+            {
+                Reregister();
+                fingerprint = null;
+            }
+            catch (Exception e) when (IsTransient(e, ct))
+            {
+                var delay = backoff.Next();
+                _log.AssignmentsFailed(Describe(e), delay);
+                await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken ct)
+    {
+        var backoff = NewBackoff();
+        while (!ct.IsCancellationRequested)
+        {
+            var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
+            var snapshot = Tasks.Snapshot();
+            var delay = _heartbeatInterval;
+            try
+            {
+                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot }, ct).ConfigureAwait(false);
+                if (backoff.Failing) _log.ServerReachable();
+                backoff.Reset();
+                if (ack.Known) Tasks.Acknowledge(snapshot);
+                else Reregister();
+            }
+            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound)
+            {
+                Reregister();
+            }
+            catch (Exception e) when (IsTransient(e, ct))
+            {
+                delay = backoff.Next();
+                _log.HeartbeatFailed(Describe(e), delay);
+            }
+            await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends status changes as they happen, in batches, retrying (in order) while the server is away.</summary>
+    private async Task StatusLoopAsync(CancellationToken ct)
+    {
+        var reader = _statusQueue.Reader;
+        var pending = new List<TaskStatusReport>();
+        var backoff = NewBackoff();
+        while (!ct.IsCancellationRequested)
+        {
+            if (pending.Count == 0 && !await reader.WaitToReadAsync(ct).ConfigureAwait(false)) return;
+            while (reader.TryRead(out var report)) pending.Add(report);
+            // Heartbeats carry every task's current state, so old intermediate updates may go when too many pile up.
+            if (pending.Count > MaxPendingReports) pending.RemoveRange(0, pending.Count - MaxPendingReports);
+            var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
+            var batch = pending.ToList();
+            try
+            {
+                var ack = await _client.ReportStatusAsync(id, batch, ct).ConfigureAwait(false);
+                backoff.Reset();
+                if (!ack.Known)
+                {
+                    Reregister();
+                    continue;
+                }
+                pending.RemoveRange(0, batch.Count);
+                Tasks.Acknowledge(batch);
+            }
+            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound)
+            {
+                Reregister();
+            }
+            catch (DroverApiException e) when ((int)e.Status is >= 400 and < 500 && e.Status != HttpStatusCode.RequestTimeout && e.Status != HttpStatusCode.TooManyRequests)
+            {
+                // Retrying a request the server refuses would block every later update.
+                _log.StatusReportRejected(batch.Count, e.ToString());
+                pending.RemoveRange(0, batch.Count);
+            }
+            catch (Exception e) when (IsTransient(e, ct))
+            {
+                var delay = backoff.Next();
+                _log.StatusReportFailed(batch.Count, Describe(e), delay);
+                await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Failures worth retrying: server down or erroring, timeouts, bad answers. Not our own shutdown.</summary>
+    private static bool IsTransient(Exception e, CancellationToken ct) =>
+        !ct.IsCancellationRequested && e is HttpRequestException or DroverApiException or OperationCanceledException
+            or System.Text.Json.JsonException or IOException or NotSupportedException;
+
+    private static string Describe(Exception e) => e switch
+    {
+        DroverApiException api => api.ToString(),
+        OperationCanceledException => "timed out",
+        _ => e.Message,
+    };
+
+    private string? ReadAgentId()
+    {
+        try
+        {
+            var id = File.ReadAllText(AgentIdPath).Trim();
+            return id.Length == 0 ? null : id;
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    private void SaveAgentId(string id)
+    {
+        try
+        {
+            var tmp = AgentIdPath + ".tmp";
+            File.WriteAllText(tmp, id + "\n");
+            File.Move(tmp, AgentIdPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.AgentIdNotSaved(AgentIdPath, e.Message);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Threading.Channels;
+using Drover.Agent.Drivers;
+using Drover.Agent.Health;
+using Drover.Agent.Tasks;
+using Drover.Api.Agents;
+using Drover.Api.Client;
+using Drover.Core.Cluster;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Drover.Agent;
+
+/// <summary>
+/// The node agent: registers with the server, runs the tasks the server assigns (through its drivers),
+/// runs their health checks, reports their state, and serves their logs. Stopping the agent leaves the
+/// tasks running (unless <see cref="AgentOptions.KillTasksOnStop"/>); the next instance re-adopts them.
+/// </summary>
+public sealed partial class DroverAgent : IAsyncDisposable
+{
+    private const int StatusQueueCapacity = 4096;
+
+    private readonly AgentOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly IReadOnlyList<ITaskDriver> _drivers;
+    private readonly DroverClient _client;
+    private readonly HealthProbeFactory _probes = new();
+    private readonly Channel<TaskStatusReport> _statusQueue = Channel.CreateBounded<TaskStatusReport>(
+        new BoundedChannelOptions(StatusQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<string> _registeredOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebApplication? _web;
+    private Task _loops = Task.CompletedTask;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <param name="drivers">Task drivers in order of preference; default: one <see cref="ProcessDriver"/>.</param>
+    public DroverAgent(AgentOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null, IReadOnlyList<ITaskDriver>? drivers = null)
+    {
+        options.ValidateOrThrow();
+        _options = options;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _log = _loggerFactory.CreateLogger<DroverAgent>();
+        _time = time ?? TimeProvider.System;
+        Directory.CreateDirectory(options.DataDir);
+        _drivers = drivers ?? [new ProcessDriver(new ProcessDriverOptions
+        {
+            DataDir = options.DataDir,
+            EnableCgroups = options.EnableCgroups,
+            CgroupParent = options.CgroupParent,
+        }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
+        _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
+        Resources = ResourceDetector.Detect(options);
+        Tasks = new LocalTasks(_drivers, new TaskRunnerContext
+        {
+            Time = _time,
+            Log = _loggerFactory.CreateLogger("Drover.Agent.Tasks"),
+            Probes = _probes,
+            OnStatus = r => _statusQueue.Writer.TryWrite(r),
+        });
+        _agentId = ReadAgentId();
+    }
+
+    public AgentOptions Options => _options;
+    /// <summary>Resources offered to the server (detected, with option overrides).</summary>
+    public AgentResources Resources { get; }
+    /// <summary>The tasks on this agent.</summary>
+    public LocalTasks Tasks { get; }
+    /// <summary>The id the server gave this agent (kept in DataDir/agent-id); null before the first registration.</summary>
+    public string? AgentId => Volatile.Read(ref _agentId);
+    /// <summary>Completes with the agent id once the agent has registered.</summary>
+    public Task<string> Registered => _registeredOnce.Task;
+    /// <summary>Base URL of the agent's HTTP endpoint as advertised to the server (available after start).</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    private string AgentIdPath => Path.Combine(_options.DataDir, "agent-id");
+
+    /// <summary>Re-adopts recorded tasks, starts the HTTP endpoint, then joins the server in the background (never fails because the server is down).</summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("the agent was already started");
+        await Tasks.RecoverAsync(ct).ConfigureAwait(false);
+        await StartHttpAsync(ct).ConfigureAwait(false);
+        _log.AgentStarted(Endpoint, Tasks.All().Count, _options.ServerUrl);
+        var stop = _stopping.Token;
+        _loops = Task.WhenAll(
+            RunLoopAsync("assignments", AssignmentsLoopAsync, stop),
+            RunLoopAsync("heartbeat", HeartbeatLoopAsync, stop),
+            RunLoopAsync("status", StatusLoopAsync, stop),
+            RunLoopAsync("sandbox-gc", SandboxGcLoopAsync, stop));
+    }
+
+    /// <summary>Stops talking to the server and serving HTTP. Tasks keep running unless <see cref="AgentOptions.KillTasksOnStop"/>.</summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1) return;
+        _log.AgentStopping(_options.KillTasksOnStop);
+        if (_options.KillTasksOnStop) await KillAllTasksAsync(ct).ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loops.ConfigureAwait(false);
+        await Tasks.DisposeAsync().ConfigureAwait(false);
+        foreach (var d in _drivers) await d.DisposeAsync().ConfigureAwait(false);
+        if (_web is not null)
+        {
+            await _web.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _web.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills every task, waits for them to end, and tells the server (best effort).</summary>
+    public async Task KillAllTasksAsync(CancellationToken ct = default)
+    {
+        await Tasks.KillAllAsync(ct).ConfigureAwait(false);
+        if (AgentId is not { } id) return;
+        var final = Tasks.Snapshot();
+        if (final.Count == 0) return;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await _client.ReportStatusAsync(id, final, cts.Token).ConfigureAwait(false);
+            Tasks.Acknowledge(final);
+        }
+        catch (Exception e) when (e is HttpRequestException or DroverApiException or OperationCanceledException)
+        {
+            _log.StatusReportFailed(final.Count, e.Message, TimeSpan.Zero);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _state) == 1) await StopAsync().ConfigureAwait(false);
+        else if (Interlocked.Exchange(ref _state, 2) == 0)
+        {
+            foreach (var d in _drivers) await d.DisposeAsync().ConfigureAwait(false);
+        }
+        _client.Dispose();
+        _probes.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Runs a loop until the agent stops; a loop that crashes is logged and restarted after a backoff.</summary>
+    private async Task RunLoopAsync(string name, Func<CancellationToken, Task> loop, CancellationToken ct)
+    {
+        var backoff = NewBackoff();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await loop(ct).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LoopFailed(name, e);
+            }
+            try { await backoff.DelayAsync(backoff.Next(), ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private Backoff NewBackoff() => new(_time, TimeSpan.FromMilliseconds(200), _options.MaxRetryDelay);
+
+    private async Task SandboxGcLoopAsync(CancellationToken ct)
+    {
+        var every = TimeSpan.FromMinutes(Math.Clamp(_options.SandboxRetention.TotalMinutes / 4, 1, 60));
+        using var timer = new PeriodicTimer(every, _time);
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+        {
+            var keep = Tasks.All().Select(r => r.TaskId).ToHashSet(StringComparer.Ordinal);
+            foreach (var driver in _drivers)
+            {
+                foreach (var path in driver.PruneSandboxes(_options.SandboxRetention, keep)) _log.SandboxPruned(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+using Drover.Agent.Drivers;
+using Drover.Agent.Health;
+using Drover.Api.Agents;
+using Drover.Core.Cluster;
+using Drover.Core.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Agent.Tasks;
+
+/// <summary>What every task runner shares: clock, log, health probes and where status changes go.</summary>
+public sealed record TaskRunnerContext
+{
+    public required TimeProvider Time { get; init; }
+    public required ILogger Log { get; init; }
+    public required HealthProbeFactory Probes { get; init; }
+    /// <summary>Receives every status change as it happens (called outside the runner's lock).</summary>
+    public required Action<TaskStatusReport> OnStatus { get; init; }
+    /// <summary>Address health checks use to reach tasks.</summary>
+    public string HealthCheckHost { get; init; } = "127.0.0.1";
+}
+
+/// <summary>
+/// The life of one task on this agent: STAGING (fetch) → RUNNING → FINISHED / FAILED / KILLED, with its
+/// health checks, kill requests (from the server or from failing checks) and status reports.
+/// </summary>
+public sealed class TaskRunner : IAsyncDisposable
+{
+    private readonly ITaskDriver? _driver;
+    private readonly TaskRunnerContext _ctx;
+    private readonly CancellationTokenSource _detach = new();
+    private readonly CancellationTokenSource _launch;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _terminal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<HealthCheckRunner> _checks = [];
+    private Task _run = Task.CompletedTask;
+    private ITaskHandle? _handle;
+    private TaskState _state = TaskState.Staging;
+    private string? _message;
+    private int? _exitCode;
+    private DateTimeOffset? _startedAt;
+    private bool _killRequested;
+    private string? _healthFailure;
+
+    private TaskRunner(TaskSpec spec, ITaskDriver? driver, TaskRunnerContext ctx)
+    {
+        Spec = spec;
+        _driver = driver;
+        _ctx = ctx;
+        _launch = CancellationTokenSource.CreateLinkedTokenSource(_detach.Token);
+    }
+
+    public string TaskId => Spec.TaskId;
+    public TaskSpec Spec { get; }
+    public TaskState State { get { lock (_gate) return _state; } }
+    public bool IsTerminal => State.IsTerminal();
+    /// <summary>Completes when the task reached a terminal state.</summary>
+    public Task Terminal => _terminal.Task;
+    public ITaskHandle? Handle { get { lock (_gate) return _handle; } }
+    public string? Sandbox => Handle?.Sandbox ?? (_driver is null ? null : SafeSandbox(_driver, TaskId));
+    public IReadOnlyList<HealthCheckRunner> HealthChecks { get { lock (_gate) return [.. _checks]; } }
+
+    /// <summary>A new task: stages (fetches) and starts it through <paramref name="driver"/>.</summary>
+    public static TaskRunner Launch(TaskSpec spec, ITaskDriver driver, TaskRunnerContext ctx)
+    {
+        var runner = new TaskRunner(spec, driver, ctx);
+        runner.Report();
+        runner._run = runner.LaunchAsync();
+        return runner;
+    }
+
+    /// <summary>A task re-adopted from an earlier agent run (running, or already ended while the agent was down).</summary>
+    public static TaskRunner Adopt(ITaskHandle handle, ITaskDriver driver, TaskRunnerContext ctx)
+    {
+        var runner = new TaskRunner(handle.Spec, driver, ctx);
+        if (handle.Exited.IsCompleted)
+        {
+            runner._handle = handle;
+            runner._startedAt = handle.StartedAt;
+            runner.Finish(handle, handle.Exited.Result);
+            return runner;
+        }
+        runner._run = runner.WatchAsync(handle);
+        return runner;
+    }
+
+    /// <summary>A task that ends at once without running (no driver for it, or a kill for a task this agent does not have).</summary>
+    public static TaskRunner Ended(TaskSpec spec, TaskState state, string message, TaskRunnerContext ctx)
+    {
+        var runner = new TaskRunner(spec, null, ctx);
+        runner.SetTerminal(state, message, null);
+        return runner;
+    }
+
+    private async Task LaunchAsync()
+    {
+        await Task.Yield();
+        ITaskHandle handle;
+        try
+        {
+            handle = await _driver!.StartAsync(Spec, _launch.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_detach.IsCancellationRequested)
+        {
+            return; // agent stopping while staging: the server will send it again
+        }
+        catch (OperationCanceledException)
+        {
+            SetTerminal(TaskState.Killed, "killed while staging", null);
+            return;
+        }
+        catch (TaskLaunchException e)
+        {
+            _ctx.Log.TaskLaunchFailed(TaskId, e.Message);
+            SetTerminal(TaskState.Failed, e.Message, null);
+            return;
+        }
+        catch (Exception e)
+        {
+            _ctx.Log.TaskLaunchFailed(TaskId, e.ToString());
+            SetTerminal(TaskState.Failed, $"launch failed: {e.Message}", null);
+            return;
+        }
+        await WatchAsync(handle).ConfigureAwait(false);
+    }
+
+    private async Task WatchAsync(ITaskHandle handle)
+    {
+        bool killNow;
+        lock (_gate)
+        {
+            _handle = handle;
+            _startedAt = handle.StartedAt;
+            _state = TaskState.Running;
+            killNow = _killRequested;
+        }
+        _ctx.Log.TaskRunning(TaskId, handle.Pid);
+        Report();
+        if (killNow) _ = KillHandleAsync(handle);
+        StartHealthChecks(handle);
+
+        TaskExit exit;
+        try
+        {
+            exit = await handle.Exited.WaitAsync(_detach.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // detached: the task keeps running for the next agent instance
+        }
+        await StopHealthChecksAsync().ConfigureAwait(false);
+        Finish(handle, exit);
+    }
+
+    private void Finish(ITaskHandle handle, TaskExit exit)
+    {
+        string? healthFailure;
+        bool killed;
+        lock (_gate)
+        {
+            healthFailure = _healthFailure;
+            killed = _killRequested || handle.KillRequested;
+        }
+        var (state, message) =
+            healthFailure is not null ? (TaskState.Failed, $"health check failed: {healthFailure}")
+            : killed ? (TaskState.Killed, exit.Describe())
+            : exit.Success ? (TaskState.Finished, exit.Describe())
+            : (TaskState.Failed, exit.Describe());
+        SetTerminal(state, message, exit.ExitCode);
+    }
+
+    /// <summary>Kills the task (SIGTERM, SIGKILL after its grace period); it ends as TASK_KILLED.</summary>
+    public void RequestKill()
+    {
+        ITaskHandle? handle;
+        lock (_gate)
+        {
+            if (_state.IsTerminal() || _killRequested) return;
+            _killRequested = true;
+            handle = _handle;
+        }
+        _ctx.Log.TaskKillRequested(TaskId);
+        if (handle is null) _launch.Cancel(); // still staging: abandon the launch
+        else _ = KillHandleAsync(handle);
+    }
+
+    private void OnUnhealthy(string cause)
+    {
+        lock (_gate) _healthFailure ??= cause;
+        _ctx.Log.TaskUnhealthy(TaskId, cause);
+        RequestKill();
+    }
+
+    private async Task KillHandleAsync(ITaskHandle handle)
+    {
+        try
+        {
+            await handle.KillAsync(TimeSpan.FromSeconds(Math.Max(0, Spec.KillGracePeriodSeconds)), _detach.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e)
+        {
+            _ctx.Log.TaskKillFailed(TaskId, e.Message);
+        }
+    }
+
+    private void StartHealthChecks(ITaskHandle handle)
+    {
+        if (Spec.HealthChecks.Count == 0) return;
+        var target = new HealthTarget
+        {
+            TaskId = TaskId,
+            Host = _ctx.HealthCheckHost,
+            Ports = Spec.Ports,
+            Sandbox = handle.Sandbox,
+            Env = Spec.Env,
+        };
+        lock (_gate)
+        {
+            foreach (var def in Spec.HealthChecks)
+            {
+                var check = new HealthCheckRunner(def, _ctx.Probes.Create(def, target), TaskId, handle.StartedAt, _ctx.Time,
+                    _ => Report(), OnUnhealthy);
+                _checks.Add(check);
+                check.Start();
+            }
+        }
+    }
+
+    private async Task StopHealthChecksAsync()
+    {
+        HealthCheckRunner[] checks;
+        lock (_gate) checks = [.. _checks];
+        foreach (var c in checks) await c.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void SetTerminal(TaskState state, string? message, int? exitCode)
+    {
+        lock (_gate)
+        {
+            if (_state.IsTerminal()) return;
+            _state = state;
+            _message = message;
+            _exitCode = exitCode;
+        }
+        _ctx.Log.TaskEnded(TaskId, state.ToWire(), message ?? "");
+        Report();
+        _terminal.TrySetResult();
+    }
+
+    private void Report()
+    {
+        try { _ctx.OnStatus(Status()); }
+        catch (Exception e) { _ctx.Log.StatusCallbackFailed(TaskId, e.Message); }
+    }
+
+    /// <summary>The task's state as reported to the server.</summary>
+    public TaskStatusReport Status()
+    {
+        HealthCheckRunner[] checks;
+        lock (_gate)
+        {
+            checks = [.. _checks];
+            return new TaskStatusReport
+            {
+                TaskId = TaskId,
+                AppId = Spec.AppId,
+                Version = Spec.Version,
+                State = _state.ToWire(),
+                Message = _message,
+                ExitCode = _exitCode,
+                StartedAt = _startedAt is { } s ? MarathonTime.ToWire(s) : null,
+                Ports = Spec.Ports,
+                HealthCheckResults = _state.IsTerminal() ? [] : [.. checks.Select(c => c.Result).OfType<HealthCheckResult>()],
+            };
+        }
+    }
+
+    private static string? SafeSandbox(ITaskDriver driver, string taskId) =>
+        TaskIds.IsSafe(taskId) ? driver.GetSandboxPath(taskId) : null;
+
+    /// <summary>Stops watching without killing: the task keeps running and a new agent re-adopts it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _detach.CancelAsync().ConfigureAwait(false);
+        try { await _run.ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+        await StopHealthChecksAsync().ConfigureAwait(false);
+    }
+}
