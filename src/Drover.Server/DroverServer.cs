@@ -38,7 +38,8 @@ public sealed class DroverServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (logging is not null) logging(builder.Logging);
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenEndPoint()));
         var s = builder.Services;
         s.AddSingleton(options);

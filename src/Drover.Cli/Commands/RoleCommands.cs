@@ -27,6 +27,8 @@ public static class RoleCommands
         using var loggers = Logging();
         await using var agent = new DroverAgent(options, loggers);
         await agent.StartAsync(ct);
+        Console.WriteLine($"drover agent: registering with {join} (endpoint {agent.Endpoint})");
+        await agent.Registered.WaitAsync(ct);
         Console.WriteLine($"drover agent: {agent.AgentId} on {options.Hostname}, endpoint {agent.Endpoint}, joined {join}");
         await WaitAsync(ct);
         await agent.StopAsync();
@@ -49,12 +51,14 @@ public static class RoleCommands
         using var loggers = Logging();
         await using var agent = new DroverAgent(agentOptions with { ServerUrl = server.Url.ToString().TrimEnd('/') }, loggers);
         await agent.StartAsync(ct);
+        await agent.Registered.WaitAsync(TimeSpan.FromSeconds(30), ct);
         Console.WriteLine($"[3/3] agent: {agent.AgentId} on {agentOptions.Hostname}, ports {agentOptions.Ports}, endpoint {agent.Endpoint}");
         Console.WriteLine($"Drover is up. Try: ./drover app apply -f examples/hello.json   (Ctrl-C stops {(agentOptions.KillTasksOnStop ? "everything" : "the cluster; tasks keep running")})");
         await WaitAsync(ct);
         Console.WriteLine("stopping...");
-        await agent.StopAsync();
+        // server first, so it does not launch replacements for the tasks the agent is about to kill
         await server.StopAsync();
+        await agent.StopAsync();
         return ExitCodes.Ok;
     }
 

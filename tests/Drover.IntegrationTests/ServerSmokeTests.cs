@@ -1,5 +1,3 @@
-// Activate by renaming to PendingServerTests.cs (or ServerSmokeTests.cs) once `drover server` and
-// `drover agent` accept the arguments below and serve /ping, /v2/* and /v1/drover/agents.
 using Drover.Api.Client;
 using Drover.IntegrationTests.Harness;
 using Xunit.Abstractions;
@@ -23,7 +21,7 @@ public sealed class ServerWithAgentFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await DroverProcess.StartServerAsync(_dir.CreateSubdirectory("server"));
-        _agent = DroverProcess.StartAgent(BaseAddress, _dir.CreateSubdirectory("agent"), hostname: "agent-1", ports: "31000-31100");
+        _agent = DroverProcess.StartAgent(BaseAddress, _dir.CreateSubdirectory("agent"), hostname: "agent-1", ports: LocalCluster.NextPortRange());
         using var client = new DroverClient(BaseAddress);
         await Eventually.AsyncAssert(async () =>
         {

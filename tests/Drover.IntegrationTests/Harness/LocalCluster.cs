@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Drover.Api.Client;
+using Drover.Api.Marathon;
+
+namespace Drover.IntegrationTests.Harness;
+
+/// <summary>
+/// A real `drover server` and N real `drover agent` processes on 127.0.0.1, each agent with its own
+/// data dir, hostname and host-port range (distinct across clusters of this test run).
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private static int _nextRange;
+    private readonly TempDir _dir = new("cluster");
+    private readonly List<(string Host, string Ports, DroverProcess Process)> _agents = [];
+    private readonly int _serverPort = FreePort.Get();
+
+    public DroverProcess Server { get; private set; } = null!;
+    public DroverClient Client { get; private set; } = null!;
+    public Uri BaseAddress => new($"http://127.0.0.1:{_serverPort}");
+    public IReadOnlyList<DroverProcess> Agents => _agents.Select(a => a.Process).ToList();
+
+    public static async Task<LocalCluster> StartAsync(int agents)
+    {
+        var c = new LocalCluster();
+        try
+        {
+            c.Server = await DroverProcess.StartServerAsync(c._dir.Combine("server"), c._serverPort);
+            c.Client = new DroverClient(c.BaseAddress);
+            for (var i = 0; i < agents; i++)
+            {
+                var host = $"host-{i + 1}";
+                c._agents.Add((host, NextPortRange(), null!));
+                c._agents[i] = c._agents[i] with { Process = c.StartAgent(i) };
+            }
+            await c.WaitForAgentsAsync();
+            return c;
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>100-port ranges above the default 31000–32000 so parallel clusters never share host ports.</summary>
+    public static string NextPortRange()
+    {
+        var n = Interlocked.Increment(ref _nextRange);
+        var begin = 40000 + (Environment.ProcessId % 50) * 400 + n * 100 % 20000;
+        return $"{begin}-{begin + 99}";
+    }
+
+    public string AgentDataDir(int index) => _dir.Combine("agent-" + index);
+
+    private DroverProcess StartAgent(int index) =>
+        DroverProcess.StartAgent(BaseAddress, AgentDataDir(index), _agents[index].Host, _agents[index].Ports);
+
+    public async Task WaitForAgentsAsync()
+    {
+        await Eventually.AsyncAssert(async () =>
+        {
+            foreach (var a in _agents)
+                if (a.Process.HasExited) throw new EventuallyAbortedException($"{a.Process} exited\n{Diagnostics()}");
+            var agents = await Client.GetAgentsAsync();
+            return _agents.All(a => agents.Agents.Any(x => x.Agent.Hostname == a.Host && x.Agent.Status == Core.Cluster.AgentStatus.Active));
+        }, TimeSpan.FromSeconds(60), "all agents registered and active", Diagnostics);
+    }
+
+    /// <summary>SIGKILL the server and start it again on the same port and data dir.</summary>
+    public async Task RestartServerAsync()
+    {
+        await Server.KillAsync(UnixSignal.Kill);
+        await Server.DisposeAsync();
+        Server = await DroverProcess.StartServerAsync(_dir.Combine("server"), _serverPort);
+    }
+
+    /// <summary>SIGKILL an agent (its tasks keep running) and start it again with the same data dir.</summary>
+    public async Task RestartAgentAsync(int index)
+    {
+        var old = _agents[index].Process;
+        await old.KillAsync(UnixSignal.Kill);
+        await old.DisposeAsync();
+        _agents[index] = _agents[index] with { Process = StartAgent(index) };
+        await WaitForAgentsAsync();
+    }
+
+    public async Task<AppInfo> ApplyAsync(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var id = doc.RootElement.GetProperty("id").GetString()!;
+        await Client.PutAppAsync(id, doc.RootElement.Clone());
+        return await Client.GetAppAsync(id);
+    }
+
+    /// <summary>Waits until the app has exactly <paramref name="count"/> running tasks (all healthy if it has checks).</summary>
+    public Task<AppInfo> WaitForRunningAsync(string appId, int count, TimeSpan? timeout = null) =>
+        Eventually.GetAsync<AppInfo>(async () =>
+        {
+            var app = await Client.GetAppAsync(appId);
+            var healthyOk = app.HealthChecks.Count == 0 || app.TasksHealthy == count;
+            return app.TasksRunning == count && app.Tasks!.Count == count && healthyOk ? app : null;
+        }, timeout ?? TimeSpan.FromSeconds(60), $"{appId} has {count} running tasks", Diagnostics);
+
+    public string Sandbox(string taskId)
+    {
+        for (var i = 0; i < _agents.Count; i++)
+        {
+            var p = Path.Combine(AgentDataDir(i), "sandboxes", taskId);
+            if (Directory.Exists(p)) return p;
+        }
+        throw new DirectoryNotFoundException($"no sandbox for {taskId}");
+    }
+
+    public string Diagnostics() =>
+        Server.FormatOutput(80) + "\n" + string.Join("\n", _agents.Select(a => a.Process?.FormatOutput(80) ?? ""));
+
+    public async ValueTask DisposeAsync()
+    {
+        // kill the tasks first (through the API), so no test leaves processes behind
+        try
+        {
+            if (Client is not null && Server is { HasExited: false })
+            {
+                foreach (var app in await Client.ListAppsAsync()) await Client.DeleteAppAsync(app.Id);
+                await Eventually.AsyncAssert(async () => (await Client.ListTasksAsync()).Count == 0, TimeSpan.FromSeconds(30), "tasks gone");
+            }
+        }
+        catch (Exception)
+        {
+            // best effort; the sweep below still ends stray tasks by their recorded PIDs
+        }
+        foreach (var a in _agents) if (a.Process is not null) await a.Process.DisposeAsync();
+        if (Server is not null) await Server.DisposeAsync();
+        KillStrayTasks();
+        Client?.Dispose();
+        _dir.Dispose();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int killpg(int pgrp, int sig);
+
+    /// <summary>Ends task processes still alive after the agents are gone, by the PIDs the agents recorded.</summary>
+    private void KillStrayTasks()
+    {
+        for (var i = 0; i < _agents.Count; i++)
+        {
+            var dir = Path.Combine(AgentDataDir(i), "tasks");
+            if (!Directory.Exists(dir)) continue;
+            foreach (var f in Directory.GetFiles(dir, "*.json"))
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(File.ReadAllText(f));
+                    if (doc.RootElement.TryGetProperty("pid", out var pid) && pid.TryGetInt32(out var p) && p > 1)
+                        killpg(p, (int)UnixSignal.Kill);
+                }
+                catch (Exception)
+                {
+                    // unreadable record: nothing to kill
+                }
+            }
+        }
+    }
+}
