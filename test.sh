@@ -16,6 +16,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")"
 ROOT=$(pwd)
+# One stream, so diagnostics can never land after the summary line.
+exec 2>&1
 
 # Debian packages the tests use. Add haproxy, etcd-server, docker.io … here when tests need them.
 APT_PACKAGES=(
@@ -139,6 +141,16 @@ print(passed, failed, skipped)
 PY
 }
 
+# The interesting lines of a crashed/hung run's log (the full log has long stack traces).
+crash_excerpt() {
+  local log=$1 excerpt
+  excerpt=$({ grep -m1 -A4 'The active test run was aborted' "$log"
+              grep -A1 'test running when the crash occurred' "$log"
+              grep 'inactivity time' "$log"; } 2>/dev/null | cut -c1-240 | head -n 14 || true)
+  [[ -n $excerpt ]] || excerpt=$(tail -n 15 "$log" | cut -c1-240)
+  printf '%s\n' "$excerpt" | sed 's/^/    | /'
+}
+
 # ---------------------------------------------------------------- main
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -153,8 +165,11 @@ fi
 echo "test.sh: building Drover.slnx (Release) with $(dotnet --version 2>/dev/null || echo '?') ..."
 if ! run_limited "$OUT/build.log" dotnet build Drover.slnx -c Release -nologo -v quiet \
      --disable-build-servers -p:UseSharedCompilation=false; then
-  grep -E ': (error|warning) ' "$OUT/build.log" | sort -u | head -n 50 >&2 || true
-  tail -n 20 "$OUT/build.log" >&2
+  if grep -qE ': (error|warning) ' "$OUT/build.log"; then
+    grep -E ': (error|warning) ' "$OUT/build.log" | sort -u | head -n 50
+  else
+    tail -n 30 "$OUT/build.log"
+  fi
   fail_fast "build failed (full log: $OUT/build.log)"
 fi
 echo "test.sh: build ok ($(( $(date +%s) - START ))s)"
@@ -191,8 +206,8 @@ for proj in "${projects[@]}"; do
   (( rc == 124 || rc == 137 )) && why="timed out (overall budget ${BUDGET}s); ${why}"
   if [[ -n $why ]]; then
     f=$((f + 1))
-    echo "  $name: $why — last lines of $log:" >&2
-    tail -n 25 "$log" | sed 's/^/    | /' >&2
+    echo "  $name: $why (full log: $log)"
+    crash_excerpt "$log"
   fi
   total_passed=$((total_passed + p))
   total_failed=$((total_failed + f))

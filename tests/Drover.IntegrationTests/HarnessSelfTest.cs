@@ -19,7 +19,8 @@ public sealed class HarnessSelfTest
     [Fact]
     public async Task WaitForLine_sees_output_and_SIGTERM_stops_the_process()
     {
-        await using var p = DroverProcess.StartExecutable("/bin/sh", ["-c", "echo starting; echo ready; sleep 60"]);
+        // exec: SIGTERM goes to the PID only, so a shell's own `sleep` child would outlive it.
+        await using var p = DroverProcess.StartExecutable("/bin/sh", ["-c", "echo starting; echo ready; exec sleep 60"]);
         var line = await p.WaitForLineAsync(l => l == "ready", Short);
         Assert.Equal("ready", line);
         Assert.False(p.HasExited);
