@@ -48,6 +48,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
         s.AddSingleton<ServerIdentity>();
+        s.AddSingleton<SnapshotResponseCache>();
         s.AddSingleton<AppValidation>();
         s.AddSingleton<AppService>();
         s.AddSingleton<TaskService>();

@@ -20,15 +20,22 @@ public static class AppEndpoints
         r.MapMethods("/v2/apps/{**path}", ["GET", "PUT", "PATCH", "DELETE", "POST"], Dispatch);
     }
 
-    private static IResult ListApps(HttpContext ctx, StateWriter writer)
+    private static IResult ListApps(HttpContext ctx, StateWriter writer, SnapshotResponseCache cache)
     {
-        var views = new AppViews(writer.Current);
-        var embeds = Responses.Embeds(ctx.Request);
+        var snapshot = writer.Current;
+        var body = cache.GetOrRender(snapshot.Index, "apps?" + ctx.Request.QueryString.Value, () => RenderApps(ctx.Request, snapshot));
+        return Results.Bytes(body, "application/json");
+    }
+
+    private static byte[] RenderApps(HttpRequest request, StateSnapshot snapshot)
+    {
+        var views = new AppViews(snapshot);
+        var embeds = Responses.Embeds(request);
         var withTasks = embeds.Contains("tasks") || embeds.Contains("failures");
         var withFailure = embeds.Contains("lastTaskFailure") || embeds.Contains("failures");
-        var idFilter = ctx.Request.Query["id"].ToString();
-        var cmdFilter = ctx.Request.Query["cmd"].ToString();
-        var labelFilter = ctx.Request.Query["label"].ToString();
+        var idFilter = request.Query["id"].ToString();
+        var cmdFilter = request.Query["cmd"].ToString();
+        var labelFilter = request.Query["label"].ToString();
         var selector = labelFilter.Length > 0 ? LabelSelector.Parse(labelFilter) : null;
         var apps = new List<AppInfo>();
         foreach (var app in views.Snapshot.All(Collections.Apps))
@@ -38,7 +45,7 @@ public static class AppEndpoints
             if (selector is not null && !selector.Matches(app.Labels)) continue;
             apps.Add(views.Info(app, withTasks, withFailure));
         }
-        return Responses.Json(new AppsResponse(apps), ApiJsonContext.Default.AppsResponse);
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new AppsResponse(apps), ApiJsonContext.Default.AppsResponse);
     }
 
     private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, CancellationToken ct)

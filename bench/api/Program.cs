@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Drover.Api.Agents;
+using Drover.Api.Client;
+using Drover.Core.Cluster;
+using Drover.Server;
+using Microsoft.Extensions.Logging;
+
+// bench/api: GET /v2/apps?embed=apps.tasks with 1,000 apps / 10,000 running tasks on 100 simulated
+// agents (registered and reporting over the real agent protocol). Target: p99 < 100 ms.
+var apps = Arg("--apps", 1000);
+var perApp = Arg("--instances", 10);
+var agents = Arg("--agents", 100);
+var requests = Arg("--requests", 300);
+var concurrency = Arg("--concurrency", 4);
+var dataDir = Path.Combine(Path.GetTempPath(), "drover-bench-api-" + Environment.ProcessId);
+
+await using var server = await DroverServer.CreateAsync(new ServerOptions { Listen = "127.0.0.1:0", DataDir = dataDir },
+    logging: b => b.SetMinimumLevel(LogLevel.Warning));
+await server.StartAsync();
+using var client = new DroverClient(server.Url);
+Console.WriteLine($"bench/api: server {server.Url}, sqlite state in {dataDir}");
+
+var sw = Stopwatch.StartNew();
+var agentIds = new List<string>();
+for (var i = 0; i < agents; i++)
+{
+    var r = await client.RegisterAgentAsync(new AgentRegistration
+    {
+        Hostname = $"sim-{i:D4}",
+        Endpoint = "http://127.0.0.1:1",
+        Resources = new AgentResources { Cpus = 64, MemMb = 256 * 1024, DiskMb = 1_000_000, Ports = [new PortRange(31000, 32000)] },
+        Attributes = new Dictionary<string, string> { ["rack"] = $"r{i % 10}" },
+    });
+    agentIds.Add(r.AgentId);
+}
+var reported = new System.Collections.Concurrent.ConcurrentDictionary<string, List<TaskStatusReport>>();
+using var heartbeatCts = new CancellationTokenSource();
+var heartbeats = Task.Run(async () =>
+{
+    while (!heartbeatCts.IsCancellationRequested)
+    {
+        foreach (var id in agentIds) await client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = reported.TryGetValue(id, out var l) ? l : [] }).ConfigureAwait(false);
+        try { await Task.Delay(1000, heartbeatCts.Token); } catch (OperationCanceledException) { }
+    }
+});
+
+await Parallel.ForEachAsync(Enumerable.Range(0, apps), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+{
+    var json = $$"""{"id":"/bench/g{{i % 20}}/app-{{i}}","cmd":"sleep 3600","instances":{{perApp}},"cpus":0.01,"mem":16,"labels":{"team":"t{{i % 7}}"},"healthChecks":[{"protocol":"HTTP","path":"/health","intervalSeconds":10}]}""";
+    using var doc = JsonDocument.Parse(json);
+    await client.CreateAppAsync(doc.RootElement.Clone(), ct);
+});
+Console.WriteLine($"created {apps} apps in {sw.Elapsed.TotalSeconds:0.0}s");
+
+// every simulated agent reports its assigned tasks RUNNING and healthy
+var total = apps * perApp;
+var running = 0;
+while (running < total)
+{
+    running = 0;
+    foreach (var id in agentIds)
+    {
+        var a = await client.GetAssignmentsAsync(id, null, TimeSpan.Zero);
+        var reports = a.Tasks.Where(t => !t.Kill).Select(t => new TaskStatusReport
+        {
+            TaskId = t.Spec.TaskId, AppId = t.Spec.AppId, State = "TASK_RUNNING",
+            HealthCheckResults = [new HealthCheckResult { Alive = true, Status = "passing", TaskId = t.Spec.TaskId }],
+        }).ToList();
+        if (reports.Count > 0) await client.ReportStatusAsync(id, reports);
+        reported[id] = reports;
+        running += reports.Count;
+    }
+    if (sw.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"only {running}/{total} tasks placed");
+}
+Console.WriteLine($"{total} tasks running on {agents} agents after {sw.Elapsed.TotalSeconds:0.0}s");
+
+using var http = new HttpClient { BaseAddress = server.Url };
+var first = await http.GetByteArrayAsync("/v2/apps?embed=apps.tasks");
+using (var check = JsonDocument.Parse(first))
+{
+    var tasks = check.RootElement.GetProperty("apps").EnumerateArray().Sum(a => a.GetProperty("tasks").GetArrayLength());
+    if (tasks != total) throw new InvalidOperationException($"response has {tasks} tasks, expected {total}");
+}
+Console.WriteLine($"response: {first.Length / 1024.0 / 1024.0:0.00} MiB");
+
+for (var i = 0; i < 20; i++) await http.GetByteArrayAsync("/v2/apps?embed=apps.tasks"); // warm-up
+var store = (Drover.State.IStateStore)server.Services.GetService(typeof(Drover.State.IStateStore))!;
+var indexBefore = store.Current.Index;
+var latencies = new List<double>();
+var wall = Stopwatch.StartNew();
+await Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (_, ct) =>
+{
+    var t = Stopwatch.StartNew();
+    using var resp = await http.GetAsync("/v2/apps?embed=apps.tasks", HttpCompletionOption.ResponseContentRead, ct);
+    resp.EnsureSuccessStatusCode();
+    var ms = t.Elapsed.TotalMilliseconds;
+    lock (latencies) latencies.Add(ms);
+});
+wall.Stop();
+latencies.Sort();
+Console.WriteLine($"  state writes during the measurement: {store.Current.Index - indexBefore}");
+double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+Console.WriteLine($"GET /v2/apps?embed=apps.tasks  apps={apps} tasks={total} requests={requests} concurrency={concurrency}");
+Console.WriteLine($"  p50={P(0.50):0.0} ms  p90={P(0.90):0.0} ms  p99={P(0.99):0.0} ms  max={latencies[^1]:0.0} ms  throughput={requests / wall.Elapsed.TotalSeconds:0.0} req/s");
+Console.WriteLine($"  target p99 < 100 ms: {(P(0.99) < 100 ? "MET" : "NOT MET")}   (Marathon: ~12 s at 1,000 tasks)");
+Console.WriteLine($"  server process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
+
+heartbeatCts.Cancel();
+await heartbeats;
+await server.StopAsync();
+try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+}
