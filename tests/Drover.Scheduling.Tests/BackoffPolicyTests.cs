@@ -49,7 +49,7 @@ public class BackoffPolicyTests
     {
         var b = BackoffPolicy.OnTaskFailed(App, BackoffPolicy.OnTaskFailed(App, null, F.T0), F.T0);
         Assert.Equal(2, b.DelaySeconds);
-        var v2 = App with { Version = F.V2 };
+        var v2 = F.Changed(App, F.T0.AddHours(-1));
         Assert.Null(BackoffPolicy.OnNewVersion(v2, b));
         Assert.Same(b, BackoffPolicy.OnNewVersion(App, b));
         var next = BackoffPolicy.OnTaskFailed(v2, b, F.T0);
@@ -79,7 +79,7 @@ public class BackoffPolicyTests
         Assert.Same(b, BackoffPolicy.OnRanWell(App, b, task, F.T0.AddSeconds(9)));
         Assert.Null(BackoffPolicy.OnRanWell(App, b, task, F.T0.AddSeconds(10)));
         Assert.False(BackoffPolicy.RanWell(App, task with { State = TaskState.Staging }, F.T0.AddHours(1)));
-        Assert.False(BackoffPolicy.RanWell(App, task with { Version = F.V2 }, F.T0.AddHours(1)));
+        Assert.False(BackoffPolicy.RanWell(App, task with { Version = F.At(F.T0.AddHours(-3)) }, F.T0.AddHours(1)));
     }
 
     [Fact]

@@ -46,6 +46,22 @@ internal static class F
         PortDefinitions = Enumerable.Range(0, ports).Select(i => new PortDefinition { Port = 10_000 + i }).ToArray(),
         Constraints = constraints ?? [],
         Version = version ?? V1,
+        VersionInfo = new VersionInfo { LastScalingAt = version ?? V1, LastConfigChangeAt = version ?? V1 },
+    };
+
+    /// <summary>What a scale-only update produces: a new version whose configuration is unchanged.</summary>
+    public static AppDefinition Scaled(AppDefinition app, int instances, DateTimeOffset at) => app with
+    {
+        Instances = instances,
+        Version = At(at),
+        VersionInfo = new VersionInfo { LastScalingAt = At(at), LastConfigChangeAt = app.VersionInfo!.LastConfigChangeAt },
+    };
+
+    /// <summary>What a configuration change produces.</summary>
+    public static AppDefinition Changed(AppDefinition app, DateTimeOffset at) => app with
+    {
+        Version = At(at),
+        VersionInfo = new VersionInfo { LastScalingAt = At(at), LastConfigChangeAt = At(at) },
     };
 
     public static string[] C(params string[] parts) => parts;

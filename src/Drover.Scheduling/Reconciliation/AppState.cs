@@ -25,7 +25,7 @@ internal sealed class AppState(AppDefinition app)
     /// <summary>Kill-requested tasks on reachable agents: not counted, but still holding their slot.</summary>
     public List<TaskView> Dying { get; } = [];
 
-    public bool IsOutdated(TaskView t) => t.Task.Version != App.Version || t.Agent.Status == AgentStatus.Draining;
+    public bool IsOutdated(TaskView t) => !AppVersions.IsCurrent(App, t.Task.Version) || t.Agent.Status == AgentStatus.Draining;
 
     public bool IsUpgrading
     {

@@ -111,7 +111,7 @@ public static partial class Reconciler
         {
             if (BackoffPolicy.RanWell(state.App, t.Task, now)) { ranWell = true; break; }
         }
-        if (backoff.Version != state.App.Version || ranWell)
+        if (!AppVersions.IsCurrent(state.App, backoff.Version) || ranWell)
         {
             resets.Add(state.App.Id);
             return null;
