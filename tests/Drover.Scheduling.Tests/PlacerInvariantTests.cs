@@ -46,7 +46,7 @@ public class PlacerInvariantTests
             Assert.True(apps.Sum(x => x.Disk) <= a.Resources.DiskMb + 1e-9);
             var ports = g.SelectMany(p => p.HostPorts).ToList();
             Assert.Equal(ports.Count, ports.Distinct().Count());
-            Assert.All(ports, p => Assert.True(a.Resources.Ports.Any(r => r.Contains(p))));
+            Assert.All(ports, p => Assert.Contains(a.Resources.Ports, r => r.Contains(p)));
         }
         foreach (var r in requests)
         {
