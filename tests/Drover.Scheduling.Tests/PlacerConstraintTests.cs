@@ -229,10 +229,14 @@ public class PlacerConstraintTests
         Assert.Equal(new RejectReason(RejectReasons.UnfulfilledConstraint, 1, 2), u.Reason(RejectReasons.UnfulfilledConstraint));
     }
 
-    [Fact]
-    public void A_constraint_every_agent_passes_places_exactly_like_no_constraint()
+    [Theory]
+    [InlineData("LIKE", ".*")]
+    [InlineData("GROUP_BY", null)]
+    public void A_constraint_that_changes_nothing_places_exactly_like_no_constraint(string op, string? value)
     {
-        // The constrained path (per-app heaps) and the unconstrained fast path (global load index) must agree.
+        // hostname LIKE .* passes everywhere; GROUP_BY hostname (hostnames are unique) orders agents exactly as
+        // the default spread does. The GROUP_BY path (per-app heaps) and the load-index walk must agree.
+        var constraint = value is null ? F.C("hostname", op) : F.C("hostname", op, value);
         var rnd = new Random(7);
         var agents = Enumerable.Range(0, 60).Select(i => F.Agent($"ag{i:D3}", cpus: rnd.Next(2, 16), mem: rnd.Next(2, 32) * 1024)).ToArray();
         var tasks = Enumerable.Range(0, 80).Select(i => F.Task($"t{i}", i % 3 == 0 ? "/app0" : "/bg", agents[rnd.Next(agents.Length)].Id, cpus: rnd.Next(1, 3) * 0.5, mem: 256)).ToArray();
@@ -240,7 +244,7 @@ public class PlacerConstraintTests
 
         var plain = Placer.Place(new ClusterView(agents, tasks), requests.Select(q => new PlacementRequest(F.App(q.Id, cpus: q.Cpus), q.Count)).ToArray());
         var constrained = Placer.Place(new ClusterView(agents, tasks),
-            requests.Select(q => new PlacementRequest(F.App(q.Id, cpus: q.Cpus, constraints: [F.C("hostname", "LIKE", ".*")]), q.Count)).ToArray());
+            requests.Select(q => new PlacementRequest(F.App(q.Id, cpus: q.Cpus, constraints: [constraint]), q.Count)).ToArray());
 
         Assert.Equal(plain.Placements.Select(p => (p.AppId, p.AgentId)), constrained.Placements.Select(p => (p.AppId, p.AgentId)));
         Assert.Equal(plain.UnplacedCount, constrained.UnplacedCount);

@@ -7,11 +7,11 @@ internal sealed partial class PlacementSession
     private long[] _roundKeys = [];
 
     /// <summary>
-    /// Apps without constraints. Works in rounds: round r offers one instance to each agent that holds exactly r
+    /// Apps without GROUP_BY (constraints, if any, are checked per agent as it is visited). Works in rounds: round r offers one instance to each agent that holds exactly r
     /// of the app's tasks, least loaded first. Round 0 walks the global load index and stops as soon as the
     /// request is satisfied, so a typical request costs O(instances + agents skipped), not O(agents).
-    /// Within a round every agent is visited once and only its own state changes, so placing immediately
-    /// keeps the order exact.
+    /// Within a round every agent is visited once and placing only changes the placed agent's load, so placing
+    /// immediately keeps the order exact; constraints read the app's counts live, so they see every placement.
     /// </summary>
     private int PlaceSpread(int remaining)
     {
@@ -36,7 +36,7 @@ internal sealed partial class PlacementSession
             for (var i = 0; i < n && remaining > 0; i++)
             {
                 var a = (int)(_roundKeys[i] & 0xFFFFFFFF);
-                if (!Fits(a)) continue;
+                if (!Accepts(a)) continue;
                 PlaceOn(a);
                 remaining--;
                 placed++;
@@ -70,7 +70,7 @@ internal sealed partial class PlacementSession
                     {
                         var a = (w << 6) + BitOperations.TrailingZeroCount(word);
                         word &= word - 1;
-                        if (_appCount[a] != 0 || !Fits(a)) continue;
+                        if (_appCount[a] != 0 || !Accepts(a)) continue;
                         PlaceOn(a);
                         if (--remaining == 0) return 0;
                     }

@@ -56,7 +56,7 @@ internal sealed partial class PlacementSession
         {
             if (r.Count <= 0) continue;
             BeginApp(r);
-            var remaining = _constraints is null ? PlaceSpread(r.Count) : PlaceConstrained(r.Count);
+            var remaining = _constraints?.GroupBy is null ? PlaceSpread(r.Count) : PlaceGrouped(r.Count);
             if (remaining > 0) _unplaced.Add(Diagnose(remaining));
             EndApp();
         }
@@ -115,6 +115,10 @@ internal sealed partial class PlacementSession
     }
 
     private bool Fits(int a) => FitsResources(a) && FitsPorts(a);
+
+    /// <summary>Resources, ports and constraints, judged against everything placed so far.</summary>
+    private bool Accepts(int a) =>
+        Fits(a) && (_constraints is null || (_constraints.StaticPass(a) && _constraints.DynamicPass(a)));
 
     /// <summary>Commits one instance to agent <paramref name="a"/> (which must fit).</summary>
     private void PlaceOn(int a)

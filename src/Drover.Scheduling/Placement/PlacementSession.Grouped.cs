@@ -17,25 +17,25 @@ internal sealed partial class PlacementSession
         (Math.Min(_appCount[a], MaxCountInKey) << (IndexBits + BucketBits)) | ((long)_index.BucketOf[a] << IndexBits) | (uint)a;
 
     /// <summary>
-    /// Apps with constraints. One scan over all agents keeps those that pass now (constraints only get stricter
-    /// and resources only shrink while the app is placed), grouped by the GROUP_BY value if any. Each group is
-    /// a min-heap by <see cref="KeyOf"/>; each instance goes to the best agent of the group with the fewest of
+    /// Apps with GROUP_BY. One scan over all agents keeps those that pass now (constraints only get stricter
+    /// and resources only shrink while the app is placed), grouped by the GROUP_BY value. Each group is a
+    /// min-heap by <see cref="KeyOf"/>; each instance goes to the best agent of the value with the fewest of
     /// the app's tasks, after re-checking the agent against the app's latest placements.
     /// </summary>
-    private int PlaceConstrained(int remaining)
+    private int PlaceGrouped(int remaining)
     {
         var c = _constraints!;
         var n = _agents.Count;
         EnsureCapacity(n);
-        var group = c.GroupBy;
-        var groups = group?.Values.Count ?? 1;
+        var group = c.GroupBy!;
+        var groups = group.Values.Count;
 
         var count = 0;
         for (var a = 0; a < n; a++)
         {
-            if (!_agents.Active[a] || !Fits(a) || !c.StaticPass(a) || !c.DynamicPass(a)) continue;
+            if (!_agents.Active[a] || !Accepts(a)) continue;
             _candidates[count++] = a;
-            _groupSize[group is null ? 0 : group.ValueOf[a]]++;
+            _groupSize[group.ValueOf[a]]++;
         }
         if (count == 0) return remaining;
 
@@ -50,7 +50,7 @@ internal sealed partial class PlacementSession
         for (var i = 0; i < count; i++)
         {
             var a = _candidates[i];
-            var g = group is null ? 0 : group.ValueOf[a];
+            var g = group.ValueOf[a];
             _heap[_groupStart[g] + _groupSize[g]++] = KeyOf(a);
         }
         for (var i = 0; i < live; i++)
@@ -91,15 +91,11 @@ internal sealed partial class PlacementSession
         return remaining;
     }
 
-    private bool IsBetterGroup(int g, int than, FieldIndex? group)
+    private bool IsBetterGroup(int g, int than, FieldIndex group)
     {
-        if (group is not null)
-        {
-            var cg = group.Counts[g];
-            var ct = group.Counts[than];
-            if (cg != ct) return cg < ct;
-        }
-        return _heap[_groupStart[g]] < _heap[_groupStart[than]];
+        var cg = group.Counts[g];
+        var ct = group.Counts[than];
+        return cg != ct ? cg < ct : _heap[_groupStart[g]] < _heap[_groupStart[than]];
     }
 
     private void EnsureCapacity(int n)
