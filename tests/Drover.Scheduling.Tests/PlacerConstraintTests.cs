@@ -115,6 +115,38 @@ public class PlacerConstraintTests
     }
 
     [Fact]
+    public void Group_by_moves_on_to_values_with_more_tasks_when_the_emptiest_is_full()
+    {
+        var agents = new[]
+        {
+            F.Agent("a", cpus: 0.1, attrs: F.Attrs("rack", "r0")),
+            F.Agent("b", attrs: F.Attrs("rack", "r1")),
+            F.Agent("c", attrs: F.Attrs("rack", "r2")),
+        };
+        var tasks = new[]
+        {
+            F.Task("x", "/other", "a", cpus: 0.1),
+            F.Task("w1", "/web", "b", cpus: 0.1), F.Task("w2", "/web", "b", cpus: 0.1), F.Task("w3", "/web", "b", cpus: 0.1),
+            F.Task("w4", "/web", "c", cpus: 0.1), F.Task("w5", "/web", "c", cpus: 0.1), F.Task("w6", "/web", "c", cpus: 0.1), F.Task("w7", "/web", "c", cpus: 0.1),
+        };
+        // r0 (0 tasks) is full, so r1 (3) catches up with r2 (4) before both grow.
+        var r = PlaceWith(agents, tasks, 3, F.C("rack", "GROUP_BY"));
+        Assert.Equal(["b", "b", "c"], r.Placements.Select(p => p.AgentId));
+    }
+
+    [Fact]
+    public void Group_by_ignores_values_only_inactive_agents_have()
+    {
+        var agents = new[]
+        {
+            F.Agent("a", status: AgentStatus.Draining, attrs: F.Attrs("rack", "r0")),
+            F.Agent("b", attrs: F.Attrs("rack", "r1")),
+        };
+        var r = PlaceWith(agents, 2, F.C("rack", "GROUP_BY", "2"));
+        Assert.Equal(["b", "b"], r.Placements.Select(p => p.AgentId));
+    }
+
+    [Fact]
     public void Like_is_a_full_match_regex()
     {
         var agents = new[] { F.Agent("a", host: "node-1"), F.Agent("b", host: "node-10"), F.Agent("c", host: "node-2") };
@@ -238,9 +270,9 @@ public class PlacerConstraintTests
         // the default spread does. The GROUP_BY path (per-app heaps) and the load-index walk must agree.
         var constraint = value is null ? F.C("hostname", op) : F.C("hostname", op, value);
         var rnd = new Random(7);
-        var agents = Enumerable.Range(0, 60).Select(i => F.Agent($"ag{i:D3}", cpus: rnd.Next(2, 16), mem: rnd.Next(2, 32) * 1024)).ToArray();
-        var tasks = Enumerable.Range(0, 80).Select(i => F.Task($"t{i}", i % 3 == 0 ? "/app0" : "/bg", agents[rnd.Next(agents.Length)].Id, cpus: rnd.Next(1, 3) * 0.5, mem: 256)).ToArray();
-        var requests = Enumerable.Range(0, 8).Select(i => (Id: $"/app{i}", Cpus: 0.25 * rnd.Next(1, 5), Count: rnd.Next(5, 90))).ToArray();
+        var agents = Enumerable.Range(0, 200).Select(i => F.Agent($"ag{i:D3}", cpus: rnd.Next(2, 16), mem: rnd.Next(2, 32) * 1024)).ToArray();
+        var tasks = Enumerable.Range(0, 300).Select(i => F.Task($"t{i}", i % 3 == 0 ? "/app0" : "/bg", agents[rnd.Next(agents.Length)].Id, cpus: rnd.Next(1, 3) * 0.5, mem: 256)).ToArray();
+        var requests = Enumerable.Range(0, 12).Select(i => (Id: $"/app{i}", Cpus: 0.25 * rnd.Next(1, 5), Count: rnd.Next(5, 400))).ToArray();
 
         var plain = Placer.Place(new ClusterView(agents, tasks), requests.Select(q => new PlacementRequest(F.App(q.Id, cpus: q.Cpus), q.Count)).ToArray());
         var constrained = Placer.Place(new ClusterView(agents, tasks),

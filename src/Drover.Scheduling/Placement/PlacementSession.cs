@@ -19,6 +19,9 @@ internal sealed partial class PlacementSession
     private string _appId = "";
     private Demand _demand = new();
     private AppConstraints? _constraints;
+    /// <summary>Agents the app's static constraints allow (null = all), shared by apps with the same ones.</summary>
+    private ulong[]? _staticMask;
+    private readonly Dictionary<string, ulong[]> _staticMasks = new(StringComparer.Ordinal);
     private List<int> _appList = [];
 
     public PlacementSession(ClusterView view, IReadOnlyList<PlacementRequest> requests)
@@ -56,7 +59,7 @@ internal sealed partial class PlacementSession
         {
             if (r.Count <= 0) continue;
             BeginApp(r);
-            var remaining = _constraints?.GroupBy is null ? PlaceSpread(r.Count) : PlaceGrouped(r.Count);
+            var remaining = _constraints?.GroupBy is null ? Walk(r.Count) : PlaceGrouped(r.Count);
             if (remaining > 0) _unplaced.Add(Diagnose(remaining));
             EndApp();
         }
@@ -75,6 +78,22 @@ internal sealed partial class PlacementSession
             if (_constraints is not null) foreach (var f in _constraints.CountedFields) f.Increment(a);
         }
         _constraints?.Begin();
+        _staticMask = _constraints is null ? null : StaticMask(_constraints);
+    }
+
+    private ulong[]? StaticMask(AppConstraints c)
+    {
+        if (c.StaticKey is not { } key) return null;
+        if (!_staticMasks.TryGetValue(key, out var mask))
+        {
+            mask = new ulong[_index.Words];
+            for (var a = 0; a < _agents.Count; a++)
+            {
+                if (c.StaticPass(a)) mask[a >> 6] |= 1UL << a;
+            }
+            _staticMasks.Add(key, mask);
+        }
+        return mask;
     }
 
     private void EndApp()
@@ -83,6 +102,7 @@ internal sealed partial class PlacementSession
         _appTouched.Clear();
         _constraints?.End();
         _constraints = null;
+        _staticMask = null;
     }
 
     private FieldIndex FieldFor(string field)
