@@ -267,7 +267,7 @@ public class PlacerConstraintTests
     public void A_constraint_that_changes_nothing_places_exactly_like_no_constraint(string op, string? value)
     {
         // hostname LIKE .* passes everywhere; GROUP_BY hostname (hostnames are unique) orders agents exactly as
-        // the default spread does. The GROUP_BY path (per-app heaps) and the load-index walk must agree.
+        // the default spread does. The GROUP_BY levels, the constraint checks and the plain walk must agree.
         var constraint = value is null ? F.C("hostname", op) : F.C("hostname", op, value);
         var rnd = new Random(7);
         var agents = Enumerable.Range(0, 200).Select(i => F.Agent($"ag{i:D3}", cpus: rnd.Next(2, 16), mem: rnd.Next(2, 32) * 1024)).ToArray();

@@ -13,7 +13,10 @@ internal sealed class TaskView(TaskRecord task, AgentInfo agent, bool reachable)
     public AgentInfo Agent { get; } = agent;
     /// <summary>Its agent is Active or Draining, so a kill can be delivered.</summary>
     public bool Reachable { get; } = reachable;
-    public DateTimeOffset StagedAt { get; } = MarathonTime.TryParse(task.StagedAt, out var t) ? t : DateTimeOffset.MinValue;
+    private DateTimeOffset? _stagedAt;
+
+    /// <summary>Parsed on demand: only kills and the reconnect check need it.</summary>
+    public DateTimeOffset StagedAt => _stagedAt ??= MarathonTime.TryParse(Task.StagedAt, out var t) ? t : DateTimeOffset.MinValue;
 }
 
 /// <summary>One app and its tasks during a reconcile.</summary>
