@@ -31,13 +31,14 @@ internal sealed partial class PlacementSession
         _index = new LoadIndex(_agents.Count);
         _appCount = new int[_agents.Count];
 
-        var total = 0;
+        long total = 0;
         foreach (var r in requests)
         {
             total += Math.Max(0, r.Count);
             _appAgents.TryAdd(r.App.Id, []);
         }
-        _placements = new List<Placement>(total);
+        // A guess, bounded: counts are what was asked for, not what will fit.
+        _placements = new List<Placement>((int)Math.Min(total, 1 << 22));
 
         foreach (var t in view.Tasks)
         {
