@@ -18,16 +18,16 @@ public static class BackoffPolicy
     {
         ArgumentNullException.ThrowIfNull(app);
         var max = Math.Max(0, app.MaxLaunchDelaySeconds);
-        var fresh = current is null || current.Version != app.Version;
+        var fresh = current is null || !AppVersions.IsCurrent(app, current.Version);
         var delay = fresh ? app.BackoffSeconds : current!.DelaySeconds * Math.Max(1, app.BackoffFactor);
         delay = Math.Clamp(delay, 0, max);
         var failures = fresh ? 1 : current!.Failures + 1;
         return new LaunchBackoff(failures, delay, now + TimeSpan.FromSeconds(delay), app.Version);
     }
 
-    /// <summary>A new app version starts without delay.</summary>
+    /// <summary>A new configuration starts without delay (a scale-only version keeps the delay: scaling fixes no crash loop).</summary>
     public static LaunchBackoff? OnNewVersion(AppDefinition app, LaunchBackoff? current) =>
-        current is not null && current.Version == app.Version ? current : null;
+        current is not null && AppVersions.IsCurrent(app, current.Version) ? current : null;
 
     /// <summary>Clears the delay once a task of the current version runs well (see <see cref="RanWell"/>).</summary>
     public static LaunchBackoff? OnRanWell(AppDefinition app, LaunchBackoff? current, TaskRecord task, DateTimeOffset now) =>
@@ -37,12 +37,12 @@ public static class BackoffPolicy
     public static LaunchBackoff? Reset(LaunchBackoff? current) => null;
 
     /// <summary>
-    /// A task of the app's current version runs well when it is RUNNING and either passes all of the app's
+    /// A task of the app's current configuration runs well when it is RUNNING and either passes all of the app's
     /// health checks or, for an app without health checks, has been running for <see cref="RanWellAfter"/>.
     /// </summary>
     public static bool RanWell(AppDefinition app, TaskRecord task, DateTimeOffset now)
     {
-        if (task.State != TaskState.Running || task.Version != app.Version) return false;
+        if (task.State != TaskState.Running || !AppVersions.IsCurrent(app, task.Version)) return false;
         if (app.HealthChecks.Count > 0) return TaskHealth.AllAlive(task);
         return MarathonTime.TryParse(task.StartedAt, out var started) && now - started >= RanWellAfter;
     }

@@ -13,6 +13,11 @@ internal sealed class AppConstraints
     public readonly FieldIndex? GroupBy;
     /// <summary>A constraint failed to parse: no agent can satisfy the app.</summary>
     public readonly bool Invalid;
+    /// <summary>Identifies the static constraints (null when there are none), so apps sharing them share a mask.</summary>
+    public readonly string? StaticKey;
+    private readonly int _groupItem = -1;
+    private int _level = -1;
+    private int _open;
 
     public AppConstraints(IReadOnlyList<IReadOnlyList<string>> raw, Func<string, FieldIndex> fieldFor)
     {
@@ -34,10 +39,30 @@ internal sealed class AppConstraints
             _clusterTarget[i] = -1;
             if (_items[i].IsStatic) _static[i] = f.StaticAnswers(_items[i]);
             else if (!counted.Contains(f)) counted.Add(f);
-            if (_items[i].Operator == ConstraintOperator.GroupBy && GroupBy is null) GroupBy = f;
+            if (_items[i].Operator == ConstraintOperator.GroupBy && GroupBy is null)
+            {
+                GroupBy = f;
+                _groupItem = i;
+            }
         }
         CountedFields = counted.ToArray();
+        if (Invalid) StaticKey = "\u0001invalid";
+        else if (_static.Any(s => s is not null))
+            StaticKey = string.Join('\n', _items.Where(c => c.IsStatic).Select(c => $"{FieldIndex.Canonical(c.Field)}\0{(int)c.Operator}\0{c.Value}"));
     }
+
+    /// <summary>GROUP_BY: from now on only values holding exactly <paramref name="level"/> tasks accept. False if none does.</summary>
+    public bool StartLevel(int level)
+    {
+        _level = level;
+        _open = GroupBy!.CountAtLevel(level);
+        return _open > 0;
+    }
+
+    /// <summary>Every value of the current level has received its instance.</summary>
+    public bool LevelDone => _level >= 0 && _open == 0;
+
+    public void EndLevels() => _level = -1;
 
     /// <summary>Call once the app's existing tasks are counted: a value-less CLUSTER follows them.</summary>
     public void Begin()
@@ -52,6 +77,7 @@ internal sealed class AppConstraints
     public void OnPlaced(int agent)
     {
         foreach (var f in CountedFields) f.Increment(agent);
+        if (_level >= 0 && GroupBy!.Counts[GroupBy.ValueOf[agent]] == _level + 1) _open--;
         for (var i = 0; i < _items.Length; i++)
         {
             if (_items[i].Operator == ConstraintOperator.Cluster && _static[i] is null && _clusterTarget[i] < 0)
@@ -118,7 +144,10 @@ internal sealed class AppConstraints
                 case ConstraintOperator.Cluster:
                     if (_clusterTarget[i] >= 0 && _clusterTarget[i] != v) return false;
                     break;
-                // GROUP_BY never rejects: it orders the values (fewest of the app's tasks first) instead.
+                case ConstraintOperator.GroupBy:
+                    // Only the level being filled accepts; outside a level (diagnostics) GROUP_BY never rejects.
+                    if (i == _groupItem && _level >= 0 && f.Counts[v] != _level) return false;
+                    break;
             }
         }
         return true;

@@ -11,6 +11,8 @@ internal sealed class FieldIndex
     public readonly int[] ValueOf;
     public readonly List<string> Values = [];
     public readonly int[] Counts;
+    /// <summary>Values at least one Active agent has: the only ones GROUP_BY levels wait for.</summary>
+    public readonly bool[] HasActive;
     private readonly List<int> _touched = [];
     /// <summary>Per (operator, value) answers of static constraints by value id: 0 unknown, 1 pass, 2 fail.</summary>
     private readonly Dictionary<string, sbyte[]> _staticAnswers = new(StringComparer.Ordinal);
@@ -33,6 +35,33 @@ internal sealed class FieldIndex
             ValueOf[i] = id;
         }
         Counts = new int[Values.Count];
+        HasActive = new bool[Values.Count];
+        for (var i = 0; i < agents.Count; i++)
+        {
+            if (agents.Active[i] && ValueOf[i] >= 0) HasActive[ValueOf[i]] = true;
+        }
+    }
+
+    /// <summary>How many values on Active agents hold exactly <paramref name="level"/> of the app's tasks.</summary>
+    public int CountAtLevel(int level)
+    {
+        var n = 0;
+        for (var v = 0; v < Counts.Length; v++)
+        {
+            if (HasActive[v] && Counts[v] == level) n++;
+        }
+        return n;
+    }
+
+    /// <summary>The smallest task count above <paramref name="after"/> among values on Active agents, or -1.</summary>
+    public int NextLevel(int after)
+    {
+        var next = int.MaxValue;
+        for (var v = 0; v < Counts.Length; v++)
+        {
+            if (HasActive[v] && Counts[v] > after && Counts[v] < next) next = Counts[v];
+        }
+        return next == int.MaxValue ? -1 : next;
     }
 
     public static string Canonical(string field) => Constraint.IsHostnameField(field) ? "@hostname" : field;

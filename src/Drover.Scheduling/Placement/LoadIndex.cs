@@ -1,18 +1,21 @@
 namespace Drover.Scheduling;
 
 /// <summary>
-/// Active agents ordered by (load bucket, agent index): one bitset over agent indices per bucket, plus a bitset of
-/// non-empty buckets. Moving an agent is O(1); walking in order touches only non-empty buckets and yields agents
-/// of equal load in agent-id order. Load is quantised to 1/<see cref="Buckets"/>, so agents whose utilisation
-/// differs by less than that are treated as equally loaded.
+/// Active agents ordered by (load bucket, agent index): per bucket a bitset over agent indices plus a summary
+/// bitset of its non-zero words, and a bitset of non-empty buckets. Moving an agent is O(1); a walk in order
+/// touches only non-empty buckets and non-zero words, and yields agents of equal load in agent-id order.
+/// Load is quantised to 1/<see cref="Buckets"/>: agents whose utilisation differs by less count as equal.
 /// </summary>
 internal sealed class LoadIndex
 {
     public const int Buckets = 1024;
 
     public readonly int Words;
+    public readonly int SummaryWords;
     /// <summary>Bucket b's members live in Bits[b*Words .. (b+1)*Words).</summary>
     public readonly ulong[] Bits;
+    /// <summary>Bit w of bucket b's summary (Summary[b*SummaryWords + w/64]) is set when Bits word w of b is non-zero.</summary>
+    public readonly ulong[] Summary;
     public readonly ulong[] NonEmpty = new ulong[Buckets / 64];
     public readonly int[] BucketOf;
     private readonly int[] _size = new int[Buckets];
@@ -20,7 +23,9 @@ internal sealed class LoadIndex
     public LoadIndex(int agents)
     {
         Words = Math.Max(1, (agents + 63) >> 6);
+        SummaryWords = (Words + 63) >> 6;
         Bits = new ulong[Buckets * Words];
+        Summary = new ulong[Buckets * SummaryWords];
         BucketOf = new int[agents];
         Array.Fill(BucketOf, -1);
     }
@@ -30,7 +35,10 @@ internal sealed class LoadIndex
     public void Add(int agent, int bucket)
     {
         BucketOf[agent] = bucket;
-        Bits[bucket * Words + (agent >> 6)] |= 1UL << agent;
+        var w = agent >> 6;
+        ref var word = ref Bits[bucket * Words + w];
+        if (word == 0) Summary[bucket * SummaryWords + (w >> 6)] |= 1UL << w;
+        word |= 1UL << agent;
         if (_size[bucket]++ == 0) NonEmpty[bucket >> 6] |= 1UL << bucket;
     }
 
@@ -38,7 +46,10 @@ internal sealed class LoadIndex
     {
         var old = BucketOf[agent];
         if (old == bucket || old < 0) return;
-        Bits[old * Words + (agent >> 6)] &= ~(1UL << agent);
+        var w = agent >> 6;
+        ref var word = ref Bits[old * Words + w];
+        word &= ~(1UL << agent);
+        if (word == 0) Summary[old * SummaryWords + (w >> 6)] &= ~(1UL << w);
         if (--_size[old] == 0) NonEmpty[old >> 6] &= ~(1UL << old);
         Add(agent, bucket);
     }

@@ -19,6 +19,9 @@ internal sealed partial class PlacementSession
     private string _appId = "";
     private Demand _demand = new();
     private AppConstraints? _constraints;
+    /// <summary>Agents the app's static constraints allow (null = all), shared by apps with the same ones.</summary>
+    private ulong[]? _staticMask;
+    private readonly Dictionary<string, ulong[]> _staticMasks = new(StringComparer.Ordinal);
     private List<int> _appList = [];
 
     public PlacementSession(ClusterView view, IReadOnlyList<PlacementRequest> requests)
@@ -28,13 +31,14 @@ internal sealed partial class PlacementSession
         _index = new LoadIndex(_agents.Count);
         _appCount = new int[_agents.Count];
 
-        var total = 0;
+        long total = 0;
         foreach (var r in requests)
         {
             total += Math.Max(0, r.Count);
             _appAgents.TryAdd(r.App.Id, []);
         }
-        _placements = new List<Placement>(total);
+        // A guess, bounded: counts are what was asked for, not what will fit.
+        _placements = new List<Placement>((int)Math.Min(total, 1 << 22));
 
         foreach (var t in view.Tasks)
         {
@@ -56,7 +60,7 @@ internal sealed partial class PlacementSession
         {
             if (r.Count <= 0) continue;
             BeginApp(r);
-            var remaining = _constraints is null ? PlaceSpread(r.Count) : PlaceConstrained(r.Count);
+            var remaining = _constraints?.GroupBy is null ? Walk(r.Count) : PlaceGrouped(r.Count);
             if (remaining > 0) _unplaced.Add(Diagnose(remaining));
             EndApp();
         }
@@ -75,6 +79,22 @@ internal sealed partial class PlacementSession
             if (_constraints is not null) foreach (var f in _constraints.CountedFields) f.Increment(a);
         }
         _constraints?.Begin();
+        _staticMask = _constraints is null ? null : StaticMask(_constraints);
+    }
+
+    private ulong[]? StaticMask(AppConstraints c)
+    {
+        if (c.StaticKey is not { } key) return null;
+        if (!_staticMasks.TryGetValue(key, out var mask))
+        {
+            mask = new ulong[_index.Words];
+            for (var a = 0; a < _agents.Count; a++)
+            {
+                if (c.StaticPass(a)) mask[a >> 6] |= 1UL << a;
+            }
+            _staticMasks.Add(key, mask);
+        }
+        return mask;
     }
 
     private void EndApp()
@@ -83,6 +103,7 @@ internal sealed partial class PlacementSession
         _appTouched.Clear();
         _constraints?.End();
         _constraints = null;
+        _staticMask = null;
     }
 
     private FieldIndex FieldFor(string field)
@@ -115,6 +136,10 @@ internal sealed partial class PlacementSession
     }
 
     private bool Fits(int a) => FitsResources(a) && FitsPorts(a);
+
+    /// <summary>Resources, ports and constraints, judged against everything placed so far.</summary>
+    private bool Accepts(int a) =>
+        Fits(a) && (_constraints is null || (_constraints.StaticPass(a) && _constraints.DynamicPass(a)));
 
     /// <summary>Commits one instance to agent <paramref name="a"/> (which must fit).</summary>
     private void PlaceOn(int a)

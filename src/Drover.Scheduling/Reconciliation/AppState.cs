@@ -13,7 +13,10 @@ internal sealed class TaskView(TaskRecord task, AgentInfo agent, bool reachable)
     public AgentInfo Agent { get; } = agent;
     /// <summary>Its agent is Active or Draining, so a kill can be delivered.</summary>
     public bool Reachable { get; } = reachable;
-    public DateTimeOffset StagedAt { get; } = MarathonTime.TryParse(task.StagedAt, out var t) ? t : DateTimeOffset.MinValue;
+    private DateTimeOffset? _stagedAt;
+
+    /// <summary>Parsed on demand: only kills and the reconnect check need it.</summary>
+    public DateTimeOffset StagedAt => _stagedAt ??= MarathonTime.TryParse(Task.StagedAt, out var t) ? t : DateTimeOffset.MinValue;
 }
 
 /// <summary>One app and its tasks during a reconcile.</summary>
@@ -25,7 +28,7 @@ internal sealed class AppState(AppDefinition app)
     /// <summary>Kill-requested tasks on reachable agents: not counted, but still holding their slot.</summary>
     public List<TaskView> Dying { get; } = [];
 
-    public bool IsOutdated(TaskView t) => t.Task.Version != App.Version || t.Agent.Status == AgentStatus.Draining;
+    public bool IsOutdated(TaskView t) => !AppVersions.IsCurrent(App, t.Task.Version) || t.Agent.Status == AgentStatus.Draining;
 
     public bool IsUpgrading
     {

@@ -46,7 +46,7 @@ public static partial class Reconciler
             var isHealthy = s.IsHealthy(t);
             if (isHealthy && budget <= 0) continue;
             if (isHealthy) budget--;
-            kills.Add(s.Kill(t, t.Task.Version == app.Version ? KillReason.AgentDraining : KillReason.OutdatedVersion));
+            kills.Add(s.Kill(t, AppVersions.IsCurrent(app, t.Task.Version) ? KillReason.AgentDraining : KillReason.OutdatedVersion));
         }
 
         var alive = current.Count - killed.Count;

@@ -22,9 +22,12 @@ public static partial class Reconciler
         var now = input.Now;
         var agents = new Dictionary<string, AgentInfo>(input.Agents.Count, StringComparer.Ordinal);
         foreach (var a in input.Agents) agents.TryAdd(a.Id, a);
-        var apps = new SortedDictionary<string, AppState>(StringComparer.Ordinal);
+        var apps = new Dictionary<string, AppState>(input.Apps.Count, StringComparer.Ordinal);
         foreach (var app in input.Apps) apps.TryAdd(app.Id, new AppState(app));
+        var ordered = apps.Values.ToArray();
+        Array.Sort(ordered, static (a, b) => string.CompareOrdinal(a.App.Id, b.App.Id));
 
+        var lastSeen = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
         var kills = new List<KillOrder>();
         var viewTasks = new List<TaskRecord>(input.Tasks.Count);
         var deleted = new List<TaskRecord>();
@@ -43,7 +46,7 @@ public static partial class Reconciler
                 continue;
             }
             if (agent is null) continue; // agent gone: task is lost, replace it
-            if (!reachable && IsInactive(agent, state.App, now)) continue;
+            if (!reachable && IsInactive(agent, state.App, now, lastSeen)) continue;
             viewTasks.Add(t);
             if (t.KillRequested)
             {
@@ -58,7 +61,7 @@ public static partial class Reconciler
         var requests = new List<PlacementRequest>();
         var queue = new List<QueueEntry>();
         var resets = new List<string>();
-        foreach (var state in apps.Values)
+        foreach (var state in ordered)
         {
             var app = state.App;
             state.Counted.Sort(TaskView.ById);
@@ -97,10 +100,14 @@ public static partial class Reconciler
         return new ReconcilePlan { Launches = launches, Kills = kills, Queue = queue, BackoffResets = resets };
     }
 
-    private static bool IsInactive(AgentInfo agent, AppDefinition app, DateTimeOffset now)
+    private static bool IsInactive(AgentInfo agent, AppDefinition app, DateTimeOffset now, Dictionary<string, DateTimeOffset?> lastSeen)
     {
-        if (!MarathonTime.TryParse(agent.LastSeenAt, out var lastSeen)) return true;
-        return (now - lastSeen).TotalSeconds >= app.UnreachableStrategy.InactiveAfterSeconds;
+        if (!lastSeen.TryGetValue(agent.Id, out var seen))
+        {
+            seen = MarathonTime.TryParse(agent.LastSeenAt, out var t) ? t : null;
+            lastSeen.Add(agent.Id, seen);
+        }
+        return seen is not { } at || (now - at).TotalSeconds >= app.UnreachableStrategy.InactiveAfterSeconds;
     }
 
     private static LaunchBackoff? CurrentBackoff(ReconcileInput input, AppState state, DateTimeOffset now, List<string> resets)
@@ -111,7 +118,7 @@ public static partial class Reconciler
         {
             if (BackoffPolicy.RanWell(state.App, t.Task, now)) { ranWell = true; break; }
         }
-        if (backoff.Version != state.App.Version || ranWell)
+        if (!AppVersions.IsCurrent(state.App, backoff.Version) || ranWell)
         {
             resets.Add(state.App.Id);
             return null;

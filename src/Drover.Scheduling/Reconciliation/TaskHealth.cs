@@ -17,14 +17,14 @@ public static class TaskHealth
     }
 
     /// <summary>
-    /// RUNNING, and — if health checks apply — every result alive. A task of the app's current version is judged
+    /// RUNNING, and — if health checks apply — every result alive. A task of the app's current configuration is judged
     /// by the app's health checks (no results yet = not healthy). An older task is judged by the results it
     /// carries, since its version's definition is not at hand: with none it counts as healthy once running.
     /// </summary>
     public static bool IsHealthy(TaskRecord task, AppDefinition app)
     {
         if (task.State != TaskState.Running) return false;
-        if (task.Version == app.Version) return app.HealthChecks.Count == 0 || AllAlive(task);
+        if (AppVersions.IsCurrent(app, task.Version)) return app.HealthChecks.Count == 0 || AllAlive(task);
         return task.HealthCheckResults.Count == 0 || AllAlive(task);
     }
 }
