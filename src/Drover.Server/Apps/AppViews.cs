@@ -9,6 +9,8 @@ namespace Drover.Server.Apps;
 public sealed class AppViews(StateSnapshot snapshot)
 {
     private Dictionary<string, List<TaskRecord>>? _tasksByApp;
+    private readonly Dictionary<string, IReadOnlyList<TaskIpAddress>?> _addressByAgent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<int>?> _servicePortsByApp = new(StringComparer.Ordinal);
 
     public StateSnapshot Snapshot => snapshot;
 
@@ -78,8 +80,8 @@ public sealed class AppViews(StateSnapshot snapshot)
             StartedAt = t.StartedAt,
             Version = t.Version,
             Ports = t.Ports,
-            ServicePorts = app is { PortDefinitions.Count: > 0 } ? app.PortDefinitions.Select(p => p.Port).ToList() : null,
-            IpAddresses = AgentAddress(t.AgentId) is { } ip ? [new TaskIpAddress { IpAddress = ip }] : null,
+            ServicePorts = ServicePorts(app),
+            IpAddresses = Addresses(t.AgentId),
             HealthCheckResults = t.HealthCheckResults.Count == 0 ? null : t.HealthCheckResults.Select(r => new HealthCheckResultWire
             {
                 Alive = r.Alive,
@@ -91,6 +93,21 @@ public sealed class AppViews(StateSnapshot snapshot)
                 TaskId = t.Id,
             }).ToList(),
         };
+    }
+
+    private IReadOnlyList<int>? ServicePorts(AppDefinition? app)
+    {
+        if (app is not { PortDefinitions.Count: > 0 }) return null;
+        if (!_servicePortsByApp.TryGetValue(app.Id, out var ports))
+            _servicePortsByApp[app.Id] = ports = app.PortDefinitions.Select(p => p.Port).ToList();
+        return ports;
+    }
+
+    private IReadOnlyList<TaskIpAddress>? Addresses(string agentId)
+    {
+        if (!_addressByAgent.TryGetValue(agentId, out var list))
+            _addressByAgent[agentId] = list = AgentAddress(agentId) is { } ip ? [new TaskIpAddress { IpAddress = ip }] : null;
+        return list;
     }
 
     private string? AgentAddress(string agentId)

@@ -21,16 +21,11 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
 
     public IReadOnlyDictionary<string, LaunchBackoff> Backoffs => _backoffs;
 
-    /// <summary>Backoffs are keyed to the config version (what the reconciler compares), so a scale does not reset them.</summary>
+    /// <summary>A failed task of the current config delays the next launch; an old version failing during an upgrade does not.</summary>
     public void OnTaskFailed(string appId, string taskVersion, DateTimeOffset now)
     {
-        var s = writer.Current;
-        var current = s.Get(Collections.Apps, appId);
-        if (current is null) return;
-        var taskConfig = s.Get(Collections.AppVersions, Collections.VersionKey(appId, taskVersion))?.VersionInfo?.LastConfigChangeAt ?? taskVersion;
-        var appConfig = current.VersionInfo?.LastConfigChangeAt ?? current.Version;
-        if (taskConfig != appConfig) return; // an old version failing during an upgrade does not delay the new one
-        var app = current with { Version = appConfig };
+        var app = writer.Current.Get(Collections.Apps, appId);
+        if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return;
         _backoffs.AddOrUpdate(appId,
             _ => BackoffPolicy.OnTaskFailed(app, null, now),
             (_, current) => BackoffPolicy.OnTaskFailed(app, current, now));

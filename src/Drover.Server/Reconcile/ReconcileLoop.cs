@@ -111,27 +111,14 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         }, ct);
     }
 
-    /// <summary>
-    /// The reconciler compares config versions: a scale keeps lastConfigChangeAt, so tasks of an
-    /// older version with the same config are not replaced; a restart or config change moves it.
-    /// </summary>
-    private ReconcileInput Input(StateSnapshot s, DateTimeOffset now)
+    private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()
     {
-        var apps = s.All(Collections.Apps).Select(a => a with { Version = a.VersionInfo?.LastConfigChangeAt ?? a.Version }).ToList();
-        var configVersionOf = new Dictionary<string, string>();
-        var tasks = new List<TaskRecord>();
-        foreach (var t in s.All(Collections.Tasks))
-        {
-            var key = Collections.VersionKey(t.AppId, t.Version);
-            if (!configVersionOf.TryGetValue(key, out var cv))
-            {
-                cv = s.Get(Collections.AppVersions, key)?.VersionInfo?.LastConfigChangeAt ?? t.Version;
-                configVersionOf[key] = cv;
-            }
-            tasks.Add(cv == t.Version ? t : t with { Version = cv });
-        }
-        return new ReconcileInput { Apps = apps, Tasks = tasks, Agents = s.All(Collections.Agents).ToList(), Backoffs = queue.Backoffs, Now = now };
-    }
+        Apps = s.All(Collections.Apps).ToList(),
+        Tasks = s.All(Collections.Tasks).ToList(),
+        Agents = s.All(Collections.Agents).ToList(),
+        Backoffs = queue.Backoffs,
+        Now = now,
+    };
 
     private async Task MarkUnreachableAgentsAsync(DateTimeOffset now, CancellationToken ct)
     {
