@@ -174,7 +174,8 @@ if ! run_limited "$OUT/build.log" dotnet build Drover.slnx -c Release -nologo -v
 fi
 echo "test.sh: build ok ($(( $(date +%s) - START ))s)"
 
-mapfile -t projects < <(find tests -mindepth 2 -maxdepth 2 -name '*.csproj' | sort)
+# only projects that are test projects (helper executables such as the crash writer live beside them)
+mapfile -t projects < <(grep -l 'Microsoft.NET.Test.Sdk' $(find tests -mindepth 2 -maxdepth 2 -name '*.csproj') | sort)
 (( ${#projects[@]} > 0 )) || fail_fast "no test projects found under tests/"
 
 filter_args=()
