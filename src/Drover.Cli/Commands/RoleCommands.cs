@@ -56,9 +56,9 @@ public static class RoleCommands
         Console.WriteLine($"Drover is up. Try: ./drover app apply -f examples/hello.json   (Ctrl-C stops {(agentOptions.KillTasksOnStop ? "everything" : "the cluster; tasks keep running")})");
         await WaitAsync(ct);
         Console.WriteLine("stopping...");
-        // server first, so it does not launch replacements for the tasks the agent is about to kill
+        // the agent first, so the server hears that its tasks were stopped on purpose
+        using (var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await agent.StopAsync(stopDeadline.Token);
         await server.StopAsync();
-        await agent.StopAsync();
         return ExitCodes.Ok;
     }
 
