@@ -149,3 +149,22 @@ public class AppReaderTests
         }
     }
 }
+
+public class UnreachableStrategyJsonTests
+{
+    [Fact]
+    public void DisabledRoundTripsAsTheStringDisabled()
+    {
+        var errors = new ValidationErrors();
+        using var doc = JsonDocument.Parse("""{"id":"/a","cmd":"x","unreachableStrategy":"disabled"}""");
+        var app = AppReader.Read(doc.RootElement, null, errors)!;
+        Assert.False(errors.Any, errors.ToString());
+        Assert.True(app.UnreachableStrategy.IsDisabled);
+        var json = JsonSerializer.Serialize(app, Json.CoreJsonContext.Default.AppDefinition);
+        Assert.Contains("\"unreachableStrategy\":\"disabled\"", json);
+        var back = JsonSerializer.Deserialize(json, Json.CoreJsonContext.Default.AppDefinition)!;
+        Assert.True(back.UnreachableStrategy.IsDisabled);
+        var normal = JsonSerializer.Serialize(app with { UnreachableStrategy = new UnreachableStrategy { InactiveAfterSeconds = 5, ExpungeAfterSeconds = 10 } }, Json.CoreJsonContext.Default.AppDefinition);
+        Assert.Contains("\"unreachableStrategy\":{\"inactiveAfterSeconds\":5,\"expungeAfterSeconds\":10}", normal);
+    }
+}

@@ -82,9 +82,13 @@ public sealed record UpgradeStrategy
     public double MaximumOverCapacity { get; init; } = 1.0;
 }
 
+/// <summary>Marathon's unreachableStrategy; "disabled" (never replace) is infinite seconds and is written back as "disabled".</summary>
+[JsonConverter(typeof(UnreachableStrategyConverter))]
 public sealed record UnreachableStrategy
 {
     public static readonly UnreachableStrategy Default = new();
+    public static readonly UnreachableStrategy Disabled = new() { InactiveAfterSeconds = double.PositiveInfinity, ExpungeAfterSeconds = double.PositiveInfinity };
+    public bool IsDisabled => double.IsPositiveInfinity(InactiveAfterSeconds);
     public double InactiveAfterSeconds { get; init; }
     public double ExpungeAfterSeconds { get; init; }
 }
@@ -190,4 +194,33 @@ public sealed record VolumeSpec
     public required string ContainerPath { get; init; }
     public string? HostPath { get; init; }
     public string Mode { get; init; } = "RW";
+}
+
+public sealed class UnreachableStrategyConverter : JsonConverter<UnreachableStrategy>
+{
+    public override UnreachableStrategy Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            return reader.GetString() == "disabled" ? UnreachableStrategy.Disabled : throw new System.Text.Json.JsonException("unreachableStrategy must be \"disabled\" or an object");
+        if (reader.TokenType != System.Text.Json.JsonTokenType.StartObject) throw new System.Text.Json.JsonException("unreachableStrategy must be an object");
+        double inactive = 0, expunge = 0;
+        while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndObject)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (name == "inactiveAfterSeconds") inactive = reader.GetDouble();
+            else if (name == "expungeAfterSeconds") expunge = reader.GetDouble();
+            else reader.Skip();
+        }
+        return new UnreachableStrategy { InactiveAfterSeconds = inactive, ExpungeAfterSeconds = expunge };
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, UnreachableStrategy value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (value.IsDisabled) { writer.WriteStringValue("disabled"); return; }
+        writer.WriteStartObject();
+        writer.WriteNumber("inactiveAfterSeconds", value.InactiveAfterSeconds);
+        writer.WriteNumber("expungeAfterSeconds", value.ExpungeAfterSeconds);
+        writer.WriteEndObject();
+    }
 }

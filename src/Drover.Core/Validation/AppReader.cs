@@ -200,8 +200,13 @@ public static class AppReader
     private static UnreachableStrategy ReadUnreachableStrategy(JsonFields f)
     {
         if (!f.TryGet("unreachableStrategy", out var v) || v.ValueKind == JsonValueKind.Null) return UnreachableStrategy.Default;
-        if (v.ValueKind == JsonValueKind.String && v.GetString() == "disabled")
-            return new UnreachableStrategy { InactiveAfterSeconds = double.PositiveInfinity, ExpungeAfterSeconds = double.PositiveInfinity };
+        if (v.ValueKind == JsonValueKind.String)
+        {
+            if (v.GetString() == "disabled")
+                return UnreachableStrategy.Disabled;
+            f.Errors.Add("/unreachableStrategy", "must be \"disabled\" or {\"inactiveAfterSeconds\", \"expungeAfterSeconds\"}");
+            return UnreachableStrategy.Default;
+        }
         if (f.Object("unreachableStrategy") is not { } u) return UnreachableStrategy.Default;
         return new UnreachableStrategy
         {

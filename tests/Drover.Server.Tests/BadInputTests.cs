@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text;
+
+namespace Drover.Server.Tests;
+
+/// <summary>Hostile and malformed input: always a clear 4xx, never a 500, never a partial write.</summary>
+public class BadInputTests
+{
+    private static readonly string[] Bodies =
+    [
+        "", "{", "}", "[]", "null", "42", "\"str\"", "{\"id\":null}", "{\"id\":7}", "{\"id\":\"/x\",\"cmd\":[]}",
+        "{\"id\":\"/x\",\"cmd\":\"a\",\"instances\":1e40}", "{\"id\":\"/x\",\"cmd\":\"a\",\"instances\":-3}",
+        "{\"id\":\"/x\",\"cmd\":\"a\",\"cpus\":\"NaN\"}", "{\"id\":\"/x\",\"cmd\":\"a\",\"healthChecks\":{}}",
+        "{\"id\":\"/x\",\"cmd\":\"a\",\"healthChecks\":[null,1,\"a\"]}", "{\"id\":\"/x\",\"cmd\":\"a\",\"constraints\":[[1,2]]}",
+        "{\"id\":\"/x\",\"cmd\":\"a\",\"portDefinitions\":[{\"port\":70000}]}", "{\"id\":\"/../..\",\"cmd\":\"a\"}",
+        "{\"id\":\"/x\",\"cmd\":\"a\",\"container\":{\"docker\":{}}}", "{\"id\":\"/x\",\"cmd\":\"a\",\"upgradeStrategy\":[]}",
+        "{\"id\":\"/x\",\"cmd\":\"a\",\"env\":{\"A=B\":\"c\"}}", "{\"id\":\"/x\",\"cmd\":\"a\",\"constraints\":[[\"a\",\"LIKE\",\"(\"]]}",
+        "{\"version\":\"not-a-date\"}", "{\"instances\":\"many\"}", "{\"ids\":7}", "{\"ids\":[null]}",
+        new string('[', 5000), "{\"id\":\"/x\",\"cmd\":\"" + new string('a', 100000) + "\",\"instances\":-1}",
+        "\u0000\u0001\u0002", "{\"id\":\"/x\",\"cmd\":\"a\",\"unreachableStrategy\":\"sometimes\"}",
+    ];
+
+    private static readonly (string Method, string Path)[] Routes =
+    [
+        ("POST", "/v2/apps"), ("PUT", "/v2/apps/x"), ("PATCH", "/v2/apps/x"), ("PUT", "/v2/apps/existing"),
+        ("POST", "/v2/tasks/delete"), ("POST", "/internal/agents/register"), ("POST", "/internal/agents/nope/heartbeat"),
+        ("POST", "/internal/agents/nope/status"),
+    ];
+
+    [Fact(Timeout = 60000)]
+    public async Task NoInputProducesA500OrAPartialWrite()
+    {
+        await using var t = await TestServer.StartAsync();
+        var created = await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/existing","cmd":"sleep 1","instances":0}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var writer = (StateWriter)t.Server.Services.GetService(typeof(StateWriter))!;
+        var rng = new Random(7);
+        var bodies = Bodies.Concat(Enumerable.Range(0, 100).Select(_ => Mutate(Bodies[rng.Next(Bodies.Length)], rng))).ToList();
+        foreach (var (method, path) in Routes)
+        {
+            foreach (var body in bodies)
+            {
+                var before = writer.Current.Index;
+                using var req = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                var resp = await t.Http.SendAsync(req);
+                var status = (int)resp.StatusCode;
+                var text = await resp.Content.ReadAsStringAsync();
+                Assert.True(status < 500, $"{method} {path} with {Short(body)} gave {status}: {text}");
+                if (status >= 400)
+                {
+                    Assert.Contains("\"message\"", text);
+                    Assert.Equal(before, writer.Current.Index);
+                }
+            }
+        }
+        var existing = await t.Client.GetAppAsync("/existing"); // still there, whole
+        Assert.False(string.IsNullOrEmpty(existing.Cmd));
+    }
+
+    [Theory(Timeout = 30000)]
+    [InlineData("/v2/apps?label=a%20in%20b")]
+    [InlineData("/v2/tasks/x/logs?stream=stdin")]
+    [InlineData("/internal/agents/x/assignments?wait=forever")]
+    [InlineData("/v2/apps/x/versions/not-a-date")]
+    [InlineData("/v2/queue/x/delay")]
+    public async Task BadQueriesAreClearErrors(string path)
+    {
+        await using var t = await TestServer.StartAsync();
+        var method = path.StartsWith("/v2/queue") ? HttpMethod.Delete : HttpMethod.Get;
+        var resp = await t.Http.SendAsync(new HttpRequestMessage(method, path));
+        Assert.InRange((int)resp.StatusCode, 400, 499);
+        Assert.Contains("\"message\"", await resp.Content.ReadAsStringAsync());
+    }
+
+    private static string Mutate(string s, Random rng)
+    {
+        if (s.Length == 0) return "{";
+        var chars = s.ToCharArray();
+        for (var i = 0; i < 3; i++) chars[rng.Next(chars.Length)] = "{}[]\",:0-a\\"[rng.Next(11)];
+        return new string(chars);
+    }
+
+    private static string Short(string s) => s.Length > 80 ? s[..80] + "…" : s;
+}
