@@ -127,7 +127,7 @@ public sealed partial class ProcessDriver : ITaskDriver
             throw new TaskLaunchException($"cannot start {_options.SetsidPath}: {e.Message}", e);
         }
 
-        var startTime = Posix.ReadStat(process.Id)?.StartTime ?? 0;
+        var startTime = await WaitForOwnSessionAsync(process.Id).ConfigureAwait(false);
         var record = new TaskRuntimeRecord
         {
             TaskId = spec.TaskId,
@@ -143,6 +143,22 @@ public sealed partial class ProcessDriver : ITaskDriver
         WriteRecord(record);
         _log.TaskProcessStarted(spec.TaskId, process.Id, sandbox);
         return ProcessTaskHandle.StartWatchingChild(this, record, cgroup, process);
+    }
+
+    /// <summary>
+    /// Waits until setsid has made the new process a session and group leader, so that signals to the
+    /// group reach it from the first moment; returns its start time (0 if it is already gone).
+    /// </summary>
+    private static async Task<ulong> WaitForOwnSessionAsync(int pid)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Posix.ReadStat(pid) is not { } stat) return 0;
+            if (stat.ProcessGroup == pid || stat.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(2)) return stat.StartTime;
+            // A real-time wait for the kernel, not a timer: it is over within a millisecond or two.
+            await Task.Delay(1).ConfigureAwait(false);
+        }
     }
 
     private ProcessStartInfo BuildStartInfo(TaskSpec spec, string sandbox, string exitFile, TaskCgroup? cgroup)
