@@ -27,6 +27,7 @@ public sealed record AgentOptions
     public double? DiskMb { get; init; }
     /// <summary>Host port ranges offered to tasks, e.g. "31000-32000,33000-33100".</summary>
     public string Ports { get; init; } = DefaultPorts;
+    /// <summary>Heartbeat period; the server's answer to registration (heartbeatIntervalMs) takes precedence.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How long one assignments long-poll waits on the server.</summary>
     public TimeSpan AssignmentsWait { get; init; } = TimeSpan.FromSeconds(25);

@@ -75,9 +75,16 @@ public sealed partial class DroverAgent
             var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
             try
             {
+                var asked = _time.GetTimestamp();
                 var assignments = await _client.GetAssignmentsAsync(id, fingerprint, _options.AssignmentsWait, ct).ConfigureAwait(false);
                 backoff.Reset();
-                if (assignments.Fingerprint == fingerprint) continue;
+                if (assignments.Fingerprint == fingerprint)
+                {
+                    // An unchanged set that came back at once means the server does not long-poll: do not spin.
+                    if (_time.GetElapsedTime(asked) < TimeSpan.FromMilliseconds(100))
+                        await backoff.DelayAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                    continue;
+                }
                 _log.AssignmentsApplied(assignments.Tasks.Count, assignments.Fingerprint);
                 Tasks.Apply(assignments.Tasks);
                 fingerprint = assignments.Fingerprint;

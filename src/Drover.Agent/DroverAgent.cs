@@ -96,9 +96,10 @@ public sealed partial class DroverAgent : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _state, 2) != 1) return;
         _log.AgentStopping(_options.KillTasksOnStop);
-        if (_options.KillTasksOnStop) await KillAllTasksAsync(ct).ConfigureAwait(false);
+        // Stop taking assignments first, so nothing new starts while tasks are being killed.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loops.ConfigureAwait(false);
+        if (_options.KillTasksOnStop) await KillAllTasksAsync(ct).ConfigureAwait(false);
         await Tasks.DisposeAsync().ConfigureAwait(false);
         foreach (var d in _drivers) await d.DisposeAsync().ConfigureAwait(false);
         if (_web is not null)

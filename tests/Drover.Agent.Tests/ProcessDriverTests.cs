@@ -132,6 +132,37 @@ public sealed class ProcessDriverTests : IAsyncLifetime
         Assert.Equal("killed by signal 9", exit.Describe());
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Kill_right_after_start_is_not_lost_while_the_wrapper_starts_up()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var handle = await StartAsync(Specs.Cmd("sleep 30"));
+            var sw = Stopwatch.StartNew();
+            await Eventually.Within(handle.KillAsync(TimeSpan.FromSeconds(20)), "kill");
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"round {i}: SIGTERM was lost, the task only died after {sw.Elapsed}");
+            Assert.Equal(15, (await handle.Exited).Signal);
+        }
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Task_starts_with_default_signals_an_empty_mask_and_stdin_from_dev_null()
+    {
+        // The agent's runtime ignores SIGPIPE; a task must not inherit that (pipelines would misbehave).
+        var handle = await StartAsync(Specs.Cmd("grep -E '^Sig(Ign|Blk)' /proc/self/status; readlink /proc/self/fd/0; yes | head -1"));
+
+        var exit = await Eventually.Within(handle.Exited, "task exit");
+
+        Assert.True(exit.Success, exit.Describe());
+        var lines = Read(handle, "stdout").Split('\n');
+        Assert.Equal("SigBlk:\t0000000000000000", lines[0]);
+        var ignored = Convert.ToUInt64(lines[1]["SigIgn:\t".Length..], 16);
+        foreach (var signal in new[] { 1 /* HUP */, 2 /* INT */, 13 /* PIPE */, 15 /* TERM */ })
+            Assert.True((ignored & (1UL << (signal - 1))) == 0, $"signal {signal} is ignored in the task (SigIgn {lines[1]})");
+        Assert.Equal(["/dev/null", "y", ""], lines[2..]);
+        Assert.Equal("", Read(handle, "stderr"));
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task Background_children_die_with_the_task()
     {

@@ -107,6 +107,7 @@ public sealed class CgroupManager
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            if (Open(taskId) is { } partial) Remove(partial, logFailure: false);
             WarnOnce($"cannot create cgroups ({e.Message}); tasks run without cpu/memory limits");
             lock (_gate) Version = CgroupVersion.None;
             return null;

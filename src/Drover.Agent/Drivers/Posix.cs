@@ -36,7 +36,7 @@ public static partial class Posix
     }
 
     /// <summary>What /proc/&lt;pid&gt;/stat says about a process.</summary>
-    public readonly record struct ProcStat(int Pid, char State, int ProcessGroup, int Session, ulong StartTime)
+    public readonly record struct ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session, ulong StartTime)
     {
         /// <summary>Zombies and dead entries have exited; only their parent has not collected them yet.</summary>
         public bool HasExited => State is 'Z' or 'X' or 'x';
@@ -63,11 +63,42 @@ public static partial class Posix
         // rest[0] is field 3 (state); field N is rest[N - 3].
         if (rest.Length < 20) return null;
         if (!int.TryParse(text.AsSpan(0, open).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !int.TryParse(rest[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ppid)
             || !int.TryParse(rest[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pgrp)
             || !int.TryParse(rest[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var session)
             || !ulong.TryParse(rest[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
             return null;
-        return new ProcStat(pid, rest[0][0], pgrp, session, start);
+        return new ProcStat(pid, rest[0][0], ppid, pgrp, session, start);
+    }
+
+    /// <summary>Direct children of <paramref name="pid"/> (from /proc/&lt;pid&gt;/task/&lt;pid&gt;/children, else by scanning /proc).</summary>
+    public static IReadOnlyList<int> ReadChildren(int pid)
+    {
+        try
+        {
+            return [.. File.ReadAllText($"/proc/{pid}/task/{pid}/children")
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
+        }
+        catch (FileNotFoundException) { }
+        catch (DirectoryNotFoundException) { return []; }
+        catch (IOException) { return []; }
+        var children = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var p)
+                && ReadStat(p) is { } s && s.ParentPid == pid)
+                children.Add(p);
+        }
+        return children;
+    }
+
+    /// <summary>The raw argv of a process (NUL-separated), or null when it is gone.</summary>
+    public static byte[]? ReadCmdline(int pid)
+    {
+        try { return File.ReadAllBytes($"/proc/{pid}/cmdline"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>True when <paramref name="pid"/> still is the process that started at <paramref name="startTime"/> and has not exited.</summary>

@@ -13,40 +13,43 @@ public sealed record ProcessDriverOptions
     public bool EnableCgroups { get; init; } = true;
     /// <summary>See <see cref="AgentOptions.CgroupParent"/>.</summary>
     public string CgroupParent { get; init; } = "/drover";
-    /// <summary>How often re-adopted tasks (not our children) are checked for exit.</summary>
-    public TimeSpan ExitPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
-    public string SetsidPath { get; init; } = "/usr/bin/setsid";
+    /// <summary>How often tasks are checked for exit (waitpid for our children, /proc for re-adopted ones).</summary>
+    public TimeSpan ExitPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     public string ShellPath { get; init; } = "/bin/sh";
 }
 
 /// <summary>
 /// Runs tasks as plain processes (Mesos' command executor, Nomad's raw_exec). Each task runs in its
-/// own session and process group, with stdout/stderr going straight to files in its sandbox, so it
-/// outlives the agent; a small shell wrapper joins the task's cgroup and records the exit status.
+/// own session and process group (posix_spawn), with stdout/stderr opened straight onto files in its
+/// sandbox, so it outlives the agent; a small shell wrapper joins the task's cgroup and records the exit status.
 /// </summary>
 public sealed partial class ProcessDriver : ITaskDriver
 {
     public const string DriverName = "process";
 
-    // Runs as: sh -c WRAPPER drover-task EXITFILE STDOUT STDERR CGROUP_PROCS(colon-separated) MODE CMD | ARGS...
+    // Runs as: sh -c WRAPPER drover-task SANDBOX EXITFILE CGROUP_PROCS(colon-separated) MODE CMD | ARGS...
     // Everything user-supplied arrives as separate argv entries, so no quoting is involved. TERM/INT/HUP are
-    // caught (not ignored, so the user command gets default dispositions) and the wrapper outlives its child
-    // to record the status; a group SIGKILL after the grace period takes the wrapper down too.
+    // caught, not ignored (the user command must get default dispositions), so the wrapper outlives its child
+    // and records the status; a TERM that arrives before the user command starts means "do not start it".
+    // A group SIGKILL after the grace period takes the wrapper down too (then no exit file is written).
     private const string Wrapper = """
-        exec </dev/null >>"$2" 2>>"$3" || exit 125
-        trap : TERM INT HUP
+        term=
+        trap 'term=1' TERM INT HUP
+        cd -- "$1" || exit 126
         set -f
-        if [ -n "$4" ]; then
+        if [ -n "$3" ]; then
           IFS=:
-          for f in $4; do echo $$ > "$f" || echo "drover: could not join cgroup $f; running without limits" >&2; done
+          for f in $3; do echo $$ > "$f" || echo "drover: could not join cgroup $f; running without limits" >&2; done
           unset IFS
         fi
         set +f
-        exitfile=$1
-        mode=$5
-        shift 5
-        if [ "$mode" = cmd ]; then /bin/sh -c "$1"; else "$@"; fi
-        status=$?
+        exitfile=$2
+        mode=$4
+        shift 4
+        if [ -n "$term" ]; then status=143
+        elif [ "$mode" = cmd ]; then /bin/sh -c "$1"; status=$?
+        else "$@"; status=$?
+        fi
         echo $status > "$exitfile"
         exit $status
         """;
@@ -115,24 +118,25 @@ public sealed partial class ProcessDriver : ITaskDriver
         var exitFile = ExitFilePath(spec.TaskId);
         File.Delete(exitFile);
 
-        Process process;
+        int pid;
         try
         {
-            process = Process.Start(BuildStartInfo(spec, sandbox, exitFile, cgroup))
-                      ?? throw new TaskLaunchException("process did not start");
+            var (argv, env) = BuildLaunch(spec, sandbox, exitFile, cgroup);
+            pid = PosixSpawn.Start(_options.ShellPath, argv, env, Path.Combine(sandbox, "stdout"), Path.Combine(sandbox, "stderr"));
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or TaskLaunchException)
         {
             if (cgroup is not null) Cgroups.Remove(cgroup);
-            throw new TaskLaunchException($"cannot start {_options.SetsidPath}: {e.Message}", e);
+            if (e is TaskLaunchException) throw;
+            throw new TaskLaunchException($"cannot start the task: {e.Message}", e);
         }
 
-        var startTime = Posix.ReadStat(process.Id)?.StartTime ?? 0;
+        var startTime = await WaitUntilLaunchedAsync(pid, exitFile).ConfigureAwait(false);
         var record = new TaskRuntimeRecord
         {
             TaskId = spec.TaskId,
             Driver = Name,
-            Pid = process.Id,
+            Pid = pid,
             ProcessStartTime = startTime,
             Sandbox = sandbox,
             StartedAt = _time.GetUtcNow(),
@@ -141,46 +145,73 @@ public sealed partial class ProcessDriver : ITaskDriver
             CgroupVersion = cgroup?.Version.ToString(),
         };
         WriteRecord(record);
-        _log.TaskProcessStarted(spec.TaskId, process.Id, sandbox);
-        return ProcessTaskHandle.StartWatchingChild(this, record, cgroup, process);
+        _log.TaskProcessStarted(spec.TaskId, pid, sandbox);
+        return ProcessTaskHandle.StartWatchingChild(this, record, cgroup);
     }
 
-    private ProcessStartInfo BuildStartInfo(TaskSpec spec, string sandbox, string exitFile, TaskCgroup? cgroup)
+    /// <summary>
+    /// Waits until the user command has been exec'd by the wrapper (or everything already ended), so a
+    /// kill sent from now on reaches it with its own signal dispositions: a SIGTERM that lands while the
+    /// wrapper is still starting up, or between its fork and exec, would otherwise be swallowed by the
+    /// wrapper's trap. Returns the wrapper's start time (0 when it is already gone).
+    /// </summary>
+    private static async Task<ulong> WaitUntilLaunchedAsync(int pid, string exitFile)
     {
-        var psi = new ProcessStartInfo(_options.SetsidPath)
+        var deadline = Stopwatch.StartNew();
+        ulong startTime = 0;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(5))
         {
-            UseShellExecute = false,
-            WorkingDirectory = sandbox,
+            if (Posix.ReadStat(pid) is not { } stat) return startTime;
+            startTime = stat.StartTime;
+            if (stat.HasExited || File.Exists(exitFile)) return startTime;
+            // Until setsid has run, the wrapper is not a group leader; a forked child that has not yet
+            // exec'd still shows the wrapper's own argv.
+            if (stat.ProcessGroup == pid && Posix.ReadCmdline(pid) is { } own)
+            {
+                foreach (var child in Posix.ReadChildren(pid))
+                {
+                    if (Posix.ReadCmdline(child) is { } argv && !argv.AsSpan().SequenceEqual(own)) return startTime;
+                }
+            }
+            // A real-time wait for the kernel, not a timer: fork and exec take a millisecond or two.
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+        return startTime;
+    }
+
+    private static (List<string> Argv, Dictionary<string, string> Env) BuildLaunch(TaskSpec spec, string sandbox, string exitFile, TaskCgroup? cgroup)
+    {
+        var argv = new List<string>
+        {
+            "/bin/sh", "-c", Wrapper, "drover-task", sandbox, exitFile,
+            cgroup is null ? "" : string.Join(':', cgroup.ProcsFiles),
         };
-        psi.ArgumentList.Add(_options.ShellPath);
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(Wrapper);
-        psi.ArgumentList.Add("drover-task");
-        psi.ArgumentList.Add(exitFile);
-        psi.ArgumentList.Add(Path.Combine(sandbox, "stdout"));
-        psi.ArgumentList.Add(Path.Combine(sandbox, "stderr"));
-        psi.ArgumentList.Add(cgroup is null ? "" : string.Join(':', cgroup.ProcsFiles));
         if (!string.IsNullOrWhiteSpace(spec.Cmd))
         {
-            psi.ArgumentList.Add("cmd");
-            psi.ArgumentList.Add(spec.Cmd);
+            argv.Add("cmd");
+            argv.Add(spec.Cmd);
         }
         else
         {
-            psi.ArgumentList.Add("args");
-            foreach (var a in spec.Args!) psi.ArgumentList.Add(a);
+            argv.Add("args");
+            argv.AddRange(spec.Args!);
         }
 
-        var inherited = psi.Environment;
-        var path = inherited.TryGetValue("PATH", out var p) && !string.IsNullOrEmpty(p) ? p : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        inherited.TryGetValue("HOME", out var home);
-        inherited.Clear();
-        inherited["PATH"] = path;
-        if (!string.IsNullOrEmpty(home)) inherited["HOME"] = home;
-        foreach (var (k, v) in spec.Env) inherited[k] = v;
-        inherited["MESOS_SANDBOX"] = sandbox;
-        inherited["DROVER_SANDBOX"] = sandbox;
-        return psi;
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        };
+        if (Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home) env["HOME"] = home;
+        foreach (var (k, v) in spec.Env)
+        {
+            if (k.Length == 0 || k.Contains('=') || k.Contains('\0') || v.Contains('\0'))
+                throw new TaskLaunchException($"invalid environment variable name or value: '{k}'");
+            env[k] = v;
+        }
+        env["MESOS_SANDBOX"] = sandbox;
+        env["DROVER_SANDBOX"] = sandbox;
+        if (argv.Any(a => a.Contains('\0'))) throw new TaskLaunchException("cmd and args must not contain NUL characters");
+        return (argv, env);
     }
 
     public async Task<IReadOnlyList<ITaskHandle>> RecoverAsync(CancellationToken ct)

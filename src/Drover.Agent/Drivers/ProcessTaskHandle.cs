@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Drover.Agent.Cgroups;
 using Drover.Core.Cluster;
 
@@ -30,10 +29,10 @@ internal sealed class ProcessTaskHandle : ITaskHandle
     public bool Recovered { get; }
     public Task<TaskExit> Exited => _exited.Task;
 
-    internal static ProcessTaskHandle StartWatchingChild(ProcessDriver driver, TaskRuntimeRecord record, TaskCgroup? cgroup, Process process)
+    internal static ProcessTaskHandle StartWatchingChild(ProcessDriver driver, TaskRuntimeRecord record, TaskCgroup? cgroup)
     {
         var handle = new ProcessTaskHandle(driver, record, cgroup, recovered: false);
-        _ = handle.WatchChildAsync(process);
+        _ = handle.WatchChildAsync();
         return handle;
     }
 
@@ -52,21 +51,30 @@ internal sealed class ProcessTaskHandle : ITaskHandle
         return handle;
     }
 
-    private async Task WatchChildAsync(Process process)
+    private async Task WatchChildAsync()
     {
+        int status;
         try
         {
-            await process.WaitForExitAsync(_driver.Stopping).ConfigureAwait(false);
+            while (true)
+            {
+                var result = PosixSpawn.TryWait(Pid, out status);
+                if (result == PosixSpawn.WaitResult.Exited) break;
+                if (result == PosixSpawn.WaitResult.NotOurChild)
+                {
+                    // Someone else reaped it (a runtime configured to reap all children): fall back to /proc.
+                    await PollAdoptedAsync().ConfigureAwait(false);
+                    return;
+                }
+                await Task.Delay(_driver.ExitPollInterval, _driver.Time, _driver.Stopping).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
-            process.Dispose();
             return; // driver disposed: the task keeps running unwatched
         }
         // The wrapper's own status equals the user command's unless the wrapper was SIGKILLed.
-        var status = _driver.ReadExitFile(TaskId) ?? process.ExitCode;
-        process.Dispose();
-        await FinishAsync(status, groupMayBeOurs: true).ConfigureAwait(false);
+        await FinishAsync(_driver.ReadExitFile(TaskId) ?? status, groupMayBeOurs: true).ConfigureAwait(false);
     }
 
     private async Task PollAdoptedAsync()

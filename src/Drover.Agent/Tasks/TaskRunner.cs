@@ -185,7 +185,11 @@ public sealed class TaskRunner : IAsyncDisposable
 
     private void OnUnhealthy(string cause)
     {
-        lock (_gate) _healthFailure ??= cause;
+        lock (_gate)
+        {
+            if (_killRequested || _state.IsTerminal()) return; // already going away for another reason
+            _healthFailure = cause;
+        }
         _ctx.Log.TaskUnhealthy(TaskId, cause);
         RequestKill();
     }

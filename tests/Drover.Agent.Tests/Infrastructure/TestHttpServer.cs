@@ -22,11 +22,11 @@ public sealed class TestHttpServer : IAsyncDisposable
     public Uri BaseUri { get; }
     public int Port => BaseUri.Port;
 
-    public static async Task<TestHttpServer> StartAsync(Action<IEndpointRouteBuilder> map)
+    public static async Task<TestHttpServer> StartAsync(Action<IEndpointRouteBuilder> map, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         var app = builder.Build();
         map(app);
         await app.StartAsync();
