@@ -162,15 +162,15 @@ public sealed class HealthCheckRunnerTests : IAsyncLifetime
         var runner = Start(def, probe);
 
         await Eventually.True(() => runner.ChecksCompleted == 1, "check at t=0");
-        Assert.Equal(0, runner.Result!.ConsecutiveFailures);
-        Assert.False(runner.Result.Alive);
-        Assert.Equal("not ready", runner.Result.LastFailureCause);
+        Assert.Null(runner.Result); // still starting: neither healthy nor unhealthy, as in Marathon
         await NextCheck(runner, 10);
         await NextCheck(runner, 10);
-        Assert.Equal(0, runner.Result!.ConsecutiveFailures);
+        Assert.Null(runner.Result);
 
         await NextCheck(runner, 10); // t=30: grace is over
         Assert.Equal(1, runner.Result!.ConsecutiveFailures);
+        Assert.False(runner.Result.Alive);
+        Assert.Equal("not ready", runner.Result.LastFailureCause);
         Assert.Empty(_unhealthy);
 
         await NextCheck(runner, 10);

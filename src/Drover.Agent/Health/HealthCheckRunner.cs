@@ -114,13 +114,18 @@ public sealed class HealthCheckRunner : IAsyncDisposable
                     LastFailureCause = probe.Status == HealthStatus.Warning ? probe.Cause : next.LastFailureCause,
                 };
             }
+            else if (_firstSuccess is null && now < _graceEnds)
+            {
+                // Marathon ignores failures before the first success within the grace period: the task
+                // is still starting, so it is reported neither healthy nor unhealthy yet.
+                return;
+            }
             else
             {
-                var inGrace = _firstSuccess is null && now < _graceEnds;
                 next = next with
                 {
                     Alive = false,
-                    ConsecutiveFailures = inGrace ? next.ConsecutiveFailures : next.ConsecutiveFailures + 1,
+                    ConsecutiveFailures = next.ConsecutiveFailures + 1,
                     LastFailure = MarathonTime.ToWire(now),
                     LastFailureCause = probe.Cause,
                     Status = "critical",
