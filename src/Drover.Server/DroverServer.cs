@@ -89,6 +89,9 @@ public sealed class DroverServer : IAsyncDisposable
         _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), opts.DataDir is null ? "in memory" : Path.Combine(opts.DataDir, "state.db"));
     }
 
+    /// <summary>Stops the scheduler from launching or killing anything; the API keeps serving.</summary>
+    public void PauseScheduling() => _app.Services.GetRequiredService<ReconcileLoop>().Pause();
+
     public async Task StopAsync()
     {
         await _app.StopAsync();

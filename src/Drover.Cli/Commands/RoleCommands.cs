@@ -56,7 +56,8 @@ public static class RoleCommands
         Console.WriteLine($"Drover is up. Try: ./drover app apply -f examples/hello.json   (Ctrl-C stops {(agentOptions.KillTasksOnStop ? "everything" : "the cluster; tasks keep running")})");
         await WaitAsync(ct);
         Console.WriteLine("stopping...");
-        // the agent first, so the server hears that its tasks were stopped on purpose
+        // the agent first, so the server hears that its tasks were stopped on purpose, and it does not replace them
+        server.PauseScheduling();
         using (var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await agent.StopAsync(stopDeadline.Token);
         await server.StopAsync();
         return ExitCodes.Ok;

@@ -20,7 +20,12 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    private volatile bool _paused;
+
     public void Trigger() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Stops launching and killing (used on an orderly all-in-one shutdown, so the tasks the agent stops are not replaced).</summary>
+    public void Pause() => _paused = true;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -70,6 +75,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     /// <summary>One reconciliation pass; public for tests that drive time by hand.</summary>
     public async Task PassAsync(CancellationToken ct)
     {
+        if (_paused) return;
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
         await writer.UpdateAsync(s =>
