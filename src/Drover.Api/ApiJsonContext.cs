@@ -31,8 +31,10 @@ namespace Drover.Api;
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(DeploymentResult))]
 [JsonSerializable(typeof(QueueResponse))]
+[JsonSerializable(typeof(List<DeploymentInfo>))]
 [JsonSerializable(typeof(AgentsResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, int>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 public partial class ApiJsonContext : JsonSerializerContext;

@@ -58,6 +58,11 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<AssignmentService>();
         s.AddSingleton<LaunchQueue>();
         s.AddSingleton<ReconcileLoop>();
+        s.AddSingleton<Events.EventBus>();
+        s.AddSingleton<Events.TaskEvents>();
+        s.AddSingleton<Deployments.DeploymentEvents>();
+        s.AddSingleton<Deployments.DeploymentService>();
+        s.AddSingleton<Deployments.DeploymentMonitor>();
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
 
@@ -68,6 +73,8 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapTaskEndpoints();
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();
+        Deployments.DeploymentEndpoints.MapDeploymentEndpoints(app);
+        Events.EventEndpoints.MapEventEndpoints(app);
         return new DroverServer(app, store);
     }
 

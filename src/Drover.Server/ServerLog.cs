@@ -28,4 +28,10 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(8, LogLevel.Information, "Drover server listening on {Url} (state: {State})")]
     public partial void Listening(string url, string state);
+
+    [LoggerMessage(9, LogLevel.Warning, "event subscriber {Remote} fell {Buffer} events behind and was dropped; other subscribers are unaffected")]
+    public partial void SlowSubscriberDropped(string remote, int buffer);
+
+    [LoggerMessage(10, LogLevel.Information, "deployment {DeploymentId} {Outcome}: {Detail}")]
+    public partial void DeploymentEnded(string deploymentId, string outcome, string detail);
 }

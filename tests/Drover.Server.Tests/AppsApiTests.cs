@@ -79,7 +79,13 @@ public class AppsApiTests
         Assert.Equal(v1, app.GetProperty("versionInfo").GetProperty("lastConfigChangeAt").GetString());
         Assert.NotEqual(v1, app.GetProperty("versionInfo").GetProperty("lastScalingAt").GetString());
 
-        await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/web", """{"cmd":"sleep 200"}""");
+        // no agent runs the tasks, so the scale deployment is still running: a change needs force
+        var locked = await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/web", """{"cmd":"sleep 200"}""");
+        Assert.Equal(HttpStatusCode.Conflict, locked.StatusCode);
+        var lockBody = await TestServer.JsonOf(locked);
+        Assert.Contains("locked by one or more deployments", lockBody.GetProperty("message").GetString());
+        Assert.Equal(1, lockBody.GetProperty("deployments").GetArrayLength());
+        await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/web?force=true", """{"cmd":"sleep 200"}""");
         app = (await TestServer.JsonOf(await t.Http.GetAsync("/v2/apps/web"))).GetProperty("app");
         Assert.Equal("sleep 200", app.GetProperty("cmd").GetString());
         Assert.Equal(3, app.GetProperty("instances").GetInt32()); // partial update keeps other fields
@@ -90,7 +96,7 @@ public class AppsApiTests
         var old = await TestServer.JsonOf(await t.Http.GetAsync($"/v2/apps/web/versions/{v1}"));
         Assert.Equal("sleep 100", old.GetProperty("cmd").GetString());
 
-        var rollback = await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/web", $$"""{"version":"{{v1}}"}""");
+        var rollback = await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/web?force=true", $$"""{"version":"{{v1}}"}""");
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
         app = (await TestServer.JsonOf(await t.Http.GetAsync("/v2/apps/web"))).GetProperty("app");
         Assert.Equal("sleep 100", app.GetProperty("cmd").GetString());

@@ -81,6 +81,8 @@ public sealed record MessageResponse
 {
     public required string Message { get; init; }
     public IReadOnlyList<ErrorDetail>? Details { get; init; }
+    /// <summary>On a 409: the deployments that lock the app.</summary>
+    public IReadOnlyList<DeploymentRef>? Deployments { get; init; }
 }
 public sealed record ErrorDetail(string Path, IReadOnlyList<string> Errors);
 
@@ -115,3 +117,21 @@ public sealed record AgentView
     public int Tasks { get; init; }
 }
 public sealed record AgentsResponse(IReadOnlyList<AgentView> Agents);
+
+/// <summary>GET /v2/deployments item (python3-marathon accepts exactly these keys).</summary>
+public sealed record DeploymentInfo
+{
+    public required string Id { get; init; }
+    public required string Version { get; init; }
+    public IReadOnlyList<string> AffectedApps { get; init; } = [];
+    public IReadOnlyList<string> AffectedPods { get; init; } = [];
+    public IReadOnlyList<DeploymentStepWire> Steps { get; init; } = [];
+    public IReadOnlyList<DeploymentActionWire> CurrentActions { get; init; } = [];
+    public int CurrentStep { get; init; }
+    public int TotalSteps { get; init; }
+}
+public sealed record DeploymentStepWire(IReadOnlyList<DeploymentActionWire> Actions);
+public sealed record DeploymentActionWire(string Action, string App)
+{
+    public IReadOnlyList<object>? ReadinessCheckResults { get; init; }
+}

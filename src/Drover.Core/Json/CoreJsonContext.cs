@@ -16,6 +16,8 @@ namespace Drover.Core.Json;
 [JsonSerializable(typeof(TaskRecord))]
 [JsonSerializable(typeof(TaskSpec))]
 [JsonSerializable(typeof(TaskFailureRecord))]
+[JsonSerializable(typeof(DeploymentRecord))]
+[JsonSerializable(typeof(HealthCheckDefinition))]
 [JsonSerializable(typeof(List<AppDefinition>))]
 [JsonSerializable(typeof(List<TaskRecord>))]
 [JsonSerializable(typeof(JsonElement))]

@@ -8,7 +8,8 @@ using Drover.State;
 namespace Drover.Server.Agents;
 
 /// <summary>Server side of the agent protocol: registration, heartbeats and task status reports.</summary>
-public sealed class AgentService(StateWriter writer, AgentLiveness liveness, LaunchQueue queue, Tasks.RecentTasks recent, TimeProvider time, ServerLog log)
+public sealed class AgentService(StateWriter writer, AgentLiveness liveness, LaunchQueue queue, Tasks.RecentTasks recent, TimeProvider time, ServerLog log,
+    Events.TaskEvents events)
 {
     public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
     {
@@ -19,6 +20,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             throw new ApiException(422, "port ranges must be within 1-65535 with begin ≤ end");
         var id = string.IsNullOrWhiteSpace(reg.AgentId) ? $"{Guid.NewGuid():D}-S0" : reg.AgentId!;
         var now = MarathonTime.ToWire(time.GetUtcNow());
+        var after = new List<Action>();
         await writer.UpdateAsync(s =>
         {
             var existing = s.Get(Collections.Agents, id);
@@ -34,9 +36,10 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 LastSeenAt = now,
             };
             var ops = new List<StateOp> { StateOp.Put(Collections.Agents, id, agent) };
-            ops.AddRange(TaskUpdates(s, id, reg.Tasks, fullReport: true));
+            ops.AddRange(TaskUpdates(s, id, reg.Tasks, fullReport: true, after));
             return ops;
         }, ct);
+        foreach (var publish in after) publish();
         liveness.Seen(id);
         log.AgentRegistered(id, reg.Hostname, reg.Endpoint ?? "-", reg.Tasks.Count);
         return new AgentRegistered { AgentId = id };
@@ -53,8 +56,10 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         if (writer.Current.Get(Collections.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
         var now = MarathonTime.ToWire(time.GetUtcNow());
+        var after = new List<Action>();
         await writer.UpdateAsync(s =>
         {
+            after.Clear();
             var agent = s.Get(Collections.Agents, agentId);
             if (agent is null) return [];
             var ops = new List<StateOp>();
@@ -63,14 +68,16 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 ops.Add(StateOp.Put(Collections.Agents, agentId, agent with { Status = AgentStatus.Active, LastSeenAt = now }));
                 log.AgentReconnected(agentId, agent.Hostname);
             }
-            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport));
+            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after));
             return ops;
         }, ct);
+        foreach (var publish in after) publish();
         return new HeartbeatAck();
     }
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
-    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport)
+    /// <remarks>Events for the changes are queued on <paramref name="after"/>, to be published once the write is durable.</remarks>
+    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, List<Action> after)
     {
         var now = time.GetUtcNow();
         if (fullReport)
@@ -93,6 +100,11 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 recent.Remember(t.Id, agentId, t.AppId);
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
                 log.TaskEnded(t.Id, t.AppId, r.State, r.Message ?? "");
+                var ended = t;
+                var message = r.Message;
+                after.Add(() => events.StatusChanged(ended, state, message));
+                if (message?.StartsWith("health check failed", StringComparison.Ordinal) == true)
+                    after.Add(() => events.UnhealthyKilled(ended, message));
                 if (failed && !t.KillRequested)
                 {
                     queue.OnTaskFailed(t.AppId, t.Version, now);
@@ -111,7 +123,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 HealthCheckResults = r.HealthCheckResults,
                 Message = r.Message,
             };
-            if (!SameStatus(t, updated)) yield return StateOp.Put(Collections.Tasks, t.Id, updated);
+            if (SameStatus(t, updated)) continue;
+            yield return StateOp.Put(Collections.Tasks, t.Id, updated);
+            var (before, now2) = (t, updated);
+            if (before.State != now2.State) after.Add(() => events.StatusChanged(now2, now2.State, now2.Message));
+            var app = s.Get(Collections.Apps, t.AppId);
+            after.Add(() => events.HealthChanged(before, now2, app));
         }
     }
 

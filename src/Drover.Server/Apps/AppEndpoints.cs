@@ -48,17 +48,18 @@ public static class AppEndpoints
         return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new AppsResponse(apps), ApiJsonContext.Default.AppsResponse);
     }
 
-    private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, CancellationToken ct)
+    private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, Events.TaskEvents events, CancellationToken ct)
     {
         var body = await ctx.Request.ReadJsonAsync(ct);
-        var change = await apps.CreateAsync(body, ct);
+        var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct);
+        events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
         ctx.Response.Headers.Location = change.App.Id;
         ctx.Response.Headers["Marathon-Deployment-Id"] = change.DeploymentId;
         var info = new AppInfo(change.App) { Tasks = [], Deployments = [new DeploymentRef(change.DeploymentId)] };
         return Responses.Json(info, ApiJsonContext.Default.AppInfo, 201);
     }
 
-    private static async Task<IResult> Dispatch(HttpContext ctx, string path, AppService apps, TaskService tasks, StateWriter writer, CancellationToken ct)
+    private static async Task<IResult> Dispatch(HttpContext ctx, string path, AppService apps, TaskService tasks, StateWriter writer, Events.TaskEvents events, CancellationToken ct)
     {
         var method = ctx.Request.Method;
         var segs = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -66,7 +67,7 @@ public static class AppEndpoints
 
         if (method == "POST" && segs[^1] == "restart" && segs.Length > 1)
         {
-            var change = await apps.RestartAsync(Id(segs[..^1]), ct);
+            var change = await apps.RestartAsync(Id(segs[..^1]), ctx.Request.Flag("force"), ct);
             return Responses.Deployment(ctx, change.DeploymentId, change.App.Version!);
         }
         if (segs.Length > 1 && segs[^1] == "tasks")
@@ -98,13 +99,14 @@ public static class AppEndpoints
                 if (method == "PATCH" && writer.Current.Get(Collections.Apps, id) is null)
                     throw ApiException.NotFound($"App '{id}' does not exist");
                 var partial = method == "PATCH" || ctx.Request.Flag("partialUpdate", defaultValue: true);
-                var change = await apps.PutAsync(id, body, partial, ct);
+                var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct);
+                events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
                 return Responses.Deployment(ctx, change.DeploymentId, change.App.Version!, change.Created ? 201 : 200);
             }
             case "DELETE":
             {
-                var change = await apps.DeleteAsync(id, ct);
-                return Responses.Deployment(ctx, change.DeploymentId, Core.Json.MarathonTime.ToWire(DateTimeOffset.UtcNow));
+                var change = await apps.DeleteAsync(id, ctx.Request.Flag("force", defaultValue: true), ct);
+                return Responses.Deployment(ctx, change.DeploymentId, change.Planned?.Record.Version ?? change.App.Version!);
             }
             default:
                 return MethodNotAllowed(method);

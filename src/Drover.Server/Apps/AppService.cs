@@ -3,96 +3,98 @@ using System.Text.Json.Nodes;
 using Drover.Core.Apps;
 using Drover.Core.Json;
 using Drover.Core.Validation;
+using Drover.Server.Deployments;
 using Drover.Server.Http;
 using Drover.State;
 
 namespace Drover.Server.Apps;
 
 /// <summary>The write side of /v2/apps: validation, versions, service ports. Task changes follow from the reconciler.</summary>
-public sealed class AppService(StateWriter writer, TimeProvider time, ServerOptions options, AppValidation validation)
+public sealed class AppService(StateWriter writer, TimeProvider time, ServerOptions options, AppValidation validation, DeploymentService deployments)
 {
-    public const int MaxStoredVersions = 50;
+    public const int MaxStoredVersions = AppWrites.MaxStoredVersions;
 
-    public sealed record Change(AppDefinition App, string DeploymentId, bool Created);
+    public sealed record Change(AppDefinition App, string DeploymentId, bool Created)
+    {
+        internal DeploymentService.Planned? Planned { get; init; }
+    }
 
-    public async Task<Change> CreateAsync(JsonElement body, CancellationToken ct)
+    private async Task<Change> WriteAsync(Func<StateSnapshot, (IReadOnlyList<StateOp>, Change)> decide, CancellationToken ct)
+    {
+        var (_, change) = await writer.UpdateAsync(decide, ct);
+        if (change.Planned is not null) deployments.Started(change.Planned);
+        return change;
+    }
+
+    public async Task<Change> CreateAsync(JsonElement body, bool force, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var app = AppReader.Read(body, null, errors, validation.CheckConstraint);
         if (errors.Any || app is null) throw new ValidationException(errors);
-        var (_, change) = await writer.UpdateAsync(s =>
+        return await WriteAsync(s =>
         {
             if (s.Get(Collections.Apps, app.Id) is not null)
                 throw ApiException.Conflict($"An app with id [{app.Id}] already exists.");
-            return Save(s, app, previous: null, scaleOnly: false);
+            return Save(s, app, previous: null, scaleOnly: false, force);
         }, ct);
-        return change;
     }
 
     /// <summary>PUT /v2/apps/{id}: create, update (merged when partialUpdate), scale-only or roll back to a stored version.</summary>
-    public async Task<Change> PutAsync(string id, JsonElement body, bool partialUpdate, CancellationToken ct)
+    public async Task<Change> PutAsync(string id, JsonElement body, bool partialUpdate, bool force, CancellationToken ct)
     {
         if (body.ValueKind != JsonValueKind.Object)
             throw new ValidationException(Single("/", $"expected an app object, got {JsonFields.Describe(body)}"));
-        var (_, change) = await writer.UpdateAsync(s =>
+        return await WriteAsync(s =>
         {
             var existing = s.Get(Collections.Apps, id);
             if (existing is not null && IsVersionOnly(body, out var target))
             {
                 var old = s.Get(Collections.AppVersions, Collections.VersionKey(id, target))
                     ?? throw ApiException.NotFound($"App '{id}' does not exist in version {target}");
-                return Save(s, old with { Version = null, VersionInfo = existing.VersionInfo }, existing, scaleOnly: false);
+                return Save(s, old with { Version = null, VersionInfo = existing.VersionInfo }, existing, scaleOnly: false, force);
             }
             var merged = existing is not null && partialUpdate ? Merge(existing, body) : body;
             var errors = new ValidationErrors();
             var app = AppReader.Read(merged, id, errors, validation.CheckConstraint);
             if (errors.Any || app is null) throw new ValidationException(errors);
             var scaleOnly = existing is not null && SameConfig(existing, app);
-            return Save(s, app, existing, scaleOnly);
+            return Save(s, app, existing, scaleOnly, force);
         }, ct);
-        return change;
     }
 
-    public async Task<Change> ScaleAsync(string id, int instances, CancellationToken ct)
+    public async Task<Change> ScaleAsync(string id, int instances, bool force, CancellationToken ct)
     {
         if (instances < 0) throw new ValidationException(Single("/instances", "must be greater than or equal to 0"));
-        var (_, change) = await writer.UpdateAsync(s =>
+        return await WriteAsync(s =>
         {
             var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
-            return Save(s, existing with { Instances = instances }, existing, scaleOnly: true);
+            return Save(s, existing with { Instances = instances }, existing, scaleOnly: true, force);
         }, ct);
-        return change;
     }
 
     /// <summary>A restart is a new version with the same config; the reconciler replaces every task (rolling).</summary>
-    public async Task<Change> RestartAsync(string id, CancellationToken ct)
+    public async Task<Change> RestartAsync(string id, bool force, CancellationToken ct)
     {
-        var (_, change) = await writer.UpdateAsync(s =>
+        return await WriteAsync(s =>
         {
             var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
-            return Save(s, existing, existing, scaleOnly: false);
+            return Save(s, existing, existing, scaleOnly: false, force);
         }, ct);
-        return change;
     }
 
-    public async Task<Change> DeleteAsync(string id, CancellationToken ct)
+    public async Task<Change> DeleteAsync(string id, bool force, CancellationToken ct)
     {
-        var (_, change) = await writer.UpdateAsync(s =>
+        return await WriteAsync(s =>
         {
             var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
-            var ops = new List<StateOp> { StateOp.Delete(Collections.Apps, id), StateOp.Delete(ServerCollections.TaskFailures, id) };
-            // Versions still used by running tasks are pruned by the reconciler once those tasks are gone.
-            var inUse = s.All(Collections.Tasks).Where(t => t.AppId == id).Select(t => t.Version).ToHashSet();
-            foreach (var e in s.WithPrefix(Collections.AppVersions.Name, id + "@"))
-            {
-                if (!inUse.Contains(e.Key[(id.Length + 1)..])) ops.Add(StateOp.Delete(Collections.AppVersions, e.Key));
-            }
-            return ((IReadOnlyList<StateOp>)ops, new Change(existing, NewDeploymentId(), false));
+            var version = NextVersion(existing.Version);
+            var planned = deployments.Plan(s, new Dictionary<string, AppDefinition?> { [id] = null },
+                new Dictionary<string, string> { [id] = DeploymentAction.Stop }, force, version);
+            return (planned.Ops, new Change(existing, planned.Record.Id, false) { Planned = planned });
         }, ct);
-        return change;
     }
 
-    private (IReadOnlyList<StateOp>, Change) Save(StateSnapshot s, AppDefinition app, AppDefinition? previous, bool scaleOnly)
+    private (IReadOnlyList<StateOp>, Change) Save(StateSnapshot s, AppDefinition app, AppDefinition? previous, bool scaleOnly, bool force)
     {
         var version = NextVersion(previous?.Version);
         app = AssignServicePorts(s, app, previous);
@@ -105,13 +107,10 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
                 LastConfigChangeAt = scaleOnly && previous?.VersionInfo is { } vi ? vi.LastConfigChangeAt : version,
             },
         };
-        var ops = new List<StateOp>
-        {
-            StateOp.Put(Collections.Apps, app.Id, app),
-            StateOp.Put(Collections.AppVersions, Collections.VersionKey(app.Id, version), app),
-        };
-        ops.AddRange(PruneVersions(s, app.Id));
-        return (ops, new Change(app, NewDeploymentId(), previous is null));
+        var action = previous is null ? DeploymentAction.Start : scaleOnly ? DeploymentAction.Scale : DeploymentAction.Restart;
+        var planned = deployments.Plan(s, new Dictionary<string, AppDefinition?> { [app.Id] = app },
+            new Dictionary<string, string> { [app.Id] = action }, force, version);
+        return (planned.Ops, new Change(app, planned.Record.Id, previous is null) { Planned = planned });
     }
 
     /// <summary>Versions must rise strictly even when two writes land in the same millisecond.</summary>
@@ -121,16 +120,6 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         if (previous is not null && MarathonTime.TryParse(previous, out var prev) && now <= prev)
             now = prev.AddMilliseconds(1);
         return MarathonTime.ToWire(now);
-    }
-
-    private IEnumerable<StateOp> PruneVersions(StateSnapshot s, string appId)
-    {
-        var versions = s.WithPrefix(Collections.AppVersions.Name, appId + "@").Select(e => e.Key).ToList();
-        var excess = versions.Count + 1 - MaxStoredVersions;
-        if (excess <= 0) yield break;
-        var inUse = s.All(Collections.Tasks).Where(t => t.AppId == appId).Select(t => Collections.VersionKey(appId, t.Version)).ToHashSet();
-        foreach (var key in versions.Where(k => !inUse.Contains(k)).Take(excess)) // keys sort by timestamp: oldest first
-            yield return StateOp.Delete(Collections.AppVersions, key);
     }
 
     private AppDefinition AssignServicePorts(StateSnapshot s, AppDefinition app, AppDefinition? previous)
@@ -211,5 +200,4 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         return e;
     }
 
-    private static string NewDeploymentId() => Guid.NewGuid().ToString("D");
 }

@@ -60,7 +60,7 @@ public sealed class AppViews(StateSnapshot snapshot)
             TasksRunning = running,
             TasksHealthy = healthy,
             TasksUnhealthy = unhealthy,
-            Deployments = [],
+            Deployments = Deployments.DeploymentService.RefsFor(snapshot, app.Id),
             Tasks = withTasks ? tasks.Select(t => Task(t, app)).ToList() : null,
             LastTaskFailure = failure,
         };

@@ -15,7 +15,8 @@ namespace Drover.Server.Reconcile;
 /// expiry and lost agents) it asks the pure <see cref="Reconciler"/> for a plan and writes it:
 /// new tasks assigned to agents, kill marks on surplus ones.
 /// </summary>
-public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLiveness liveness, ServerOptions options, TimeProvider time, ServerLog log)
+public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLiveness liveness, ServerOptions options, TimeProvider time, ServerLog log,
+    Deployments.DeploymentMonitor deployments, Events.TaskEvents events)
     : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -78,10 +79,14 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         if (_paused) return;
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
+        var after = new List<Action>();
         await writer.UpdateAsync(s =>
         {
             var ops = new List<StateOp>();
             ops.AddRange(ExpungeUnreachable(s, now));
+            var (deploymentOps, deploymentEvents) = deployments.Check(s);
+            ops.AddRange(deploymentOps);
+            after.AddRange(deploymentEvents);
             var plan = Reconciler.Plan(Input(s, now));
             foreach (var launch in plan.Launches)
             {
@@ -103,6 +108,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 };
                 ops.Add(StateOp.Put(Collections.Tasks, task.Id, task));
                 log.TaskLaunching(task.Id, app.Id, agent.Hostname);
+                after.Add(() => events.StatusChanged(task, TaskState.Staging, null));
             }
             foreach (var kill in plan.Kills)
             {
@@ -115,6 +121,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             queue.Publish(plan.Queue, now);
             return ops;
         }, ct);
+        foreach (var publish in after) publish();
     }
 
     private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()

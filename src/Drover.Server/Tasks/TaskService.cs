@@ -100,7 +100,7 @@ public sealed class TaskService(StateWriter writer, AppService apps)
             {
                 var app = writer.Current.Get(Collections.Apps, group.Key);
                 if (app is null) continue;
-                last = await apps.ScaleAsync(group.Key, Math.Max(0, app.Instances - group.Count()), ct);
+                last = await apps.ScaleAsync(group.Key, Math.Max(0, app.Instances - group.Count()), ctx.Request.Flag("force"), ct);
             }
             var version = last?.App.Version ?? Core.Json.MarathonTime.ToWire(DateTimeOffset.UtcNow);
             return Responses.Deployment(ctx, last?.DeploymentId ?? Guid.NewGuid().ToString("D"), version);

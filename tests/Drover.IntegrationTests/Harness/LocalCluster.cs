@@ -99,7 +99,8 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             var app = await Client.GetAppAsync(appId);
             var healthyOk = app.HealthChecks.Count == 0 || app.TasksHealthy == count;
-            return app.TasksRunning == count && app.Tasks!.Count == count && healthyOk ? app : null;
+            // and its deployment is over, so the next change is not refused as locked (409)
+            return app.TasksRunning == count && app.Tasks!.Count == count && healthyOk && app.Deployments.Count == 0 ? app : null;
         }, timeout ?? TimeSpan.FromSeconds(60), $"{appId} has {count} running tasks", Diagnostics);
 
     public string Sandbox(string taskId)

@@ -161,7 +161,11 @@ def main():
     def step_list_deployments():
         deployments = client.list_deployments()
         check(isinstance(deployments, list), f"list_deployments returned {deployments!r}")
-        return f"{len(deployments)} running"
+        for d in deployments:
+            check(d.id and d.version and d.current_step >= 1 and d.total_steps >= d.current_step, f"deployment fields {d!r}")
+        # a change while a deployment runs is refused unless forced, as in Marathon: wait for them to finish
+        wait_for("deployments to finish", lambda: client.list_deployments() == [], timeout)
+        return f"{len(deployments)} were running, now done"
 
     def step_list_versions():
         versions = client.list_versions(app_id)
@@ -197,7 +201,7 @@ def main():
         ("list_tasks", step_list_tasks),
         ("scale_app", step_scale_app),
         ("kill_task", step_kill_task),
-        # ("list_deployments", step_list_deployments),  # /v2/deployments arrives with the deployments issue
+        ("list_deployments", step_list_deployments),
         ("list_versions", step_list_versions),
         ("delete_app", step_delete_app),
     ]

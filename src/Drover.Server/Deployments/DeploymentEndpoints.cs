@@ -1,0 +1,53 @@
+using Drover.Api;
+using Drover.Api.Marathon;
+using Drover.Core.Apps;
+using Drover.Server.Http;
+using Drover.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Drover.Server.Deployments;
+
+/// <summary>GET /v2/deployments and DELETE /v2/deployments/{id} (revert, or with force just stop).</summary>
+public static class DeploymentEndpoints
+{
+    public static void MapDeploymentEndpoints(this IEndpointRouteBuilder r)
+    {
+        r.MapGet("/v2/deployments", (StateWriter writer) =>
+        {
+            var list = writer.Current.All(DeploymentService.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(Wire).ToList();
+            return Responses.Json(list, ApiJsonContext.Default.ListDeploymentInfo);
+        });
+        r.MapDelete("/v2/deployments/{id}", async (string id, HttpContext ctx, StateWriter writer, DeploymentService deployments, DeploymentEvents events, CancellationToken ct) =>
+        {
+            var force = ctx.Request.Flag("force");
+            var (_, result) = await writer.UpdateAsync(s =>
+            {
+                var d = s.Get(DeploymentService.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
+                if (force) return ((IReadOnlyList<StateOp>)[StateOp.Delete(DeploymentService.Deployments, id)], (d, (DeploymentService.Planned?)null));
+                var revert = deployments.PlanRevert(s, d);
+                return (revert.Ops, (d, revert));
+            }, ct);
+            var (canceled, planned) = result;
+            if (planned is null)
+            {
+                events.Failed(canceled, "canceled by DELETE /v2/deployments/" + id + "?force=true");
+                return Results.StatusCode(202);
+            }
+            deployments.Started(planned);
+            return Responses.Deployment(ctx, planned.Record.Id, planned.Record.Version);
+        });
+    }
+
+    public static DeploymentInfo Wire(DeploymentRecord d) => new()
+    {
+        Id = d.Id,
+        Version = d.Version,
+        AffectedApps = d.AffectedApps,
+        Steps = d.Steps.Select(s => new DeploymentStepWire(s.Actions.Select(a => new DeploymentActionWire(a.Action, a.App)).ToList())).ToList(),
+        CurrentActions = d.Steps[d.CurrentStep - 1].Actions.Select(a => new DeploymentActionWire(a.Action, a.App) { ReadinessCheckResults = [] }).ToList(),
+        CurrentStep = d.CurrentStep,
+        TotalSteps = d.Steps.Count,
+    };
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drover.Core.Apps;
+using Drover.Core.Cluster;
+using Drover.Core.Json;
+
+namespace Drover.Server.Events;
+
+/// <summary>Marathon's task and health events, built from task records as they change.</summary>
+public sealed class TaskEvents(EventBus bus)
+{
+    public void StatusChanged(TaskRecord t, TaskState state, string? message)
+    {
+        var wire = state.ToWire();
+        bus.Publish("status_update_event", new JsonObject
+        {
+            ["slaveId"] = t.AgentId,
+            ["taskId"] = t.Id,
+            ["taskStatus"] = wire,
+            ["message"] = message ?? "",
+            ["appId"] = t.AppId,
+            ["host"] = t.Host,
+            ["ipAddresses"] = new JsonArray(),
+            ["ports"] = Ints(t.Ports),
+            ["version"] = t.Version,
+        });
+        bus.Publish("instance_changed_event", new JsonObject
+        {
+            ["instanceId"] = InstanceId(t.Id),
+            ["condition"] = Condition(state),
+            ["runSpecId"] = t.AppId,
+            ["agentId"] = t.AgentId,
+            ["host"] = t.Host,
+            ["runSpecVersion"] = t.Version,
+        });
+    }
+
+    /// <summary>Publishes health events when a task's aggregated liveness flips, and a failed-check event per newly failing check.</summary>
+    public void HealthChanged(TaskRecord before, TaskRecord after, AppDefinition? app)
+    {
+        var wasAlive = before.HealthCheckResults.Count > 0 && before.HealthCheckResults.All(r => r.Alive);
+        var isAlive = after.HealthCheckResults.Count > 0 && after.HealthCheckResults.All(r => r.Alive);
+        if (after.HealthCheckResults.Count > 0 && (before.HealthCheckResults.Count == 0 || wasAlive != isAlive))
+        {
+            bus.Publish("health_status_changed_event", new JsonObject
+            {
+                ["appId"] = after.AppId,
+                ["instanceId"] = InstanceId(after.Id),
+                ["taskId"] = after.Id,
+                ["version"] = after.Version,
+                ["alive"] = isAlive,
+            });
+            bus.Publish("instance_health_changed_event", new JsonObject
+            {
+                ["instanceId"] = InstanceId(after.Id),
+                ["runSpecId"] = after.AppId,
+                ["runSpecVersion"] = after.Version,
+                ["healthy"] = isAlive,
+            });
+        }
+        for (var i = 0; i < after.HealthCheckResults.Count; i++)
+        {
+            var now = after.HealthCheckResults[i];
+            var was = i < before.HealthCheckResults.Count ? before.HealthCheckResults[i] : null;
+            if (now.Alive || (was is not null && !was.Alive)) continue;
+            var def = app is not null && i < app.HealthChecks.Count ? app.HealthChecks[i] : null;
+            bus.Publish("failed_health_check_event", new JsonObject
+            {
+                ["appId"] = after.AppId,
+                ["taskId"] = InstanceId(after.Id),
+                ["instanceId"] = InstanceId(after.Id),
+                ["version"] = after.Version,
+                ["healthCheck"] = def is null ? new JsonObject() : JsonSerializer.SerializeToNode(def, CoreJsonContext.Default.HealthCheckDefinition),
+            });
+        }
+    }
+
+    public void UnhealthyKilled(TaskRecord t, string reason)
+    {
+        foreach (var type in new[] { "unhealthy_task_kill_event", "unhealthy_instance_kill_event" })
+        {
+            bus.Publish(type, new JsonObject
+            {
+                ["appId"] = t.AppId,
+                ["taskId"] = t.Id,
+                ["instanceId"] = InstanceId(t.Id),
+                ["version"] = t.Version,
+                ["reason"] = reason,
+                ["host"] = t.Host,
+                ["slaveId"] = t.AgentId,
+            });
+        }
+    }
+
+    public void AppTerminated(string appId) => bus.Publish("app_terminated_event", new JsonObject { ["appId"] = appId });
+
+    public void ApiPost(string clientIp, string uri, AppDefinition app) => bus.Publish("api_post_event", new JsonObject
+    {
+        ["clientIp"] = clientIp,
+        ["uri"] = uri,
+        ["appDefinition"] = JsonSerializer.SerializeToNode(app, CoreJsonContext.Default.AppDefinition),
+    });
+
+    /// <summary>Marathon's instance id is the task id without the incarnation suffix.</summary>
+    public static string InstanceId(string taskId)
+    {
+        var i = taskId.IndexOf("._app", StringComparison.Ordinal);
+        return i > 0 ? taskId[..i] : taskId;
+    }
+
+    private static string Condition(TaskState s) => s switch
+    {
+        TaskState.Staging => "Staging",
+        TaskState.Starting => "Starting",
+        TaskState.Running => "Running",
+        TaskState.Killing => "Killing",
+        TaskState.Unreachable => "Unreachable",
+        TaskState.Finished => "Finished",
+        TaskState.Failed => "Failed",
+        TaskState.Killed => "Killed",
+        TaskState.Error => "Error",
+        TaskState.Gone => "Gone",
+        TaskState.Dropped => "Dropped",
+        TaskState.Lost => "Unknown",
+        _ => "Unknown",
+    };
+
+    private static JsonArray Ints(IReadOnlyList<int> xs)
+    {
+        var a = new JsonArray();
+        foreach (var x in xs) a.Add(x);
+        return a;
+    }
+}
