@@ -6,7 +6,7 @@ namespace Drover.Cli;
 public static class Program
 {
     /// <summary>Options that take no value, for every command.</summary>
-    private static readonly HashSet<string> Flags = ["--force", "--follow", "--stderr", "--in-memory", "--json", "--help", "-h", "--no-lb", "--keep-tasks"];
+    private static readonly HashSet<string> Flags = ["--force", "--follow", "--stderr", "--in-memory", "--json", "--help", "-h", "--no-lb", "--keep-tasks", "--no-wait"];
 
     public const string Usage = """
         usage: drover <command> [options]
@@ -17,13 +17,18 @@ public static class Program
           agent --join URL           a node agent that runs tasks
 
         apps:
-          app apply -f FILE          create or update an app from Marathon JSON or YAML
+          app apply -f FILE          create or update an app from Marathon JSON or YAML, showing the
+                                     deployment until it succeeds or fails (--no-wait to return at once)
           app ls                     list apps
           app show ID                show one app with its tasks
           app scale ID N             set the instance count
           app restart ID             replace every task (rolling)
           app rm ID                  delete an app and kill its tasks
           app versions ID            list stored versions
+          app rollback ID [--to V]   roll back to a stored version (default: the previous config)
+          deployments                running deployments
+          deployment rm ID [--force] revert a deployment (--force: just stop it)
+          events [--type T]...       stream Marathon events (Server-Sent Events)
           ps [ID]                    list tasks (of one app)
           kill TASK...               kill tasks (they are replaced)
           logs [-f] [--stderr] TASK|APP   print (and follow) task output
@@ -54,9 +59,9 @@ public static class Program
         {
             var cmd = argv[0];
             var rest = argv.Skip(1).ToList();
-            if (cmd == "app")
+            if (cmd is "app" or "deployment")
             {
-                if (rest.Count == 0) throw new UsageException("app needs a subcommand: apply, ls, show, scale, restart, rm, versions");
+                if (rest.Count == 0) throw new UsageException(cmd == "app" ? "app needs a subcommand: apply, ls, show, scale, restart, rm, versions, rollback" : "deployment needs a subcommand: rm");
                 cmd = "app " + rest[0];
                 rest = rest.Skip(1).ToList();
             }
@@ -114,6 +119,10 @@ public static class Program
             "app restart" => AppCommands.RestartAsync,
             "app rm" => AppCommands.RemoveAsync,
             "app versions" => AppCommands.VersionsAsync,
+            "app rollback" => DeploymentCommands.RollbackAsync,
+            "deployments" => DeploymentCommands.ListAsync,
+            "deployment rm" => DeploymentCommands.RemoveAsync,
+            "events" => DeploymentCommands.EventsAsync,
             "ps" => TaskCommands.PsAsync,
             "kill" => TaskCommands.KillAsync,
             "logs" => TaskCommands.LogsAsync,

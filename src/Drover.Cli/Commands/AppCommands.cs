@@ -10,19 +10,27 @@ public static class AppCommands
     {
         var file = args.Get("-f", "--file") ?? throw new UsageException("app apply needs -f FILE (JSON or YAML; - for stdin)");
         var force = args.Flag("--force");
+        var wait = !args.Flag("--no-wait");
         args.RejectUnknown();
         var def = AppFile.Read(file);
+        var failed = false;
         var apps = def.ValueKind == JsonValueKind.Array ? def.EnumerateArray().ToList() : [def];
         foreach (var app in apps)
         {
             if (app.ValueKind != JsonValueKind.Object || !app.TryGetProperty("id", out var idProp) || idProp.ValueKind != JsonValueKind.String)
                 throw new CliException($"{file}: every app needs a string \"id\"");
             var id = idProp.GetString()!;
-            var result = await ctx.Client.PutAppAsync(id, app, force, partialUpdate: false, ct);
-            if (ctx.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(result, ApiJsonContext.Default.DeploymentResult));
-            else ctx.Out.WriteLine($"applied {id} version {result.Version} (deployment {result.DeploymentId})");
+            var definition = app;
+            Task<DeploymentResult> Put() => ctx.Client.PutAppAsync(id, definition, force, partialUpdate: false, ct);
+            void Started(DeploymentResult r)
+            {
+                if (ctx.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(r, ApiJsonContext.Default.DeploymentResult));
+                else ctx.Out.WriteLine($"applied {id} version {r.Version} (deployment {r.DeploymentId})");
+            }
+            if (wait && !ctx.Json) failed |= await DeploymentCommands.RunAndFollowAsync(ctx, Put, Started, ct) != ExitCodes.Ok;
+            else Started(await Put());
         }
-        return ExitCodes.Ok;
+        return failed ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     public static async Task<int> ListAsync(CliArgs args, CommandContext ctx, CancellationToken ct)
