@@ -63,6 +63,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Deployments.DeploymentEvents>();
         s.AddSingleton<Deployments.DeploymentService>();
         s.AddSingleton<Deployments.DeploymentMonitor>();
+        s.AddSingleton<Groups.GroupService>();
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
 
@@ -75,6 +76,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapAgentEndpoints();
         Deployments.DeploymentEndpoints.MapDeploymentEndpoints(app);
         Events.EventEndpoints.MapEventEndpoints(app);
+        Groups.GroupEndpoints.MapGroupEndpoints(app);
         return new DroverServer(app, store);
     }
 

@@ -135,3 +135,16 @@ public sealed record DeploymentActionWire(string Action, string App)
 {
     public IReadOnlyList<object>? ReadinessCheckResults { get; init; }
 }
+
+/// <summary>Marathon's group (no enforceRole: python3-marathon rejects it).</summary>
+public sealed record GroupInfo
+{
+    public required string Id { get; init; }
+    public IReadOnlyList<AppInfo> Apps { get; init; } = [];
+    public IReadOnlyList<GroupInfo> Groups { get; init; } = [];
+    public IReadOnlyList<object> Pods { get; init; } = [];
+    public IReadOnlyList<string> Dependencies { get; init; } = [];
+    public string? Version { get; init; }
+}
+
+public sealed record GroupDryRun(IReadOnlyList<DeploymentStepWire> Steps);

@@ -97,16 +97,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     private (IReadOnlyList<StateOp>, Change) Save(StateSnapshot s, AppDefinition app, AppDefinition? previous, bool scaleOnly, bool force)
     {
         var version = NextVersion(previous?.Version);
-        app = AssignServicePorts(s, app, previous);
-        app = app with
-        {
-            Version = version,
-            VersionInfo = new VersionInfo
-            {
-                LastScalingAt = version,
-                LastConfigChangeAt = scaleOnly && previous?.VersionInfo is { } vi ? vi.LastConfigChangeAt : version,
-            },
-        };
+        app = Stamp(s, app, previous, scaleOnly, version, reserved: null);
         var action = previous is null ? DeploymentAction.Start : scaleOnly ? DeploymentAction.Scale : DeploymentAction.Restart;
         var planned = deployments.Plan(s, new Dictionary<string, AppDefinition?> { [app.Id] = app },
             new Dictionary<string, string> { [app.Id] = action }, force, version);
@@ -122,10 +113,30 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         return MarathonTime.ToWire(now);
     }
 
-    private AppDefinition AssignServicePorts(StateSnapshot s, AppDefinition app, AppDefinition? previous)
+    /// <summary>Gives an app its new version, version info and service ports (avoiding <paramref name="reserved"/>, ports already handed out in the same change).</summary>
+    public AppDefinition Stamp(StateSnapshot s, AppDefinition app, AppDefinition? previous, bool scaleOnly, string version, HashSet<int>? reserved)
+    {
+        app = AssignServicePorts(s, app, previous, reserved);
+        if (reserved is not null) foreach (var p in app.PortDefinitions) reserved.Add(p.Port);
+        return app with
+        {
+            Version = version,
+            VersionInfo = new VersionInfo
+            {
+                LastScalingAt = version,
+                LastConfigChangeAt = scaleOnly && previous?.VersionInfo is { } vi ? vi.LastConfigChangeAt : version,
+            },
+        };
+    }
+
+    /// <summary>A version later than every version the given apps have, and not in the past.</summary>
+    public string NextVersion(IEnumerable<AppDefinition> apps) =>
+        NextVersion(apps.Select(a => a.Version).Where(v => v is not null).Max(StringComparer.Ordinal));
+
+    private AppDefinition AssignServicePorts(StateSnapshot s, AppDefinition app, AppDefinition? previous, HashSet<int>? reserved)
     {
         if (app.PortDefinitions.All(p => p.Port != 0)) return app;
-        var used = new HashSet<int>();
+        var used = new HashSet<int>(reserved ?? []);
         foreach (var other in s.All(Collections.Apps))
         {
             if (other.Id == app.Id) continue;

@@ -22,7 +22,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     /// Definitions must already carry their new version. Returns the ops to write (record, cancellations, step 1).
     /// </summary>
     public Planned Plan(StateSnapshot s, IReadOnlyDictionary<string, AppDefinition?> targets, IReadOnlyDictionary<string, string> actions,
-        bool force, string version, string? revertOf = null)
+        bool force, string version, string? revertOf = null, Func<string, IEnumerable<string>>? extraDependencies = null)
     {
         var running = s.All(Deployments).ToList();
         var conflicting = running.Where(d => d.AffectedApps.Any(targets.ContainsKey)).ToList();
@@ -45,7 +45,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
             Id = Guid.NewGuid().ToString("D"),
             Version = version,
             AffectedApps = targets.Keys.Order(StringComparer.Ordinal).ToList(),
-            Steps = StepOrder.Steps(targets, actions),
+            Steps = StepOrder.Steps(targets, actions, extraDependencies),
             Targets = targets.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Originals = originals,
             StartedAt = now,
@@ -115,14 +115,17 @@ public sealed class DeploymentLockedException(IReadOnlyList<string> ids) : ApiEx
 /// <summary>Step order: apps start after the apps they depend on; removals run in reverse dependency order.</summary>
 public static class StepOrder
 {
-    public static IReadOnlyList<DeploymentStep> Steps(IReadOnlyDictionary<string, AppDefinition?> targets, IReadOnlyDictionary<string, string> actions)
+    /// <param name="extraDependencies">Dependencies an app inherits from its groups (app ids).</param>
+    public static IReadOnlyList<DeploymentStep> Steps(IReadOnlyDictionary<string, AppDefinition?> targets, IReadOnlyDictionary<string, string> actions,
+        Func<string, IEnumerable<string>>? extraDependencies = null)
     {
         var depth = new Dictionary<string, int>();
         int Depth(string id, HashSet<string> visiting)
         {
             if (depth.TryGetValue(id, out var d)) return d;
             if (!visiting.Add(id)) return 0; // a cycle: validation reports it; do not loop
-            var deps = targets.TryGetValue(id, out var t) && t is not null ? t.Dependencies.Where(targets.ContainsKey) : [];
+            var own = targets.TryGetValue(id, out var t) && t is not null ? t.Dependencies : [];
+            var deps = own.Concat(extraDependencies?.Invoke(id) ?? []).Where(x => x != id && targets.ContainsKey(x)).Distinct();
             d = deps.Select(x => Depth(x, visiting) + 1).DefaultIfEmpty(0).Max();
             visiting.Remove(id);
             return depth[id] = d;
