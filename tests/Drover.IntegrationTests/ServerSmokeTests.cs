@@ -61,6 +61,16 @@ public sealed class ServerSmokeTests(ServerWithAgentFixture cluster, ITestOutput
         Assert.Contains("ALL OK", result.Stdout);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task Python_marathon_event_stream_reads_every_event_drover_sends()
+    {
+        var result = await PythonClient.RunAsync("marathon_events_check.py", TimeSpan.FromMinutes(2),
+            cluster.BaseAddress.ToString(), "--app-id", "/events-check", "--timeout", "60");
+        output.WriteLine(result.ToString());
+        Assert.True(result.Succeeded, result + "\n" + cluster.Diagnostics());
+        Assert.Contains("ALL OK", result.Stdout);
+    }
+
     [Fact]
     public async Task Server_stops_cleanly_on_SIGTERM()
     {
