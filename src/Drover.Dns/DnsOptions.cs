@@ -88,6 +88,10 @@ public sealed record DnsOptions
         {
             errors.Add($"Datacenter '{Datacenter}' must be one DNS label");
         }
+        else if (NormalizedDatacenter is "service" or "node" or "addr" or "marathon")
+        {
+            errors.Add($"Datacenter '{Datacenter}' would make names ambiguous (service, node, addr and marathon are taken)");
+        }
 
         if (UdpListen is null)
         {
@@ -158,7 +162,8 @@ public sealed record DnsOptions
             return new IPEndPoint(IPAddress.Any, CheckPort(anyPort, text));
         }
 
-        if (IPAddress.TryParse(text, out var bare))
+        // IPAddress.TryParse also takes "[::1]:5353" and drops the port
+        if (!text.StartsWith('[') && IPAddress.TryParse(text, out var bare))
         {
             return new IPEndPoint(bare, defaultPort);
         }
