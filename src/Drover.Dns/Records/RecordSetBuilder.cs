@@ -232,9 +232,11 @@ internal sealed class RecordSetBuilder(DnsOptions options)
         }
 
         var entry = Entry(name, ttl);
-        if (entry.SeenAddresses.Add(address))
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        var list = v6 ? entry.Aaaa : entry.A;
+        if (v6 ? NameBuilder.AddOnce(list, ref entry.SeenAaaa, address) : NameBuilder.AddOnce(list, ref entry.SeenA, address))
         {
-            (address.AddressFamily == AddressFamily.InterNetworkV6 ? entry.Aaaa : entry.A).Add(address);
+            list.Add(address);
         }
     }
 
@@ -246,7 +248,7 @@ internal sealed class RecordSetBuilder(DnsOptions options)
         }
 
         var entry = Entry(name, ttl);
-        if (entry.SeenSrv.Add(srv))
+        if (NameBuilder.AddOnce(entry.Srv, ref entry.SeenSrv, srv))
         {
             entry.Srv.Add(srv);
         }
@@ -312,7 +314,32 @@ internal sealed class RecordSetBuilder(DnsOptions options)
         public List<IPAddress> A { get; } = [];
         public List<IPAddress> Aaaa { get; } = [];
         public List<DnsSrvRecord> Srv { get; } = [];
-        public HashSet<IPAddress> SeenAddresses { get; } = [];
-        public HashSet<DnsSrvRecord> SeenSrv { get; } = [];
+        // duplicate checks: a scan while small, a set once a name has many records
+        public HashSet<IPAddress>? SeenA;
+        public HashSet<IPAddress>? SeenAaaa;
+        public HashSet<DnsSrvRecord>? SeenSrv;
+
+        /// <summary>True when <paramref name="item"/> is not in <paramref name="list"/> yet (the caller adds it).</summary>
+        public static bool AddOnce<T>(List<T> list, ref HashSet<T>? seen, T item)
+        {
+            const int ScanLimit = 16;
+            if (seen is null)
+            {
+                if (list.Contains(item))
+                {
+                    return false;
+                }
+
+                if (list.Count >= ScanLimit)
+                {
+                    seen = [.. list];
+                    seen.Add(item);
+                }
+
+                return true;
+            }
+
+            return seen.Add(item);
+        }
     }
 }
