@@ -7,7 +7,7 @@ using Drover.Dns.Wire;
 namespace Drover.Dns.Records;
 
 /// <summary>
-/// Turns a catalog into owner names and records (see docs in README of Drover.Dns):
+/// Turns a catalog into owner names and records (the table in Drover.Dns/README.md):
 /// Consul-style service, tag, RFC 2782, node, addr and leader names; Mesos-DNS marathon names;
 /// failover aliases; empty non-terminals so that no existing name sits under an NXDOMAIN.
 /// </summary>
