@@ -274,6 +274,18 @@ public class RecordSetTests
         Assert.Empty(badVersion.Answers);
     }
 
+    [Theory]
+    [InlineData("evil\\.drover")]
+    [InlineData("x.evil\\.drover")]
+    [InlineData("xdrover")]
+    public void NamesThatOnlyLookLikeTheZoneAreNotInIt(string name)
+    {
+        Assert.Equal(DnsResponseCode.Refused, Ask(Set(), name, DnsRecordType.A).ResponseCode);
+        var query = DnsMessage.Query(name, DnsRecordType.A).ToArray();
+        var outcome = Drover.Dns.Server.DnsQueryHandler.Handle(Set(), query, new byte[ushort.MaxValue], false, canForward: true, out _);
+        Assert.Equal(Drover.Dns.Server.QueryOutcome.Forward, outcome);
+    }
+
     [Fact]
     public void OutOfZoneNamesAreRefusedWithoutRecursors()
     {

@@ -82,6 +82,8 @@ internal static class DnsQueryHandler
         Span<char> name = stackalloc char[DnsName.MaxWireLength];
         var nameLength = 0;
         var plain = true; // no label contains a '.', which no name of ours has
+        var lastDotted = -1; // where the last label holding a '.' starts
+        Span<bool> labelStart = stackalloc bool[DnsName.MaxWireLength + 1];
         var p = Header;
         while (true)
         {
@@ -108,9 +110,15 @@ internal static class DnsQueryHandler
                 name[nameLength++] = '.';
             }
 
+            labelStart[p - Header] = true;
             foreach (var b in query.Slice(p + 1, label))
             {
-                plain &= b != (byte)'.';
+                if (b == (byte)'.')
+                {
+                    plain = false;
+                    lastDotted = p - Header;
+                }
+
                 name[nameLength++] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
             }
 
@@ -151,7 +159,10 @@ internal static class DnsQueryHandler
             return Finish(response, WriteError(query, response, DnsResponseCode.Refused, questionLength, canForward), opt, out length);
         }
 
-        if (!set.IsInZone(lowerName))
+        // the zone's labels must really be the name's last labels ("evil\.drover" is one label under the root)
+        var apex = questionLength - 4 - set.ApexWireLength;
+        var inZone = set.IsInZone(lowerName) && (apex == 0 || (apex > 0 && labelStart[apex])) && lastDotted < apex;
+        if (!inZone)
         {
             if (canForward)
             {
