@@ -79,6 +79,12 @@ internal static partial class AgentLog
     [LoggerMessage(2009, LogLevel.Warning, "Cannot delete the runtime record of task {TaskId}: {Error}")]
     public static partial void ForgetFailed(this ILogger log, string taskId, string error);
 
+    [LoggerMessage(2010, LogLevel.Information, "Task {TaskId} is ready (readiness check {Check})")]
+    public static partial void TaskReady(this ILogger log, string taskId, string check);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Readiness check {Check} of task {TaskId} cannot run: {Cause}")]
+    public static partial void ReadinessCheckCannotRun(this ILogger log, string taskId, string check, string cause);
+
     // Process driver and cgroups (3xxx)
     [LoggerMessage(3000, LogLevel.Debug, "Task {TaskId} started as pid {Pid} in {Sandbox}")]
     public static partial void TaskProcessStarted(this ILogger log, string taskId, int pid, string sandbox);

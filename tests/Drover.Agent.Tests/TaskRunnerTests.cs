@@ -175,6 +175,33 @@ public sealed class TaskRunnerTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task Readiness_results_are_reported_as_they_change_and_dropped_when_the_task_ends()
+    {
+        var clock = new ManualTimeProvider();
+        var status = 503;
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/ready", () => Results.StatusCode(Volatile.Read(ref status))));
+        var spec = Specs.Cmd("trap 'exit 0' TERM; while true; do sleep 0.05; done") with
+        {
+            Ports = [server.Port],
+            PortNames = ["http-api"],
+            ReadinessChecks = [new ReadinessCheckDefinition { Path = "/ready", IntervalSeconds = 10, TimeoutSeconds = 5 }],
+        };
+        var runner = await RunningAsync(TaskRunner.Launch(spec, _driver, Context(clock)));
+        var check = await Eventually.Value(() => runner.ReadinessChecks.FirstOrDefault(), "readiness check runner");
+        await Eventually.True(() => Last(runner.TaskId).ReadinessCheckResults is [{ Ready: false }], "not-ready result reported");
+
+        Volatile.Write(ref status, 200);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await Eventually.True(() => Last(runner.TaskId).ReadinessCheckResults is [{ Ready: true, Name: "readinessCheck" }], "ready result reported at once");
+        await Eventually.Within(check.Stopped, "readiness checking stops once ready");
+        Assert.True(runner.Status().ReadinessCheckResults is [{ Ready: true }]);
+
+        runner.RequestKill();
+        await Eventually.Within(runner.Terminal, "task killed");
+        Assert.Empty(Last(runner.TaskId).ReadinessCheckResults);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task Local_tasks_apply_assignments_and_forget_acknowledged_tasks_for_good()
     {
         await using var tasks = new LocalTasks([_driver], Context());

@@ -16,6 +16,8 @@ internal sealed class Sim
     public DateTimeOffset Now { get; set; } = F.T0;
     /// <summary>Whether tasks pass their health checks once running.</summary>
     public bool Healthy { get; set; } = true;
+    /// <summary>Whether running tasks pass their readiness checks (results come with the first health results).</summary>
+    public bool Ready { get; set; } = true;
     private int _seq;
 
     public ReconcileInput Input => new()
@@ -62,7 +64,7 @@ internal sealed class Sim
         foreach (var id in plan.BackoffResets) Backoffs.Remove(id);
     }
 
-    /// <summary>One second passes: killed tasks end, staging ones run, running ones get health results.</summary>
+    /// <summary>One second passes: killed tasks end, staging ones run, running ones get health (and readiness) results.</summary>
     public void Progress()
     {
         Now = Now.AddSeconds(1);
@@ -75,6 +77,8 @@ internal sealed class Sim
                 Tasks[i] = t with { State = TaskState.Running, StartedAt = F.At(Now) };
             else if (t.State == TaskState.Running && app is { HealthChecks.Count: > 0 } && t.HealthCheckResults.Count == 0)
                 Tasks[i] = t with { HealthCheckResults = [new HealthCheckResult { Alive = Healthy, Status = Healthy ? "passing" : "critical" }] };
+            if (t.State == TaskState.Running && app is { ReadinessChecks.Count: > 0 } && t.Version == app.Version && !t.ReadinessCheckResults.Any(r => r.Ready))
+                Tasks[i] = Tasks[i] with { ReadinessCheckResults = [.. app.ReadinessChecks.Select(c => new ReadinessCheckResult { Name = c.Name, TaskId = t.Id, Ready = Ready })] };
         }
     }
 

@@ -49,6 +49,9 @@ public sealed class HealthProbeFactory : IDisposable
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
+    /// <summary>The shared client (readiness checks use it too).</summary>
+    public HttpClient Http => _http;
+
     public IHealthProbe Create(HealthCheckDefinition def, HealthTarget target)
     {
         var protocol = def.Protocol.ToUpperInvariant();

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent.Tasks;
 
-/// <summary>What every task runner shares: clock, log, health probes and where status changes go.</summary>
+/// <summary>What every task runner shares: clock, log, health probes (and their HTTP client) and where status changes go.</summary>
 public sealed record TaskRunnerContext
 {
     public required TimeProvider Time { get; init; }
@@ -15,13 +15,13 @@ public sealed record TaskRunnerContext
     public required HealthProbeFactory Probes { get; init; }
     /// <summary>Receives every status change as it happens (called outside the runner's lock).</summary>
     public required Action<TaskStatusReport> OnStatus { get; init; }
-    /// <summary>Address health checks use to reach tasks.</summary>
+    /// <summary>Address health and readiness checks use to reach tasks.</summary>
     public string HealthCheckHost { get; init; } = "127.0.0.1";
 }
 
 /// <summary>
 /// The life of one task on this agent: STAGING (fetch) → RUNNING → FINISHED / FAILED / KILLED, with its
-/// health checks, kill requests (from the server or from failing checks) and status reports.
+/// health and readiness checks, kill requests (from the server or from failing checks) and status reports.
 /// </summary>
 public sealed class TaskRunner : IAsyncDisposable
 {
@@ -32,6 +32,7 @@ public sealed class TaskRunner : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _terminal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<HealthCheckRunner> _checks = [];
+    private readonly List<ReadinessCheckRunner> _readiness = [];
     private Task _run = Task.CompletedTask;
     private ITaskHandle? _handle;
     private TaskState _state = TaskState.Staging;
@@ -58,6 +59,7 @@ public sealed class TaskRunner : IAsyncDisposable
     public ITaskHandle? Handle { get { lock (_gate) return _handle; } }
     public string? Sandbox => Handle?.Sandbox ?? (_driver is null ? null : SafeSandbox(_driver, TaskId));
     public IReadOnlyList<HealthCheckRunner> HealthChecks { get { lock (_gate) return [.. _checks]; } }
+    public IReadOnlyList<ReadinessCheckRunner> ReadinessChecks { get { lock (_gate) return [.. _readiness]; } }
 
     /// <summary>A new task: stages (fetches) and starts it through <paramref name="driver"/>.</summary>
     public static TaskRunner Launch(TaskSpec spec, ITaskDriver driver, TaskRunnerContext ctx)
@@ -137,6 +139,7 @@ public sealed class TaskRunner : IAsyncDisposable
         Report();
         if (killNow) _ = KillHandleAsync(handle);
         StartHealthChecks(handle);
+        StartReadinessChecks();
 
         TaskExit exit;
         try
@@ -230,11 +233,40 @@ public sealed class TaskRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>Readiness checks start with the task running; each stops by itself once ready.</summary>
+    private void StartReadinessChecks()
+    {
+        if (Spec.ReadinessChecks.Count == 0) return;
+        lock (_gate)
+        {
+            foreach (var def in Spec.ReadinessChecks)
+            {
+                var check = new ReadinessCheckRunner(def, _ctx.Probes.Http, TaskId, _ctx.HealthCheckHost, Spec.Ports, Spec.PortNames, _ctx.Time,
+                    OnReadinessChanged);
+                _readiness.Add(check);
+                check.Start();
+            }
+        }
+    }
+
+    private void OnReadinessChanged(ReadinessCheckRunner check)
+    {
+        if (check.Result is { Ready: true }) _ctx.Log.TaskReady(TaskId, check.Definition.Name);
+        else if (check.CannotRun) _ctx.Log.ReadinessCheckCannotRun(TaskId, check.Definition.Name, check.Cause ?? "");
+        Report();
+    }
+
     private async Task StopHealthChecksAsync()
     {
         HealthCheckRunner[] checks;
-        lock (_gate) checks = [.. _checks];
+        ReadinessCheckRunner[] readiness;
+        lock (_gate)
+        {
+            checks = [.. _checks];
+            readiness = [.. _readiness];
+        }
         foreach (var c in checks) await c.DisposeAsync().ConfigureAwait(false);
+        foreach (var r in readiness) await r.DisposeAsync().ConfigureAwait(false);
     }
 
     private void SetTerminal(TaskState state, string? message, int? exitCode)
@@ -260,10 +292,8 @@ public sealed class TaskRunner : IAsyncDisposable
     /// <summary>The task's state as reported to the server.</summary>
     public TaskStatusReport Status()
     {
-        HealthCheckRunner[] checks;
         lock (_gate)
         {
-            checks = [.. _checks];
             return new TaskStatusReport
             {
                 TaskId = TaskId,
@@ -274,7 +304,8 @@ public sealed class TaskRunner : IAsyncDisposable
                 ExitCode = _exitCode,
                 StartedAt = _startedAt is { } s ? MarathonTime.ToWire(s) : null,
                 Ports = Spec.Ports,
-                HealthCheckResults = _state.IsTerminal() ? [] : [.. checks.Select(c => c.Result).OfType<HealthCheckResult>()],
+                HealthCheckResults = _state.IsTerminal() ? [] : [.. _checks.Select(c => c.Result).OfType<HealthCheckResult>()],
+                ReadinessCheckResults = _state.IsTerminal() ? [] : [.. _readiness.Select(c => c.Result).OfType<ReadinessCheckResult>()],
             };
         }
     }

@@ -34,6 +34,7 @@ public sealed record TaskStatusReport
     public string? StartedAt { get; init; }
     public IReadOnlyList<int> Ports { get; init; } = [];
     public IReadOnlyList<HealthCheckResult> HealthCheckResults { get; init; } = [];
+    public IReadOnlyList<ReadinessCheckResult> ReadinessCheckResults { get; init; } = [];
 }
 
 /// <summary>Periodic full report; the server answers whether it still knows the agent.</summary>

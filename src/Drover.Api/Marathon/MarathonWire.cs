@@ -17,6 +17,8 @@ public sealed record AppInfo : AppDefinition
     public IReadOnlyList<DeploymentRef> Deployments { get; init; } = [];
     public IReadOnlyList<MarathonTask>? Tasks { get; init; }
     public TaskFailure? LastTaskFailure { get; init; }
+    /// <summary>The tasks' readiness results; only for an app with readiness checks once there are results.</summary>
+    public IReadOnlyList<ReadinessCheckResult>? ReadinessCheckResults { get; init; }
 }
 
 public sealed record DeploymentRef(string Id);

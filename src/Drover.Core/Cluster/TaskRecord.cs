@@ -22,6 +22,8 @@ public sealed record TaskRecord
     /// <summary>Set when the server wants the task gone; the agent kills it and reports a terminal state.</summary>
     public bool KillRequested { get; init; }
     public IReadOnlyList<HealthCheckResult> HealthCheckResults { get; init; } = [];
+    /// <summary>One per readiness check of the task's version, once checked; a ready result stays ready.</summary>
+    public IReadOnlyList<ReadinessCheckResult> ReadinessCheckResults { get; init; } = [];
     public string? Message { get; init; }
 }
 

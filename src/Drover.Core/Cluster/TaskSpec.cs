@@ -17,8 +17,11 @@ public sealed record TaskSpec
     public double MemMb { get; init; }
     public double DiskMb { get; init; }
     public IReadOnlyList<int> Ports { get; init; } = [];
+    /// <summary>Name of each host port (same index as <see cref="Ports"/>; null when unnamed), from the app's portDefinitions or portMappings.</summary>
+    public IReadOnlyList<string?> PortNames { get; init; } = [];
     public IReadOnlyList<FetchUri> Fetch { get; init; } = [];
     public IReadOnlyList<HealthCheckDefinition> HealthChecks { get; init; } = [];
+    public IReadOnlyList<ReadinessCheckDefinition> ReadinessChecks { get; init; } = [];
     public ContainerSpec? Container { get; init; }
     public int KillGracePeriodSeconds { get; init; } = 3;
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Strings;

@@ -35,40 +35,12 @@ internal sealed class Demand
         };
     }
 
-    /// <summary>
-    /// Host ports an instance reserves. Host networking: one per portDefinition, equal to its port when
-    /// requirePorts is set (and the port is non-zero). BRIDGE: one per portMapping (hostPort absent or 0 =
-    /// dynamic; no mappings at all = Marathon's single default mapping). USER/container networks: only mappings
-    /// that name a hostPort.
-    /// </summary>
+    /// <summary>Host ports an instance reserves (see <see cref="AppPorts.HostPorts"/>): 0 = any free port, else that port.</summary>
     public static int[] HostPorts(AppDefinition app)
     {
-        var docker = app.Container?.Docker;
-        var bridge = string.Equals(docker?.Network, "BRIDGE", StringComparison.OrdinalIgnoreCase);
-        var user = string.Equals(docker?.Network, "USER", StringComparison.OrdinalIgnoreCase);
-        if (app.Networks is { Count: > 0 } nets)
-        {
-            foreach (var n in nets)
-            {
-                if (string.Equals(n.Mode, "container/bridge", StringComparison.OrdinalIgnoreCase)) bridge = true;
-                else if (string.Equals(n.Mode, "container", StringComparison.OrdinalIgnoreCase)) user = true;
-            }
-        }
-        if (bridge || user)
-        {
-            var mappings = app.Container?.PortMappings ?? docker?.PortMappings;
-            if (mappings is null) return bridge ? [0] : [];
-            var list = new List<int>(mappings.Count);
-            foreach (var m in mappings)
-            {
-                if (m.HostPort is int hp) list.Add(hp);
-                else if (bridge) list.Add(0);
-            }
-            return list.ToArray();
-        }
-        var defs = app.PortDefinitions;
-        var result = new int[defs.Count];
-        for (var i = 0; i < defs.Count; i++) result[i] = app.RequirePorts ? defs[i].Port : 0;
+        var slots = AppPorts.HostPorts(app);
+        var result = new int[slots.Count];
+        for (var i = 0; i < slots.Count; i++) result[i] = slots[i].Requested;
         return result;
     }
 }

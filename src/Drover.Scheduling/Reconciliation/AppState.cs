@@ -43,6 +43,9 @@ internal sealed class AppState(AppDefinition app)
     /// <summary>Healthy as far as we can tell: a task on an unreachable agent is not.</summary>
     public bool IsHealthy(TaskView t) => t.Reachable && TaskHealth.IsHealthy(t.Task, App);
 
+    /// <summary>Healthy and, if the app has readiness checks and the task is current, ready.</summary>
+    public bool IsReady(TaskView t) => t.Reachable && TaskHealth.IsReady(t.Task, App);
+
     public KillOrder Kill(TaskView t, KillReason reason) => new(t.Task.Id, t.Task.AppId, t.Task.AgentId, reason);
 
     /// <summary>

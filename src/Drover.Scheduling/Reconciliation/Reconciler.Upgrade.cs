@@ -5,7 +5,7 @@ public static partial class Reconciler
     /// <summary>
     /// Rolling replacement of outdated tasks (old version, or on a draining agent) under the app's
     /// upgradeStrategy, as Marathon's TaskReplaceActor does, but from the snapshot alone:
-    /// healthy tasks (new ready + old healthy) never drop below ceil(instances × minimumHealthCapacity) through
+    /// healthy tasks (new healthy and ready + old healthy) never drop below ceil(instances × minimumHealthCapacity) through
     /// our kills, and tasks that still exist (kill-requested ones included) never exceed
     /// floor(instances × (1 + maximumOverCapacity)) through our launches. With minimum == maximum there would be
     /// no room to move, so one extra instance is allowed (Marathon does the same for non-resident apps).
@@ -36,7 +36,8 @@ public static partial class Reconciler
         }
 
         var healthy = 0;
-        foreach (var t in current) if (!killed.Contains(t) && s.IsHealthy(t)) healthy++;
+        // A new task counts once it is healthy and ready (readiness checks); an old one while it is healthy.
+        foreach (var t in current) if (!killed.Contains(t) && s.IsReady(t)) healthy++;
         foreach (var t in outdated) if (s.IsHealthy(t)) healthy++;
 
         // Unhealthy outdated tasks serve nobody: they go at once. Healthy ones only while enough stay healthy.

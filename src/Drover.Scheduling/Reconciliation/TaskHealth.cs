@@ -3,7 +3,7 @@ using Drover.Core.Cluster;
 
 namespace Drover.Scheduling;
 
-/// <summary>When a task counts as healthy for scaling and rolling upgrades.</summary>
+/// <summary>When a task counts as healthy (and ready) for scaling, rolling upgrades and deployments.</summary>
 public static class TaskHealth
 {
     public static bool AllAlive(TaskRecord task)
@@ -26,5 +26,18 @@ public static class TaskHealth
         if (task.State != TaskState.Running) return false;
         if (AppVersions.IsCurrent(app, task.Version)) return app.HealthChecks.Count == 0 || AllAlive(task);
         return task.HealthCheckResults.Count == 0 || AllAlive(task);
+    }
+
+    /// <summary>
+    /// Healthy and — for a task of the app's current configuration when the app has readiness checks — a ready
+    /// result for every check (none yet = not ready). This is what lets a new task replace an old one and a
+    /// deployment finish (Marathon: "old tasks will only be killed if a new task has become ready"). Older
+    /// tasks are judged by health alone: readiness only gates the tasks a deployment starts.
+    /// </summary>
+    public static bool IsReady(TaskRecord task, AppDefinition app)
+    {
+        if (!IsHealthy(task, app)) return false;
+        if (app.ReadinessChecks.Count == 0 || !AppVersions.IsCurrent(app, task.Version)) return true;
+        return ReadinessResults.AllReady(task.ReadinessCheckResults, app.ReadinessChecks.Count);
     }
 }

@@ -121,6 +121,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 State = t.KillRequested && state == TaskState.Running ? TaskState.Killing : state,
                 StartedAt = t.StartedAt ?? (state == TaskState.Running ? r.StartedAt ?? MarathonTime.ToWire(now) : null),
                 HealthCheckResults = r.HealthCheckResults,
+                ReadinessCheckResults = ReadinessResults.Merge(t.ReadinessCheckResults, r.ReadinessCheckResults),
                 Message = r.Message,
             };
             if (SameStatus(t, updated)) continue;
@@ -136,7 +137,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
     private static bool StagedLongAgo(TaskRecord t, DateTimeOffset now) =>
         MarathonTime.TryParse(t.StagedAt, out var staged) && now - staged > TimeSpan.FromSeconds(10);
 
-    /// <summary>Health timestamps move on every check; only state and pass/fail changes are worth a durable write.</summary>
+    /// <summary>Health timestamps move on every check; only state, pass/fail and ready changes are worth a durable write.</summary>
     private static bool SameStatus(TaskRecord a, TaskRecord b)
     {
         if (a.State != b.State || a.StartedAt != b.StartedAt || a.Message != b.Message) return false;
@@ -145,6 +146,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         {
             var (x, y) = (a.HealthCheckResults[i], b.HealthCheckResults[i]);
             if (x.Alive != y.Alive || x.Status != y.Status || x.ConsecutiveFailures != y.ConsecutiveFailures || x.FirstSuccess != y.FirstSuccess) return false;
+        }
+        if (a.ReadinessCheckResults.Count != b.ReadinessCheckResults.Count) return false;
+        for (var i = 0; i < a.ReadinessCheckResults.Count; i++)
+        {
+            var (x, y) = (a.ReadinessCheckResults[i], b.ReadinessCheckResults[i]);
+            if (x.Name != y.Name || x.Ready != y.Ready || x.LastResponse?.Status != y.LastResponse?.Status) return false;
         }
         return true;
     }

@@ -63,6 +63,8 @@ public sealed class AppViews(StateSnapshot snapshot)
             Deployments = Deployments.DeploymentService.RefsFor(snapshot, app.Id),
             Tasks = withTasks ? tasks.Select(t => Task(t, app)).ToList() : null,
             LastTaskFailure = failure,
+            ReadinessCheckResults = app.ReadinessChecks.Count == 0 || !tasks.Any(t => t.ReadinessCheckResults.Count > 0) ? null
+                : [.. tasks.SelectMany(t => t.ReadinessCheckResults)],
         };
     }
 

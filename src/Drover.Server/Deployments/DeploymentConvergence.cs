@@ -16,7 +16,7 @@ public static class DeploymentConvergence
         if (tasksOfApp.Count != app.Instances) return false;
         foreach (var t in tasksOfApp)
         {
-            if (t.KillRequested || !AppVersions.IsCurrent(app, t.Version) || !TaskHealth.IsHealthy(t, app)) return false;
+            if (t.KillRequested || !AppVersions.IsCurrent(app, t.Version) || !TaskHealth.IsReady(t, app)) return false;
         }
         return true;
     }
@@ -29,7 +29,7 @@ public static class DeploymentConvergence
         foreach (var t in tasksOfApp)
         {
             if (!AppVersions.IsCurrent(app, t.Version)) outdated++;
-            else if (!t.KillRequested && TaskHealth.IsHealthy(t, app)) healthy++;
+            else if (!t.KillRequested && TaskHealth.IsReady(t, app)) healthy++;
         }
         return $"{healthy}/{outdated}/{tasksOfApp.Count}";
     }
