@@ -143,8 +143,12 @@ public sealed class HealthCheckRunner : IAsyncDisposable
         if (giveUp) _onUnhealthy(cause!);
     }
 
+    private int _disposed;
+
+    /// <summary>Safe to call more than once (the task runner disposes on exit and again on shutdown).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
