@@ -60,6 +60,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<ReconcileLoop>();
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        Discovery.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseDroverErrors();
@@ -68,6 +69,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapTaskEndpoints();
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();
+        Discovery.DiscoveryRegistration.MapDiscovery(app);
         return new DroverServer(app, store);
     }
 
