@@ -154,3 +154,65 @@ public sealed class ManualTime : TimeProvider
         }
     }
 }
+
+/// <summary>A minimal HTTP endpoint on 127.0.0.1:0 answering every request with <see cref="Status"/> (for HTTP check tests).</summary>
+public sealed class TinyHttpServer : IAsyncDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public TinyHttpServer()
+    {
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public volatile int Status = 200;
+    public int Requests;
+    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/health";
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            System.Net.Sockets.TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception) { return; }
+            _ = Task.Run(async () =>
+            {
+                using (client)
+                {
+                    try
+                    {
+                        var stream = client.GetStream();
+                        var buf = new byte[8192];
+                        var got = new StringBuilder();
+                        while (!got.ToString().Contains("\r\n\r\n"))
+                        {
+                            var n = await stream.ReadAsync(buf, _stop.Token);
+                            if (n == 0) return;
+                            got.Append(Encoding.ASCII.GetString(buf, 0, n));
+                        }
+                        Interlocked.Increment(ref Requests);
+                        var body = $"status {Status}";
+                        var resp = $"HTTP/1.1 {Status} Whatever\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
+                        await stream.WriteAsync(Encoding.ASCII.GetBytes(resp), _stop.Token);
+                    }
+                    catch (Exception)
+                    {
+                        // client went away
+                    }
+                }
+            });
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _loop;
+        _stop.Dispose();
+    }
+}
