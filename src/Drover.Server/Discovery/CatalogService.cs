@@ -55,8 +55,8 @@ public sealed class CatalogService(IStateStore store, ServerIdentity identity, S
         var view = CatalogBuilder.Build(snapshot, Local());
         if (previous is null)
         {
-            var initial = view.ServiceSignatures.Keys.ToImmutableDictionary(k => k, _ => Math.Max(1, snapshot.Index), StringComparer.Ordinal);
-            return new CatalogState(view, Math.Max(1, snapshot.Index), initial);
+            var initial = view.ServiceSignatures.Keys.ToImmutableDictionary(k => k, _ => snapshot.Index, StringComparer.Ordinal);
+            return new CatalogState(view, snapshot.Index, initial);
         }
         var changed = view.Signature == previous.View.Signature ? previous.ChangedIndex : snapshot.Index;
         var indexes = ImmutableDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
