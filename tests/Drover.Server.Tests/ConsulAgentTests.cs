@@ -221,4 +221,24 @@ public class ConsulAgentTests
         var list = JsonDocument.Parse(await woke.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("api1", list[0].GetProperty("Service").GetProperty("ID").GetString());
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task Service_and_node_maintenance_add_and_remove_a_critical_check()
+    {
+        await using var c = await ConsulServer.StartAsync();
+        await c.RegisterAsync("""{"Name":"m","ID":"m1","Check":{"TTL":"30s","Status":"passing"}}""");
+        Assert.Equal("passing", await c.StatusAsync("m", "m1"));
+        using (var on = await c.PutAsync("/v1/agent/service/maintenance/m1?enable=True&reason=upgrade")) Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.Equal("critical", await c.StatusAsync("m", "m1"));
+        Assert.Equal("upgrade", (await c.GetJsonAsync("/v1/agent/checks")).GetProperty("_service_maintenance:m1").GetProperty("Notes").GetString());
+        using (var off = await c.PutAsync("/v1/agent/service/maintenance/m1?enable=False")) Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        Assert.Equal("passing", await c.StatusAsync("m", "m1"));
+        using (var unknown = await c.PutAsync("/v1/agent/service/maintenance/nope?enable=true")) Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using (var bad = await c.PutAsync("/v1/agent/service/maintenance/m1")) Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        using (var node = await c.PutAsync("/v1/agent/maintenance?enable=true")) Assert.Equal(HttpStatusCode.OK, node.StatusCode);
+        Assert.Equal("critical", await c.StatusAsync("m", "m1")); // a node check applies to every service on the node
+        using (await c.PutAsync("/v1/agent/maintenance?enable=false")) { }
+        Assert.Equal("passing", await c.StatusAsync("m", "m1"));
+    }
 }

@@ -75,6 +75,20 @@ public static class ConsulAgentEndpoints
             return Results.Ok();
         });
 
+        v1.MapMethods("/agent/service/maintenance/{id}", Writes, async (string id, HttpContext ctx, ExternalServices services) =>
+        {
+            var enable = MaintenanceFlag(ctx.Request);
+            if (!await services.SetMaintenanceAsync(id, enable, ctx.Request.Value("reason"), ctx.RequestAborted))
+                throw ConsulException.NotFound($"Unknown service ID \"{id}\"");
+            return Results.Ok();
+        });
+
+        v1.MapMethods("/agent/maintenance", Writes, async (HttpContext ctx, ExternalServices services) =>
+        {
+            await services.SetMaintenanceAsync(null, MaintenanceFlag(ctx.Request), ctx.Request.Value("reason"), ctx.RequestAborted);
+            return Results.Ok();
+        });
+
         v1.MapMethods("/agent/check/register", Writes, async (HttpContext ctx, ExternalServices services) =>
         {
             var body = RegistrationReader.Parse(await ReadBodyAsync(ctx.Request, ctx.RequestAborted));
@@ -109,6 +123,13 @@ public static class ConsulAgentEndpoints
             await services.UpdateTtlAsync(id, status, update.Output ?? "", ctx.RequestAborted);
             return Results.Ok();
         });
+    }
+
+    /// <summary>?enable=true|false is required (python-consul sends True/False).</summary>
+    private static bool MaintenanceFlag(HttpRequest req)
+    {
+        if (req.Value("enable") is not { Length: > 0 } v) throw ConsulException.BadRequest("Missing value for enable");
+        return bool.TryParse(v, out var b) ? b : v == "1" || (v == "0" ? false : throw ConsulException.BadRequest($"Invalid value for enable: \"{v}\""));
     }
 
     private static async Task<IResult> Ttl(string id, HealthStatus status, HttpContext ctx, ExternalServices services)

@@ -119,6 +119,38 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
         return written;
     }
 
+    public const string NodeMaintenance = "_node_maintenance";
+    public static string ServiceMaintenance(string serviceId) => "_service_maintenance:" + serviceId;
+
+    /// <summary>
+    /// Maintenance mode as Consul does it: a critical check (type "maintenance") on the service, or on the server's node
+    /// when <paramref name="serviceId"/> is null; disabling removes it. Returns false for an unknown service.
+    /// </summary>
+    public async Task<bool> SetMaintenanceAsync(string? serviceId, bool enable, string? reason, CancellationToken ct)
+    {
+        var checkId = serviceId is null ? NodeMaintenance : ServiceMaintenance(serviceId);
+        var (_, known) = await writer.UpdateAsync<bool>(s =>
+        {
+            if (serviceId is not null && s.Entry(DiscoveryCollections.Services.Name, serviceId) is null) return ([], false);
+            if (!enable) return (s.Entry(DiscoveryCollections.Checks.Name, checkId) is null ? [] : [StateOp.Delete(DiscoveryCollections.Checks, checkId)], true);
+            var check = new ExternalCheck
+            {
+                CheckId = checkId,
+                Name = serviceId is null ? "Node Maintenance Mode" : "Service Maintenance Mode",
+                ServiceId = serviceId ?? "",
+                Notes = string.IsNullOrEmpty(reason) ? "Maintenance mode is enabled for this " + (serviceId is null ? "node." : "service.") : reason,
+                Status = HealthStatus.Critical,
+                Definition = new CheckDefinition { Type = MaintenanceType },
+                Generation = Guid.NewGuid().ToString("N"),
+            };
+            return ([StateOp.Put(DiscoveryCollections.Checks, checkId, check)], true);
+        }, ct);
+        return known;
+    }
+
+    /// <summary>The type of maintenance checks: nothing runs them.</summary>
+    public const string MaintenanceType = "maintenance";
+
     private static IEnumerable<ExternalCheck> ChecksOf(StateSnapshot s, string serviceId) =>
         s.All(DiscoveryCollections.Checks).Where(c => c.ServiceId == serviceId);
 }

@@ -67,6 +67,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var check in snapshot.All(DiscoveryCollections.Checks))
         {
+            if (check.Definition.Type == ExternalServices.MaintenanceType) continue;
             present.Add(check.CheckId);
             if (_running.TryGetValue(check.CheckId, out var rc) && rc.Generation == check.Generation) continue;
             rc?.Stop();
