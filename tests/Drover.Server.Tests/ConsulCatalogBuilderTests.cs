@@ -190,4 +190,31 @@ public class ConsulCatalogBuilderTests
         Assert.False(after.ServiceSignatures.ContainsKey("b"));
         Assert.NotEqual(before.Signature, after.Signature);
     }
+
+    [Fact]
+    public async Task A_build_reusing_the_previous_view_equals_a_fresh_build()
+    {
+        await using var store = new InMemoryStateStore();
+        await store.ApplyAsync([
+            StateOp.Put(Collections.Agents, "a1", Agent("a1", "node-1")),
+            StateOp.Put(Collections.Agents, "a2", Agent("a2", "node-2")),
+            StateOp.Put(Collections.Apps, "/a", App("/a", new() { ["DROVER_TAGS"] = "x" }, checks: 1)),
+            StateOp.Put(Collections.Tasks, "a.1", Task("a.1", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" })),
+            StateOp.Put(Collections.Tasks, "a.2", Task("a.2", "/a", "a2", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" })),
+            StateOp.Put(Collections.Tasks, "a.3", Task("a.3", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" }))]);
+        var previous = CatalogBuilder.Build(store.Current, Local);
+        await store.ApplyAsync([
+            StateOp.Put(Collections.Tasks, "a.1", Task("a.1", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = false, Status = "critical" })),
+            StateOp.Put(Collections.Agents, "a2", Agent("a2", "node-2", status: AgentStatus.Unreachable)),
+            StateOp.Put(DiscoveryCollections.TaskTags, "a.3", new TaskTags { Tags = ["master"] })]);
+        static string Render(DiscoveryView v) => string.Join("\n", v.Entries.Select(e =>
+            $"{e.Instance.Id} {e.Instance.Node} {e.Instance.Address} {e.Instance.Health} {string.Join(",", e.Instance.Tags)} {e.ModifyIndex} " +
+            string.Join(",", v.AllChecks(e).Select(c => $"{c.CheckId}={c.Status}"))));
+        var reused = CatalogBuilder.Build(store.Current, Local, previous);
+        var fresh = CatalogBuilder.Build(store.Current, Local);
+        Assert.Equal(Render(fresh), Render(reused));
+        Assert.Equal(fresh.Signature, reused.Signature);
+        Assert.Equal(HealthStatus.Critical, reused.Service("a").Single(e => e.Instance.Id == "a.2").Instance.Health);
+        Assert.Equal(["master"], reused.Service("a").Single(e => e.Instance.Id == "a.3").Instance.Tags);
+    }
 }

@@ -52,7 +52,7 @@ public sealed class CatalogService(IStateStore store, ServerIdentity identity, S
 
     private CatalogState Next(CatalogState? previous, StateSnapshot snapshot)
     {
-        var view = CatalogBuilder.Build(snapshot, Local());
+        var view = CatalogBuilder.Build(snapshot, Local(), previous?.View);
         if (previous is null)
         {
             var initial = view.ServiceSignatures.Keys.ToImmutableDictionary(k => k, _ => snapshot.Index, StringComparer.Ordinal);

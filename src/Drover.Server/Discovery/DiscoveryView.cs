@@ -1,4 +1,5 @@
 using Drover.Core.Discovery;
+using Drover.State;
 
 namespace Drover.Server.Discovery;
 
@@ -83,6 +84,9 @@ public sealed class DiscoveryView
 
     public long Index => Catalog.Index;
 
+    /// <summary>The inputs each task instance was built from, so the next build can reuse unchanged ones.</summary>
+    internal IReadOnlyDictionary<string, TaskMemo> TaskMemos { get; init; } = new Dictionary<string, TaskMemo>();
+
     public IReadOnlyList<CatalogEntry> Service(string name) => ByService.TryGetValue(name, out var l) ? l : [];
 
     public CatalogNodeEntry? Node(string name) => NodesByName.GetValueOrDefault(name);
@@ -90,6 +94,13 @@ public sealed class DiscoveryView
     /// <summary>Node checks of the instance's node followed by the instance's own checks (Consul's order).</summary>
     public IEnumerable<CatalogCheck> AllChecks(CatalogEntry e) =>
         (Node(e.Instance.Node)?.Checks ?? []).Concat(e.Checks);
+}
+
+/// <summary>A task instance and the store entries it was built from (compared by reference: entries are immutable).</summary>
+internal sealed record TaskMemo(StateEntry Task, StateEntry? App, StateEntry? Tags, Signature Node, CatalogEntry Entry)
+{
+    public bool SameInputs(TaskMemo other) =>
+        ReferenceEquals(Task, other.Task) && ReferenceEquals(App, other.App) && ReferenceEquals(Tags, other.Tags) && Node == other.Node;
 }
 
 public static class HealthStatuses
