@@ -6,7 +6,7 @@ namespace Drover.Cli;
 public static class Program
 {
     /// <summary>Options that take no value, for every command.</summary>
-    private static readonly HashSet<string> Flags = ["--force", "--follow", "--stderr", "--in-memory", "--json", "--help", "-h", "--no-lb", "--keep-tasks", "--no-wait"];
+    private static readonly HashSet<string> Flags = ["--force", "--follow", "--stderr", "--in-memory", "--json", "--help", "-h", "--no-lb", "--keep-tasks", "--no-wait", "--recurse"];
 
     public const string Usage = """
         usage: drover <command> [options]
@@ -34,6 +34,11 @@ public static class Program
           logs [-f] [--stderr] TASK|APP   print (and follow) task output
           agents                     list agents with their resources
           queue                      instances waiting to be placed, with the reason
+
+        discovery:
+          services [NAME]            services with instance health (or one service's instances)
+          kv get|put|rm|ls KEY ...   Consul KV: get [--recurse], put KEY VALUE|-|@FILE [--flags N] [--cas N], rm [--recurse], ls [PREFIX]
+          service register -f FILE   register an external service (Consul service definition); deregister ID; tags TASK [TAG...]; untag TASK
 
         global options:
           --server URL               server to talk to (env DROVER_SERVER, default http://127.0.0.1:8080)
@@ -128,6 +133,9 @@ public static class Program
             "logs" => TaskCommands.LogsAsync,
             "agents" => ClusterCommands.AgentsAsync,
             "queue" => ClusterCommands.QueueAsync,
+            "services" => DiscoveryCommands.ServicesAsync,
+            "kv" => DiscoveryCommands.KvAsync,
+            "service" => DiscoveryCommands.ServiceAsync,
             _ => throw new UsageException($"unknown command '{cmd}'"),
         };
         return await handler(args, ctx, ct);

@@ -66,6 +66,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Groups.GroupService>();
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        Discovery.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseDroverErrors();
@@ -77,6 +78,7 @@ public sealed class DroverServer : IAsyncDisposable
         Deployments.DeploymentEndpoints.MapDeploymentEndpoints(app);
         Events.EventEndpoints.MapEventEndpoints(app);
         Groups.GroupEndpoints.MapGroupEndpoints(app);
+        Discovery.DiscoveryRegistration.MapDiscovery(app);
         return new DroverServer(app, store);
     }
 

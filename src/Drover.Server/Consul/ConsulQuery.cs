@@ -1,0 +1,130 @@
+using System.Globalization;
+using Drover.State;
+using Microsoft.AspNetCore.Http;
+
+namespace Drover.Server.Consul;
+
+/// <summary>Query-string conventions of Consul's HTTP API: Go booleans, Go durations, blocking queries.</summary>
+public static class ConsulQuery
+{
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(10);
+
+    public static bool Has(this HttpRequest req, string name) => req.Query.ContainsKey(name);
+
+    public static string? Value(this HttpRequest req, string name) =>
+        req.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
+
+    /// <summary>A presence flag with Go's ParseBool on a value ("?passing" = true, "?passing=0" = false); anything else is a 400.</summary>
+    public static bool BoolFlag(this HttpRequest req, string name)
+    {
+        if (!req.Query.TryGetValue(name, out var v)) return false;
+        var s = v.Count == 0 ? "" : v[^1] ?? "";
+        return s switch
+        {
+            "" or "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+            "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+            _ => throw ConsulException.BadRequest($"Invalid value for ?{name}"),
+        };
+    }
+
+    public static ulong? UInt64(this HttpRequest req, string name, string what)
+    {
+        var s = req.Value(name);
+        if (s is null) return null;
+        return ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : throw ConsulException.BadRequest($"Invalid {what}: '{s}' is not an unsigned integer");
+    }
+
+    /// <summary>Go's time.ParseDuration: "300ms", "1.5h", "2h45m", units ns us µs ms s m h; a bare "0" is zero.</summary>
+    public static bool TryParseDuration(string? s, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (string.IsNullOrEmpty(s)) return false;
+        var i = 0;
+        var negative = false;
+        if (s[0] is '-' or '+') { negative = s[0] == '-'; i = 1; }
+        if (s[i..] == "0") return true;
+        if (i >= s.Length) return false;
+        double totalTicks = 0;
+        while (i < s.Length)
+        {
+            var start = i;
+            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
+            if (start == i || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
+            var unitStart = i;
+            while (i < s.Length && !char.IsAsciiDigit(s[i]) && s[i] != '.') i++;
+            double ticksPerUnit = s[unitStart..i] switch
+            {
+                "ns" => 0.01,
+                "us" or "µs" or "μs" => 10,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                _ => -1,
+            };
+            if (ticksPerUnit < 0) return false;
+            totalTicks += n * ticksPerUnit;
+            if (totalTicks > TimeSpan.MaxValue.Ticks) return false;
+        }
+        value = TimeSpan.FromTicks((long)(negative ? -totalTicks : totalTicks));
+        return true;
+    }
+
+    public static TimeSpan ParseDuration(string field, string s) =>
+        TryParseDuration(s, out var d) ? d : throw ConsulException.BadRequest($"Invalid duration for {field}: '{s}' (use e.g. 10s, 5m, 100ms)");
+
+    /// <summary>
+    /// Runs a read as a blocking query: with ?index=N (N &gt; 0), waits while the read's index is ≤ N until it moves
+    /// past N or ?wait (default 5m, at most 10m, plus up to wait/16 of jitter as Consul adds) elapses; then answers
+    /// with the current data. Sets X-Consul-Index from the answer.
+    /// </summary>
+    public static async Task<T> BlockAsync<T>(HttpContext ctx, IStateStore store, TimeProvider time,
+        Func<StateSnapshot, T> read, Func<T, long> indexOf)
+    {
+        var req = ctx.Request;
+        var minIndex = req.UInt64("index", "index") ?? 0;
+        var wait = DefaultWait;
+        if (req.Value("wait") is { } w)
+        {
+            if (!TryParseDuration(w, out wait) || wait < TimeSpan.Zero) throw ConsulException.BadRequest($"Invalid wait time: '{w}'");
+        }
+        var snapshot = store.Current;
+        var result = read(snapshot);
+        if (minIndex > 0 && (ulong)Math.Max(1, indexOf(result)) <= minIndex)
+        {
+            if (wait > MaxWait) wait = MaxWait;
+            if (wait == TimeSpan.Zero) wait = DefaultWait; // Consul treats wait=0 as the default
+            wait += TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * wait.Ticks / 16));
+            var deadline = time.GetUtcNow() + wait;
+            while ((ulong)Math.Max(1, indexOf(result)) <= minIndex)
+            {
+                var remaining = deadline - time.GetUtcNow();
+                if (remaining <= TimeSpan.Zero) break;
+                var wrote = await NextWriteAsync(store, time, snapshot.Index, remaining, ctx.RequestAborted);
+                snapshot = store.Current;
+                result = read(snapshot);
+                if (!wrote) break;
+            }
+        }
+        ConsulFilter.SetIndex(ctx.Response, indexOf(result));
+        return result;
+    }
+
+    /// <summary>True when the store's index passed <paramref name="index"/>; false after <paramref name="timeout"/> or when the store closed.</summary>
+    private static async Task<bool> NextWriteAsync(IStateStore store, TimeProvider time, long index, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        try
+        {
+            await foreach (var _ in store.WatchAsync(index, linked.Token).ConfigureAwait(false)) return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // timed out: the caller answers with what it has
+        }
+        return false;
+    }
+}
