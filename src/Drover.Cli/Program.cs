@@ -6,7 +6,7 @@ namespace Drover.Cli;
 public static class Program
 {
     /// <summary>Options that take no value, for every command.</summary>
-    private static readonly HashSet<string> Flags = ["--force", "--follow", "--stderr", "--in-memory", "--json", "--help", "-h", "--no-lb", "--keep-tasks", "--no-wait", "--recurse"];
+    private static readonly HashSet<string> Flags = ["--dns-only-passing", "--force", "--follow", "--stderr", "--in-memory", "--json", "--help", "-h", "--no-lb", "--keep-tasks", "--no-wait", "--recurse"];
 
     public const string Usage = """
         usage: drover <command> [options]
@@ -15,6 +15,9 @@ public static class Program
           up                         all-in-one: server + one agent (state in --data-dir, default ~/.drover)
           server                     the API server and scheduler
           agent --join URL           a node agent that runs tasks
+                                     server/up options: --listen, --data-dir, --token, --agent-timeout,
+                                     --dns-listen host:port|off (default 127.0.0.1:8600), --domain D,
+                                     --recursor host[:port]..., --dns-only-passing
 
         apps:
           app apply -f FILE          create or update an app from Marathon JSON or YAML, showing the
@@ -29,6 +32,7 @@ public static class Program
           deployments                running deployments
           deployment rm ID [--force] revert a deployment (--force: just stop it)
           events [--type T]...       stream Marathon events (Server-Sent Events)
+          dns NAME [TYPE]            ask Drover's DNS (--dns host:port, default 127.0.0.1:8600)
           ps [ID]                    list tasks (of one app)
           kill TASK...               kill tasks (they are replaced)
           logs [-f] [--stderr] TASK|APP   print (and follow) task output
@@ -128,6 +132,7 @@ public static class Program
             "deployments" => DeploymentCommands.ListAsync,
             "deployment rm" => DeploymentCommands.RemoveAsync,
             "events" => DeploymentCommands.EventsAsync,
+            "dns" => DnsCommands.LookupAsync,
             "ps" => TaskCommands.PsAsync,
             "kill" => TaskCommands.KillAsync,
             "logs" => TaskCommands.LogsAsync,

@@ -64,6 +64,8 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Deployments.DeploymentService>();
         s.AddSingleton<Deployments.DeploymentMonitor>();
         s.AddSingleton<Groups.GroupService>();
+        s.AddSingleton<DnsService.DnsHost>();
+        s.AddHostedService(sp => sp.GetRequiredService<DnsService.DnsHost>());
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
         Discovery.DiscoveryRegistration.AddDiscovery(s);
@@ -78,6 +80,7 @@ public sealed class DroverServer : IAsyncDisposable
         Deployments.DeploymentEndpoints.MapDeploymentEndpoints(app);
         Events.EventEndpoints.MapEventEndpoints(app);
         Groups.GroupEndpoints.MapGroupEndpoints(app);
+        DnsService.MesosDnsEndpoints.MapMesosDnsEndpoints(app);
         Discovery.DiscoveryRegistration.MapDiscovery(app);
         return new DroverServer(app, store);
     }
@@ -99,6 +102,9 @@ public sealed class DroverServer : IAsyncDisposable
         var opts = _app.Services.GetRequiredService<ServerOptions>();
         _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), opts.DataDir is null ? "in memory" : Path.Combine(opts.DataDir, "state.db"));
     }
+
+    /// <summary>The DNS server's bound endpoint (UDP and TCP), or null when DNS is off.</summary>
+    public System.Net.IPEndPoint? DnsEndpoint => _app.Services.GetRequiredService<DnsService.DnsHost>().Server?.UdpEndpoint;
 
     /// <summary>Stops the scheduler from launching or killing anything; the API keeps serving.</summary>
     public void PauseScheduling() => _app.Services.GetRequiredService<ReconcileLoop>().Pause();

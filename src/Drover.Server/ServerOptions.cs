@@ -18,6 +18,15 @@ public sealed record ServerOptions
     /// <summary>Interval of the periodic reconciliation pass (state changes trigger passes immediately).</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>host:port of the DNS server (UDP and TCP); null = no DNS server.</summary>
+    public string? DnsListen { get; init; }
+    /// <summary>The DNS domain Drover is authoritative for (default drover; consul or mesos for drop-in use).</summary>
+    public string DnsDomain { get; init; } = "drover";
+    /// <summary>Upstream resolvers (host[:port]) for names outside the domain; null = those of /etc/resolv.conf.</summary>
+    public IReadOnlyList<string>? Recursors { get; init; }
+    /// <summary>Answer only passing instances (Consul's dns_config.only_passing); by default warning ones are answered too.</summary>
+    public bool DnsOnlyPassing { get; init; }
+
     public IPEndPoint ListenEndPoint() => ParseEndPoint(Listen);
 
     public static IPEndPoint ParseEndPoint(string s)
@@ -38,6 +47,7 @@ public sealed record ServerOptions
     public void Validate()
     {
         ListenEndPoint();
+        if (DnsListen is not null) ParseEndPoint(DnsListen);
         if (AgentTimeout <= TimeSpan.Zero) throw new ArgumentException("agent timeout must be positive");
         if (ServicePortMin < 1 || ServicePortMax > 65535 || ServicePortMin > ServicePortMax)
             throw new ArgumentException("service port range must be within 1-65535 with min ≤ max");

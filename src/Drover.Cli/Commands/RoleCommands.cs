@@ -13,7 +13,7 @@ public static class RoleCommands
         args.RejectUnknown();
         await using var server = await CreateServerAsync(options);
         await server.StartAsync(ct);
-        Console.WriteLine($"drover server: {server.Url} (state {(options.DataDir is null ? "in memory" : Path.Combine(options.DataDir, "state.db"))})");
+        Console.WriteLine($"drover server: {server.Url} (state {(options.DataDir is null ? "in memory" : Path.Combine(options.DataDir, "state.db"))}){Dns(server, options)}");
         await WaitAsync(ct);
         await server.StopAsync();
         return ExitCodes.Ok;
@@ -47,7 +47,7 @@ public static class RoleCommands
         Console.WriteLine($"[1/3] state: {(serverOptions.DataDir is null ? "in memory" : Path.Combine(serverOptions.DataDir, "state.db"))}");
         await using var server = await CreateServerAsync(serverOptions);
         await server.StartAsync(ct);
-        Console.WriteLine($"[2/3] server: {server.Url} (Marathon API at {server.Url}v2/apps)");
+        Console.WriteLine($"[2/3] server: {server.Url} (Marathon API at {server.Url}v2/apps, Consul API at {server.Url}v1/catalog/services){Dns(server, serverOptions)}");
         using var loggers = Logging();
         await using var agent = new DroverAgent(agentOptions with { ServerUrl = server.Url.ToString().TrimEnd('/') }, loggers);
         await agent.StartAsync(ct);
@@ -75,12 +75,20 @@ public static class RoleCommands
         }
     }
 
+    private static string Dns(DroverServer server, ServerOptions options) =>
+        server.DnsEndpoint is { } ep ? $", DNS {ep} for *.{options.DnsDomain} (try: dig @{ep.Address} -p {ep.Port} <service>.service.{options.DnsDomain})" : ", DNS off";
+
     private static ServerOptions ServerOptionsFrom(CliArgs args, string defaultDataDir, string? dataDirOption = "--data-dir")
     {
         var dataDir = dataDirOption is null ? defaultDataDir : args.Get(dataDirOption) ?? defaultDataDir;
+        var dnsListen = args.Get("--dns-listen") ?? "127.0.0.1:8600";
         var options = new ServerOptions
         {
             Listen = args.Get("--listen") ?? "127.0.0.1:8080",
+            DnsListen = dnsListen == "off" ? null : dnsListen,
+            DnsDomain = args.Get("--domain") ?? "drover",
+            Recursors = args.All("--recursor") is { Count: > 0 } recursors ? recursors : null,
+            DnsOnlyPassing = args.Flag("--dns-only-passing"),
             DataDir = args.Flag("--in-memory") ? null : Path.GetFullPath(dataDir),
             AgentToken = args.Get("--token") ?? Environment.GetEnvironmentVariable("DROVER_TOKEN"),
             AgentTimeout = args.Get("--agent-timeout") is { } t ? ParseDuration(t, "--agent-timeout") : TimeSpan.FromSeconds(10),

@@ -92,7 +92,7 @@ public sealed class CatalogService(IStateStore store, ServerIdentity identity, S
     }
 
     /// <summary>The server's node name: the machine's host name, lowercased (Consul uses the hostname too).</summary>
-    public static string NodeName() => Dns.GetHostName().ToLowerInvariant() is { Length: > 0 } n ? n : "drover-server";
+    public static string NodeName() => System.Net.Dns.GetHostName().ToLowerInvariant() is { Length: > 0 } n ? n : "drover-server";
 
     /// <summary>The listen IP, or when listening on every interface, the first non-loopback IPv4 address (127.0.0.1 when none).</summary>
     private static string LocalAddress(ServerOptions options)

@@ -142,7 +142,9 @@ public sealed class DroverProcess : IAsyncDisposable
     {
         var p = port ?? FreePort.Get();
         var baseAddress = new Uri($"http://127.0.0.1:{p}");
-        var server = Start(["server", "--listen", $"127.0.0.1:{p}", "--data-dir", dataDir, .. extraArgs],
+        // DNS on a free port too (the default 8600 would collide between parallel tests) unless the test chose one
+        string[] dns = extraArgs.Contains("--dns-listen") ? [] : ["--dns-listen", "127.0.0.1:0"];
+        var server = Start(["server", "--listen", $"127.0.0.1:{p}", "--data-dir", dataDir, .. dns, .. extraArgs],
             new ProcessOptions { Name = $"server:{p}" });
         server.BaseAddress = baseAddress;
         try

@@ -1,0 +1,77 @@
+using Drover.Dns;
+using Drover.Server.Discovery;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Server.DnsService;
+
+/// <summary>
+/// Runs the DNS server inside the server process and feeds it every catalog change. Binding
+/// happens at start, so a busy port fails `drover server` at once with a clear error.
+/// </summary>
+public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+{
+    private DnsServer? _server;
+    private CancellationTokenSource? _stop;
+    private Task? _feed;
+
+    public DnsServer? Server => _server;
+
+    public static DnsOptions OptionsFrom(ServerOptions o) => new()
+    {
+        Domain = o.DnsDomain,
+        UdpListen = DnsOptions.ParseEndpoint(o.DnsListen!, DnsOptions.DefaultPort),
+        Recursors = o.Recursors?.Select(r => DnsOptions.ParseEndpoint(r, 53)).ToList(),
+        OnlyPassing = o.DnsOnlyPassing,
+    };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.DnsListen is null) return Task.CompletedTask;
+        var dnsOptions = OptionsFrom(options);
+        dnsOptions.ThrowIfInvalid();
+        _server = new DnsServer(dnsOptions, loggers.CreateLogger<DnsServer>(), time);
+        _server.Start();
+        _server.Update(catalog.Current);
+        _stop = new CancellationTokenSource();
+        _feed = FeedAsync(_stop.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task FeedAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var snapshot in catalog.WatchAsync(catalog.Current.Index, ct)) _server!.Update(snapshot);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // keep serving the last good record set; retry the watch
+                loggers.CreateLogger<DnsHost>().LogError(ex, "DNS catalog feed failed; retrying");
+                await Task.Delay(delay, time, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stop is not null) await _stop.CancelAsync();
+        if (_feed is not null) { try { await _feed; } catch (OperationCanceledException) { } }
+        if (_server is not null) await _server.DisposeAsync();
+        _server = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _stop?.Dispose();
+    }
+}
