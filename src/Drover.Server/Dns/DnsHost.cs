@@ -61,17 +61,19 @@ public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILogg
         }
     }
 
+    /// <summary>Idempotent: the host stops it, and the container disposes it afterwards.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stop is not null) await _stop.CancelAsync();
-        if (_feed is not null) { try { await _feed; } catch (OperationCanceledException) { } }
-        if (_server is not null) await _server.DisposeAsync();
-        _server = null;
+        var stop = Interlocked.Exchange(ref _stop, null);
+        if (stop is not null)
+        {
+            await stop.CancelAsync();
+            if (_feed is not null) { try { await _feed; } catch (OperationCanceledException) { } }
+            stop.Dispose();
+        }
+        var server = Interlocked.Exchange(ref _server, null);
+        if (server is not null) await server.DisposeAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(CancellationToken.None);
-        _stop?.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 }
