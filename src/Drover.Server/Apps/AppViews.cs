@@ -112,12 +112,5 @@ public sealed class AppViews(StateSnapshot snapshot)
         return list;
     }
 
-    private string? AgentAddress(string agentId)
-    {
-        var agent = snapshot.Get(Collections.Agents, agentId);
-        if (agent is null) return null;
-        return System.Net.IPAddress.TryParse(agent.Hostname, out _) ? agent.Hostname
-            : agent.Endpoint is { } ep && Uri.TryCreate(ep, UriKind.Absolute, out var u) && System.Net.IPAddress.TryParse(u.Host, out _) ? u.Host
-            : null;
-    }
+    private string? AgentAddress(string agentId) => snapshot.Get(Collections.Agents, agentId)?.IpAddress();
 }

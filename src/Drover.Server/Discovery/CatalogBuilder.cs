@@ -232,13 +232,7 @@ public static class CatalogBuilder
     };
 
     /// <summary>The agent's IP: its hostname if that is an IP, else the host of its endpoint URL, else the hostname itself.</summary>
-    public static string AgentAddress(AgentInfo agent)
-    {
-        if (IPAddress.TryParse(agent.Hostname, out _)) return agent.Hostname;
-        if (agent.Endpoint is { } ep && Uri.TryCreate(ep, UriKind.Absolute, out var u) && IPAddress.TryParse(u.Host.Trim('[', ']'), out _))
-            return u.Host.Trim('[', ']');
-        return agent.Hostname;
-    }
+    public static string AgentAddress(AgentInfo agent) => agent.IpAddress() ?? agent.Hostname;
 
     private static CatalogEntry TaskEntry(TaskRecord task, StateEntry e, AppDefinition? app, StateEntry? tagsEntry, CatalogNodeEntry node)
     {
