@@ -93,6 +93,10 @@ public class ReadinessTests
         Assert.All(v1, old => Assert.Contains(still.Tasks, y => y.Spec.TaskId == old.Spec.TaskId && !y.Kill));
         var listed = await TestServer.JsonOf(await t.Http.GetAsync("/v2/deployments"));
         Assert.Equal(upgradeId, listed.EnumerateArray().Single().GetProperty("id").GetString());
+        // the deployment shows the new tasks' readiness in its current action, as Marathon does
+        var current = listed.EnumerateArray().Single().GetProperty("currentActions")[0].GetProperty("readinessCheckResults");
+        Assert.Equal(v2.Select(x => x.Spec.TaskId).Order(), current.EnumerateArray().Select(r => r.GetProperty("taskId").GetString()!).Order());
+        Assert.All(current.EnumerateArray(), r => Assert.False(r.GetProperty("ready").GetBoolean()));
 
         // Ready: the old tasks go, and once they are gone the deployment is done.
         await Report(t, agent, v2, ready: true);

@@ -135,7 +135,7 @@ public sealed record DeploymentInfo
 public sealed record DeploymentStepWire(IReadOnlyList<DeploymentActionWire> Actions);
 public sealed record DeploymentActionWire(string Action, string App)
 {
-    public IReadOnlyList<object>? ReadinessCheckResults { get; init; }
+    public IReadOnlyList<ReadinessCheckResult>? ReadinessCheckResults { get; init; }
 }
 
 /// <summary>Marathon's group (no enforceRole: python3-marathon rejects it).</summary>

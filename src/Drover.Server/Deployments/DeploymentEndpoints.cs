@@ -16,7 +16,8 @@ public static class DeploymentEndpoints
     {
         r.MapGet("/v2/deployments", (StateWriter writer) =>
         {
-            var list = writer.Current.All(DeploymentService.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(Wire).ToList();
+            var s = writer.Current;
+            var list = s.All(DeploymentService.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(d => Wire(d, s)).ToList();
             return Responses.Json(list, ApiJsonContext.Default.ListDeploymentInfo);
         });
         r.MapDelete("/v2/deployments/{id}", async (string id, HttpContext ctx, StateWriter writer, DeploymentService deployments, DeploymentEvents events, CancellationToken ct) =>
@@ -40,13 +41,22 @@ public static class DeploymentEndpoints
         });
     }
 
-    public static DeploymentInfo Wire(DeploymentRecord d) => new()
+    /// <param name="s">For currentActions' readinessCheckResults: the results of the tasks of the deployment's target version.</param>
+    private static IReadOnlyList<Core.Cluster.ReadinessCheckResult> Readiness(DeploymentRecord d, string appId, StateSnapshot s)
+    {
+        if (!d.Targets.TryGetValue(appId, out var target) || target.ReadinessChecks.Count == 0) return [];
+        return s.All(Collections.Tasks)
+            .Where(t => t.AppId == appId && Scheduling.AppVersions.IsCurrent(target, t.Version))
+            .SelectMany(t => t.ReadinessCheckResults).ToList();
+    }
+
+    public static DeploymentInfo Wire(DeploymentRecord d, StateSnapshot s) => new()
     {
         Id = d.Id,
         Version = d.Version,
         AffectedApps = d.AffectedApps,
         Steps = d.Steps.Select(s => new DeploymentStepWire(s.Actions.Select(a => new DeploymentActionWire(a.Action, a.App)).ToList())).ToList(),
-        CurrentActions = d.Steps[d.CurrentStep - 1].Actions.Select(a => new DeploymentActionWire(a.Action, a.App) { ReadinessCheckResults = [] }).ToList(),
+        CurrentActions = d.Steps[d.CurrentStep - 1].Actions.Select(a => new DeploymentActionWire(a.Action, a.App) { ReadinessCheckResults = Readiness(d, a.App, s) }).ToList(),
         CurrentStep = d.CurrentStep,
         TotalSteps = d.Steps.Count,
     };
