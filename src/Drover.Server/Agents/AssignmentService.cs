@@ -37,9 +37,8 @@ public sealed class AssignmentService(IStateStore store)
     {
         var list = new List<TaskAssignment>();
         var fp = new StringBuilder();
-        foreach (var t in s.All(Collections.Tasks))
+        foreach (var t in Tasks.TaskIndex.OnAgent(s, agentId).OrderBy(t => t.Id, StringComparer.Ordinal))
         {
-            if (t.AgentId != agentId) continue;
             var app = s.Get(Collections.AppVersions, Collections.VersionKey(t.AppId, t.Version)) ?? s.Get(Collections.Apps, t.AppId);
             if (app is null) continue; // cannot describe it any more: leaving it out makes the agent kill it
             list.Add(new TaskAssignment { Spec = Spec(app, t), Kill = t.KillRequested });

@@ -16,19 +16,9 @@ public sealed class AppViews(StateSnapshot snapshot)
 
     public IReadOnlyList<TaskRecord> TasksOf(string appId)
     {
-        _tasksByApp ??= BuildIndex();
-        return _tasksByApp.TryGetValue(appId, out var l) ? l : [];
-    }
-
-    private Dictionary<string, List<TaskRecord>> BuildIndex()
-    {
-        var d = new Dictionary<string, List<TaskRecord>>(StringComparer.Ordinal);
-        foreach (var t in snapshot.All(Collections.Tasks))
-        {
-            if (!d.TryGetValue(t.AppId, out var l)) d[t.AppId] = l = [];
-            l.Add(t);
-        }
-        return d;
+        _tasksByApp ??= new Dictionary<string, List<TaskRecord>>(StringComparer.Ordinal);
+        if (!_tasksByApp.TryGetValue(appId, out var l)) _tasksByApp[appId] = l = Tasks.TaskIndex.OfApp(snapshot, appId).ToList();
+        return l;
     }
 
     public AppInfo Info(AppDefinition app, bool withTasks, bool withFailure)
