@@ -125,14 +125,9 @@ public static class RoleCommands
         return options;
     }
 
-    public static TimeSpan ParseDuration(string s, string what)
-    {
-        if (s.EndsWith("ms", StringComparison.Ordinal) && double.TryParse(s[..^2], System.Globalization.CultureInfo.InvariantCulture, out var ms)) return TimeSpan.FromMilliseconds(ms);
-        if (s.EndsWith('s') && double.TryParse(s[..^1], System.Globalization.CultureInfo.InvariantCulture, out var sec)) return TimeSpan.FromSeconds(sec);
-        if (s.EndsWith('m') && double.TryParse(s[..^1], System.Globalization.CultureInfo.InvariantCulture, out var min)) return TimeSpan.FromMinutes(min);
-        if (double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var plain)) return TimeSpan.FromSeconds(plain);
-        throw new UsageException($"{what} expects a duration like 10s, 500ms or 2m, got '{s}'");
-    }
+    public static TimeSpan ParseDuration(string s, string what) =>
+        Core.Json.Durations.TryParse(s, out var d, bareSeconds: true) ? d
+        : throw new UsageException($"{what} expects a duration like 10s, 500ms or 2m, got '{s}'");
 
     private static string DefaultDataDir() =>
         Environment.GetEnvironmentVariable("DROVER_DATA_DIR")

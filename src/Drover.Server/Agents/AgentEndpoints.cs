@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Drover.Api;
 using Drover.Api.Agents;
@@ -82,15 +81,9 @@ public static class AgentEndpoints
         }
     }
 
-    /// <summary>Go-style durations as Consul uses them: 30s, 5m, 100ms, or plain seconds.</summary>
-    public static TimeSpan ParseWait(string s, TimeSpan fallback)
-    {
-        if (string.IsNullOrWhiteSpace(s)) return fallback;
-        double n;
-        if (s.EndsWith("ms", StringComparison.Ordinal) && double.TryParse(s[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromMilliseconds(n);
-        if (s.EndsWith('s') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromSeconds(n);
-        if (s.EndsWith('m') && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromMinutes(n);
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out n)) return TimeSpan.FromSeconds(n);
-        throw ApiException.BadRequest($"Invalid wait '{s}': use a duration such as 30s, 5m or 100ms");
-    }
+    /// <summary>Go-style durations as Consul uses them (30s, 5m, 100ms), or plain seconds.</summary>
+    public static TimeSpan ParseWait(string s, TimeSpan fallback) =>
+        string.IsNullOrWhiteSpace(s) ? fallback
+        : Core.Json.Durations.TryParse(s, out var d, bareSeconds: true) ? d
+        : throw ApiException.BadRequest($"Invalid wait '{s}': use a duration such as 30s, 5m or 100ms");
 }

@@ -36,41 +36,8 @@ public static class ConsulQuery
             : throw ConsulException.BadRequest($"Invalid {what}: '{s}' is not an unsigned integer");
     }
 
-    /// <summary>Go's time.ParseDuration: "300ms", "1.5h", "2h45m", units ns us µs ms s m h; a bare "0" is zero.</summary>
-    public static bool TryParseDuration(string? s, out TimeSpan value)
-    {
-        value = TimeSpan.Zero;
-        if (string.IsNullOrEmpty(s)) return false;
-        var i = 0;
-        var negative = false;
-        if (s[0] is '-' or '+') { negative = s[0] == '-'; i = 1; }
-        if (s[i..] == "0") return true;
-        if (i >= s.Length) return false;
-        double totalTicks = 0;
-        while (i < s.Length)
-        {
-            var start = i;
-            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
-            if (start == i || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
-            var unitStart = i;
-            while (i < s.Length && !char.IsAsciiDigit(s[i]) && s[i] != '.') i++;
-            double ticksPerUnit = s[unitStart..i] switch
-            {
-                "ns" => 0.01,
-                "us" or "µs" or "μs" => 10,
-                "ms" => TimeSpan.TicksPerMillisecond,
-                "s" => TimeSpan.TicksPerSecond,
-                "m" => TimeSpan.TicksPerMinute,
-                "h" => TimeSpan.TicksPerHour,
-                _ => -1,
-            };
-            if (ticksPerUnit < 0) return false;
-            totalTicks += n * ticksPerUnit;
-            if (totalTicks > TimeSpan.MaxValue.Ticks) return false;
-        }
-        value = TimeSpan.FromTicks((long)(negative ? -totalTicks : totalTicks));
-        return true;
-    }
+    /// <summary>Go's time.ParseDuration: "300ms", "1.5h", "2h45m"; a bare "0" is zero.</summary>
+    public static bool TryParseDuration(string? s, out TimeSpan value) => Core.Json.Durations.TryParse(s, out value);
 
     public static TimeSpan ParseDuration(string field, string s) =>
         TryParseDuration(s, out var d) ? d : throw ConsulException.BadRequest($"Invalid duration for {field}: '{s}' (use e.g. 10s, 5m, 100ms)");
