@@ -15,7 +15,7 @@ public static class AppWrites
         var versions = s.WithPrefix(Collections.AppVersions.Name, app.Id + "@").Select(e => e.Key).ToList();
         var excess = versions.Count + 1 - MaxStoredVersions;
         if (excess <= 0) yield break;
-        var inUse = s.All(Collections.Tasks).Where(t => t.AppId == app.Id).Select(t => Collections.VersionKey(app.Id, t.Version)).ToHashSet();
+        var inUse = Tasks.TaskIndex.OfApp(s, app.Id).Select(t => Collections.VersionKey(app.Id, t.Version)).ToHashSet();
         foreach (var key in versions.Where(k => !inUse.Contains(k)).Take(excess)) // keys sort by timestamp: oldest first
             yield return StateOp.Delete(Collections.AppVersions, key);
     }
@@ -25,7 +25,7 @@ public static class AppWrites
     {
         yield return StateOp.Delete(Collections.Apps, appId);
         yield return StateOp.Delete(ServerCollections.TaskFailures, appId);
-        var inUse = s.All(Collections.Tasks).Where(t => t.AppId == appId).Select(t => t.Version).ToHashSet();
+        var inUse = Tasks.TaskIndex.OfApp(s, appId).Select(t => t.Version).ToHashSet();
         foreach (var e in s.WithPrefix(Collections.AppVersions.Name, appId + "@"))
         {
             if (!inUse.Contains(e.Key[(appId.Length + 1)..])) yield return StateOp.Delete(Collections.AppVersions, e.Key);

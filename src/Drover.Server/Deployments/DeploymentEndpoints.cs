@@ -45,8 +45,8 @@ public static class DeploymentEndpoints
     private static IReadOnlyList<Core.Cluster.ReadinessCheckResult> Readiness(DeploymentRecord d, string appId, StateSnapshot s)
     {
         if (!d.Targets.TryGetValue(appId, out var target) || target.ReadinessChecks.Count == 0) return [];
-        return s.All(Collections.Tasks)
-            .Where(t => t.AppId == appId && Scheduling.AppVersions.IsCurrent(target, t.Version))
+        return Tasks.TaskIndex.OfApp(s, appId)
+            .Where(t => Scheduling.AppVersions.IsCurrent(target, t.Version))
             .SelectMany(t => t.ReadinessCheckResults).ToList();
     }
 

@@ -24,8 +24,7 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
         var records = s.All(DeploymentService.Deployments).ToList();
         if (records.Count == 0) return (ops, after);
         var now = time.GetUtcNow();
-        var tasksByApp = s.All(Collections.Tasks).GroupBy(t => t.AppId).ToDictionary(g => g.Key, g => (IReadOnlyList<TaskRecord>)g.ToList());
-        IReadOnlyList<TaskRecord> TasksOf(string id) => tasksByApp.TryGetValue(id, out var l) ? l : [];
+        IReadOnlyList<TaskRecord> TasksOf(string id) => Tasks.TaskIndex.OfApp(s, id).ToList();
 
         foreach (var d in records)
         {

@@ -150,7 +150,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var lastSeen = liveness.LastSeen(a.Id);
                 ops.Add(StateOp.Put(Collections.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
                 var count = 0;
-                foreach (var t in snap.All(Collections.Tasks).Where(t => t.AgentId == a.Id))
+                foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
                 {
                     ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable }));
                     count++;
@@ -167,9 +167,8 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         foreach (var agent in s.All(Collections.Agents))
         {
             if (agent.Status != AgentStatus.Unreachable || !MarathonTime.TryParse(agent.LastSeenAt, out var since)) continue;
-            foreach (var t in s.All(Collections.Tasks))
+            foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
             {
-                if (t.AgentId != agent.Id) continue;
                 var app = s.Get(Collections.Apps, t.AppId);
                 var expungeAfter = app?.UnreachableStrategy.ExpungeAfterSeconds ?? 0;
                 if (app is null || (now - since).TotalSeconds >= expungeAfter)

@@ -45,8 +45,8 @@ public sealed class TaskService(StateWriter writer, AppService apps)
         if (s.Get(Collections.Apps, appId) is null) throw ApiException.NotFound($"App '{appId}' does not exist");
         CheckScaleWipe(ctx);
         var host = ctx.Request.Query["host"].ToString();
-        var ids = s.All(Collections.Tasks)
-            .Where(t => t.AppId == appId && (host.Length == 0 || host == "*" || t.Host == host))
+        var ids = TaskIndex.OfApp(s, appId)
+            .Where(t => host.Length == 0 || host == "*" || t.Host == host)
             .Select(t => t.Id).ToList();
         return await KillAsync(ctx, ids, ct, single: false);
     }
