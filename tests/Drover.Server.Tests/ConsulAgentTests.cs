@@ -1,3 +1,4 @@
+using Drover.Agent.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -95,7 +96,7 @@ public class ConsulAgentTests
     [Fact(Timeout = 30000)]
     public async Task Ttl_expires_to_critical_after_the_ttl_without_a_pass()
     {
-        var time = new ManualTime();
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var c = await ConsulServer.StartAsync(time);
         await c.RegisterAsync("""{"Name":"svc","ID":"s1","Check":{"TTL":"10s"}}""");
         using (await c.PutAsync("/v1/agent/check/pass/service:s1")) { }
@@ -119,7 +120,7 @@ public class ConsulAgentTests
     [Fact(Timeout = 30000)]
     public async Task Deregister_critical_service_after_removes_a_service_that_stays_critical()
     {
-        var time = new ManualTime();
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var c = await ConsulServer.StartAsync(time);
         await c.RegisterAsync("""{"Name":"gone","ID":"g1","Check":{"TTL":"5s","DeregisterCriticalServiceAfter":"1m"}}""");
         await c.RegisterAsync("""{"Name":"kept","ID":"k1","Check":{"TTL":"5s","Status":"passing","deregister_critical_service_after":"1m"}}""");
