@@ -48,6 +48,9 @@ internal static partial class AgentLog
     [LoggerMessage(1013, LogLevel.Warning, "Cannot write agent id file {Path}: {Error}")]
     public static partial void AgentIdNotSaved(this ILogger log, string path, string error);
 
+    [LoggerMessage(1014, LogLevel.Warning, "Cannot update the log offset index {File} of task {TaskId}: {Error}; since= on its logs is less precise until it can")]
+    public static partial void LogIndexFailed(this ILogger log, string taskId, string file, string error);
+
     // Tasks (2xxx)
     [LoggerMessage(2000, LogLevel.Information, "Starting task {TaskId} of {AppId} with the {Driver} driver")]
     public static partial void TaskStarting(this ILogger log, string taskId, string appId, string driver);
