@@ -16,8 +16,6 @@ namespace Drover.Agent;
 /// <summary>The agent's own HTTP endpoint: /ping, /tasks, /tasks/{id}/logs (proxied by the server), /tasks/{id}/stats.</summary>
 public sealed partial class DroverAgent
 {
-    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(200);
-
     private async Task StartHttpAsync(CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DroverAgent).Assembly.GetName().Name });
@@ -50,65 +48,4 @@ public sealed partial class DroverAgent
 
     private static IResult NotFound(string message) =>
         Results.Json(new MessageResponse { Message = message }, ApiJsonContext.Default.MessageResponse, statusCode: StatusCodes.Status404NotFound);
-
-    /// <summary>
-    /// Streams a task's stdout or stderr from <c>offset</c> (negative: that many bytes before the end).
-    /// With follow=true it keeps tailing until the task has ended and the file is drained, or the client leaves.
-    /// </summary>
-    private async Task ServeLogsAsync(HttpContext http, string taskId, string? stream, long? offset, bool? follow)
-    {
-        stream ??= "stdout";
-        if (stream is not ("stdout" or "stderr"))
-        {
-            await NotFound($"unknown log stream '{stream}' (use stdout or stderr)").ExecuteAsync(http).ConfigureAwait(false);
-            return;
-        }
-        var file = TaskIds.IsSafe(taskId) ? FindLogFile(taskId, stream) : null;
-        if (file is null)
-        {
-            await NotFound($"no logs for task '{taskId}' on this agent").ExecuteAsync(http).ConfigureAwait(false);
-            return;
-        }
-
-        var ct = http.RequestAborted;
-        http.Response.ContentType = "text/plain; charset=utf-8";
-        http.Response.Headers.CacheControl = "no-cache";
-        await using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16384, useAsync: true);
-        var start = offset ?? 0;
-        input.Position = start >= 0 ? Math.Min(start, input.Length) : Math.Max(0, input.Length + start);
-        var buffer = new byte[16384];
-        try
-        {
-            await http.Response.StartAsync(ct).ConfigureAwait(false);
-            while (true)
-            {
-                // Check for the end before reading: whatever a finished task wrote is then read in full.
-                var ended = follow != true || Tasks.Find(taskId) is not { IsTerminal: false };
-                var n = await input.ReadAsync(buffer, ct).ConfigureAwait(false);
-                if (n > 0)
-                {
-                    await http.Response.Body.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                    await http.Response.Body.FlushAsync(ct).ConfigureAwait(false);
-                    continue;
-                }
-                if (ended) return;
-                await Task.Delay(LogPollInterval, _time, ct).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        catch (IOException) when (ct.IsCancellationRequested) { }
-    }
-
-    private string? FindLogFile(string taskId, string stream)
-    {
-        var sandbox = Tasks.Find(taskId)?.Sandbox;
-        if (sandbox is null)
-        {
-            // A forgotten task keeps its sandbox (and logs) for a while.
-            sandbox = _drivers.Select(d => d.GetSandboxPath(taskId)).FirstOrDefault(Directory.Exists);
-        }
-        if (sandbox is null) return null;
-        var file = Path.Combine(sandbox, stream);
-        return File.Exists(file) ? file : null;
-    }
 }

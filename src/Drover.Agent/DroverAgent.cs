@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Drover.Agent.Drivers;
 using Drover.Agent.Health;
+using Drover.Agent.Logs;
 using Drover.Agent.Tasks;
 using Drover.Api.Agents;
 using Drover.Api.Client;
@@ -27,6 +28,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly IReadOnlyList<ITaskDriver> _drivers;
     private readonly DroverClient _client;
     private readonly HealthProbeFactory _probes = new();
+    private readonly LogIndexRecorder _logIndex;
     private readonly Channel<TaskStatusReport> _statusQueue = Channel.CreateBounded<TaskStatusReport>(
         new BoundedChannelOptions(StatusQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -51,6 +53,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
             CgroupParent = options.CgroupParent,
         }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
         _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
+        _logIndex = new LogIndexRecorder(_log);
         Resources = ResourceDetector.Detect(options);
         Tasks = new LocalTasks(_drivers, new TaskRunnerContext
         {
@@ -88,7 +91,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
             RunLoopAsync("assignments", AssignmentsLoopAsync, stop),
             RunLoopAsync("heartbeat", HeartbeatLoopAsync, stop),
             RunLoopAsync("status", StatusLoopAsync, stop),
-            RunLoopAsync("sandbox-gc", SandboxGcLoopAsync, stop));
+            RunLoopAsync("sandbox-gc", SandboxGcLoopAsync, stop),
+            RunLoopAsync("log-index", LogIndexLoopAsync, stop));
     }
 
     /// <summary>Stops talking to the server and serving HTTP. Tasks keep running unless <see cref="AgentOptions.KillTasksOnStop"/>.</summary>
