@@ -131,6 +131,22 @@ public sealed class DroverAgentTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 45_000)]
+    public async Task A_failed_task_reports_its_last_stderr_line_or_else_stdout_line()
+    {
+        await StartAgentAsync(Options());
+        var python = Specs.Cmd("echo starting; echo \"python3: can't open file '/x/app.py': [Errno 2] No such file or directory\" >&2; echo >&2; exit 1");
+        var quiet = Specs.Cmd("echo 'listening on :8080'; echo 'config missing: /etc/app.yml'; exit 2");
+        var silent = Specs.Cmd("exit 3");
+        _server.Assign(new TaskAssignment { Spec = python }, new TaskAssignment { Spec = quiet }, new TaskAssignment { Spec = silent });
+        await Eventually.True(() => new[] { python, quiet, silent }.All(s => _server.HasState(s.TaskId, "TASK_FAILED")), "all three failed");
+
+        string Message(TaskSpec s) => _server.Reports.Last(r => r.TaskId == s.TaskId).Message!;
+        Assert.Equal("exited with code 1: python3: can't open file '/x/app.py': [Errno 2] No such file or directory", Message(python));
+        Assert.Equal("exited with code 2: config missing: /etc/app.yml", Message(quiet));
+        Assert.Equal("exited with code 3", Message(silent));
+    }
+
+    [Fact(Timeout = 45_000)]
     public async Task A_restarted_agent_keeps_its_id_and_readopts_running_tasks()
     {
         var first = await StartAgentAsync(Options());

@@ -1,5 +1,6 @@
 using Drover.Agent.Drivers;
 using Drover.Agent.Health;
+using Drover.Agent.Logs;
 using Drover.Api.Agents;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
@@ -167,9 +168,16 @@ public sealed class TaskRunner : IAsyncDisposable
             healthFailure is not null ? (TaskState.Failed, $"health check failed: {healthFailure}")
             : killed ? (TaskState.Killed, exit.Describe())
             : exit.Success ? (TaskState.Finished, exit.Describe())
-            : (TaskState.Failed, exit.Describe());
+            : (TaskState.Failed, WithLastLogLine(exit.Describe(), handle.Sandbox));
         SetTerminal(state, message, exit.ExitCode);
     }
+
+    /// <summary>
+    /// "exited with code 1: python3: can't open file '/x/app.py': [Errno 2] No such file or directory":
+    /// the task's last words usually say why it failed, so operators see them in lastTaskFailure and events.
+    /// </summary>
+    private static string WithLastLogLine(string description, string sandbox) =>
+        LastLogLine.FromSandbox(sandbox) is { } line ? $"{description}: {line}" : description;
 
     /// <summary>Kills the task (SIGTERM, SIGKILL after its grace period); it ends as TASK_KILLED.</summary>
     public void RequestKill()
