@@ -91,6 +91,30 @@ public sealed class HealthCheckRunnerTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task Http_404_is_critical_with_the_standard_reason_and_url_and_failures_count_up()
+    {
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/{**rest}", (HttpContext c) =>
+        {
+            c.Response.StatusCode = 404;
+            // What Python's http.server sends; the cause uses the standard phrase whatever the app says.
+            c.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase = "File not found";
+            return Task.CompletedTask;
+        }));
+        var def = new HealthCheckDefinition { Protocol = "HTTP", Path = "/nope", IntervalSeconds = 10, GracePeriodSeconds = 0, MaxConsecutiveFailures = 3 };
+        var runner = Start(def, _probes.Create(def, Target(server.Port)));
+
+        await Eventually.True(() => runner.ChecksCompleted == 1, "first check");
+        Assert.Equal($"HTTP 404 Not Found from http://127.0.0.1:{server.Port}/nope", runner.Result!.LastFailureCause);
+        Assert.Equal(1, runner.Result.ConsecutiveFailures);
+        await NextCheck(runner, 10);
+        Assert.Equal(2, runner.Result!.ConsecutiveFailures);
+        Assert.Empty(_unhealthy);
+        await NextCheck(runner, 10);
+        Assert.Equal(3, runner.Result!.ConsecutiveFailures);
+        Assert.Equal([$"HTTP 404 Not Found from http://127.0.0.1:{server.Port}/nope"], _unhealthy);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task Https_check_ignores_certificate_and_refused_connection_is_critical()
     {
         var port = FreePort();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Drover.Core.Apps;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Drover.Agent.Health;
 
@@ -99,7 +100,7 @@ public sealed class HealthProbeFactory : IDisposable
                 var code = (int)resp.StatusCode;
                 return code is >= 200 and < 400
                     ? ProbeResult.Passing
-                    : ProbeResult.Critical($"HTTP {code} {resp.ReasonPhrase} from {req.RequestUri}");
+                    : ProbeResult.Critical($"HTTP {code} {ReasonPhrase(code, resp.ReasonPhrase)} from {req.RequestUri}");
             }
             catch (HttpRequestException e)
             {
@@ -107,6 +108,13 @@ public sealed class HealthProbeFactory : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The standard phrase ("404 Not Found"), not whatever the app sent ("404 File not found" from Python): causes
+    /// read the same for every app, and operators (and the CLI) can match on them.
+    /// </summary>
+    private static string ReasonPhrase(int code, string? sent) =>
+        ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } standard ? standard : sent ?? "";
 
     private sealed class TcpProbe(HealthCheckDefinition def, HealthTarget target) : IHealthProbe
     {
