@@ -46,11 +46,23 @@ public sealed partial class DroverClient
     public async Task<IReadOnlyList<string>> ListVersionsAsync(string id, CancellationToken ct = default) =>
         (await SendAsync(HttpMethod.Get, $"/v2/apps{AppPath(id)}/versions", null, ApiJsonContext.Default.VersionsResponse, ct)).Versions;
 
-    /// <summary>Streams a task's log (stdout or stderr) as it arrives; with follow, until the task ends or <paramref name="ct"/> fires.</summary>
-    public async IAsyncEnumerable<string> StreamLogAsync(string taskId, string stream = "stdout", bool follow = false,
+    /// <summary>
+    /// Streams a task's log (stdout or stderr) as it arrives; with <paramref name="follow"/>, until the task ends or
+    /// <paramref name="ct"/> fires.
+    /// </summary>
+    /// <param name="tail">Only the last N lines (0: none of the history, so with follow only new output); null for all.</param>
+    /// <param name="since">
+    /// Only output written at or after this moment: an RFC 3339 / Marathon timestamp, unix seconds or milliseconds,
+    /// or a duration like "10m" before now (see <see cref="Logs.LogQuery.TryParseSince"/>); precise to about a second.
+    /// With <paramref name="tail"/>: the last N lines of what was written since then.
+    /// </param>
+    public async IAsyncEnumerable<string> StreamLogAsync(string taskId, string stream = "stdout", bool follow = false, int? tail = null, string? since = null,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        var url = $"/v2/tasks/{Uri.EscapeDataString(taskId)}/logs?stream={stream}&follow={Lower(follow)}";
+        if (tail is < 0) throw new ArgumentOutOfRangeException(nameof(tail), tail, "tail must be 0 or more lines");
+        var url = $"/v2/tasks/{Uri.EscapeDataString(taskId)}/logs?stream={Uri.EscapeDataString(stream)}&follow={Lower(follow)}"
+                  + (tail is { } lines ? $"&tail={lines.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "")
+                  + (since is not null ? "&since=" + Uri.EscapeDataString(since) : "");
         using var req = new HttpRequestMessage(HttpMethod.Get, url);
         using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         await EnsureSuccessAsync(resp, ct).ConfigureAwait(false);
@@ -65,6 +77,10 @@ public sealed partial class DroverClient
             yield return new string(chars, 0, c);
         }
     }
+
+    /// <summary>The earlier signature, kept so callers that pass the token positionally still compile.</summary>
+    public IAsyncEnumerable<string> StreamLogAsync(string taskId, string stream, bool follow, CancellationToken ct) =>
+        StreamLogAsync(taskId, stream, follow, tail: null, since: null, ct);
 
     /// <summary>An app id as a URL path ("/prod/web" → "/prod/web"), each segment escaped.</summary>
     private static string AppPath(string id) => "/" + Escape(id.Trim('/'));
