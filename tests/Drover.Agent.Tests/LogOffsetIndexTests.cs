@@ -98,4 +98,14 @@ public sealed class LogOffsetIndexTests
         Assert.Equal([Index[0], Index[2]], LogOffsetIndex.Parse(junk)); // going back in time is dropped
         Assert.Empty(LogOffsetIndex.Parse(""));
     }
+
+    [Fact]
+    public void Stored_times_round_up_to_the_millisecond()
+    {
+        var taken = At(1).AddTicks(3); // 1 s and 300 ns
+        var stored = Assert.Single(LogOffsetIndex.Parse(LogOffsetIndex.Format(new LogCheckpoint(taken, 7))));
+        Assert.Equal(At(1).AddMilliseconds(1), stored.At);
+        // Rounded down it would answer since=At(1)+100ns, before it was taken, and skip output written in between.
+        Assert.Equal(0, LogOffsetIndex.StartOffset([stored], At(1).AddTicks(1), 7));
+    }
 }

@@ -89,9 +89,16 @@ public static class LogOffsetIndex
         return list;
     }
 
-    /// <summary>One line of the sidecar file: unix milliseconds and size.</summary>
-    public static string Format(LogCheckpoint c) =>
-        string.Create(CultureInfo.InvariantCulture, $"{c.At.ToUnixTimeMilliseconds()} {c.Size}\n");
+    /// <summary>
+    /// One line of the sidecar file: unix milliseconds and size. The time is rounded up: a checkpoint stored
+    /// as earlier than it was taken could answer a moment just before it and lose what was written meanwhile.
+    /// </summary>
+    public static string Format(LogCheckpoint c)
+    {
+        var ms = c.At.ToUnixTimeMilliseconds();
+        if ((c.At.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % TimeSpan.TicksPerMillisecond > 0) ms++;
+        return string.Create(CultureInfo.InvariantCulture, $"{ms} {c.Size}\n");
+    }
 
     public static string Format(IEnumerable<LogCheckpoint> checkpoints)
     {
