@@ -100,8 +100,9 @@ public sealed partial class DnsServer
         }
         finally
         {
-            socket.Dispose();
+            // Free the slot before closing: a client that sees the close may connect again at once.
             Interlocked.Decrement(ref _tcpConnections);
+            socket.Dispose();
             ArrayPool<byte>.Shared.Return(request);
             ArrayPool<byte>.Shared.Return(response);
         }
