@@ -43,6 +43,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             }
             else
             {
+                validation.CheckGroupId(groupId, "/id", f.Errors);
                 ReadGroup(s, f, groupId, desired, groups, version);
                 if (f.Errors.Any) throw new ValidationException(f.Errors);
             }
@@ -129,7 +130,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             foreach (var a in f.Objects("apps"))
             {
                 var errors = new ValidationErrors();
-                var app = AppReader.Read(a.Element, null, errors, validation.CheckConstraint, groupId);
+                var app = validation.Read(a.Element, null, errors, groupId);
                 foreach (var (path, errs) in errors.Items) foreach (var e in errs) f.Errors.Add($"{a.Path}{(path == "/" ? "" : path)}", e);
                 if (app is not null && PathId.Parent(app.Id) != groupId)
                     f.Errors.Add($"{a.Path}/id", $"app {app.Id} is not directly in group {groupId}");
@@ -152,7 +153,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
                 if (string.IsNullOrWhiteSpace(rawId)) { g.Errors.Add(g.Child("id"), "is required"); continue; }
                 var childId = PathId.Canonical(rawId, groupId);
                 if (PathId.Parent(childId) != groupId) { g.Errors.Add(g.Child("id"), $"group {childId} is not directly in group {groupId}"); continue; }
-                foreach (var bad in PathId.InvalidSegments(childId)) g.Errors.Add(g.Child("id"), $"path segment '{bad}' is invalid");
+                validation.CheckGroupId(childId, g.Child("id"), g.Errors);
                 listed.Add(childId);
                 ReadGroup(s, g, childId, desired, groups, version);
             }
