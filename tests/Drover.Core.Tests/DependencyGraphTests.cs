@@ -51,6 +51,7 @@ public class DependencyGraphTests
     {
         Assert.Equal("/g -> /g", Cycle([], Deps(("/g", ["/g"]))));
         Assert.Equal("/g -> /g", Cycle(Deps(("/g/a", [])), Deps(("/g", ["/g"])), "/g"));
+        Assert.Equal("/g -> /g", Cycle(Deps(("/g/a", [])), Deps(("/g", ["/g"])), "/g/a", "/g")); // named by the group, not via its app
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public static class DependencyGraph
     {
         var g = new Graph(apps, groups);
         var component = g.Components();
-        var starts = through.Distinct().OrderBy(id => g.IsApp(id) ? 0 : 1).ThenBy(id => id, StringComparer.Ordinal);
+        // groups first: a group that depends on itself reads "/g -> /g", not via one of its apps
+        var starts = through.Distinct().OrderBy(id => g.IsApp(id) ? 1 : 0).ThenBy(id => id, StringComparer.Ordinal);
         foreach (var id in starts)
         {
             foreach (var node in g.NodesOf(id))

@@ -46,6 +46,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
                 validation.CheckGroupId(groupId, "/id", f.Errors);
                 ReadGroup(s, f, groupId, desired, groups, version);
                 if (f.Errors.Any) throw new ValidationException(f.Errors);
+                DependencyCycles.ThrowIfCyclic(s, desired, groups, "/");
             }
             return Plan(s, desired, groups, version, force, dryRun);
         }, ct);
