@@ -50,7 +50,7 @@ public static class AppEndpoints
 
     private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, Events.TaskEvents events, CancellationToken ct)
     {
-        var body = await ctx.Request.ReadJsonAsync(ct);
+        var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
         var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct);
         events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
         ctx.Response.Headers.Location = change.App.Id;
@@ -95,7 +95,7 @@ public static class AppEndpoints
             case "PUT":
             case "PATCH":
             {
-                var body = await ctx.Request.ReadJsonAsync(ct);
+                var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
                 if (method == "PATCH" && writer.Current.Get(Collections.Apps, id) is null)
                     throw ApiException.NotFound($"App '{id}' does not exist");
                 var partial = method == "PATCH" || ctx.Request.Flag("partialUpdate", defaultValue: true);

@@ -98,6 +98,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         var version = NextVersion(previous?.Version);
         app = Stamp(s, app, previous, scaleOnly, version, reserved: null);
+        BodyLimits.CheckStored(app);
         // only new dependencies (or a new app) can close a cycle; a scale or restart keeps the graph as it is
         if (previous is null || !previous.Dependencies.SequenceEqual(app.Dependencies))
             DependencyCycles.ThrowIfCyclic(s, new Dictionary<string, AppDefinition?> { [app.Id] = app }, [], "/dependencies");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Drover.Core.Apps;
 using Drover.Core.Json;
@@ -89,6 +90,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             var scaleOnly = previous is not null && AppService.SameConfig(previous, app);
             if (scaleOnly && previous!.Instances == app.Instances) continue; // unchanged: not part of the deployment
             targets[id] = apps.Stamp(s, app, previous, scaleOnly, version, reserved);
+            BodyLimits.CheckStored(targets[id]!);
             actions[id] = previous is null ? DeploymentAction.Start : scaleOnly ? DeploymentAction.Scale : DeploymentAction.Restart;
         }
         var groupOps = groups.Select(g => StateOp.Put(Groups, g.Id, g)).ToList();
@@ -130,6 +132,9 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             var i = 0;
             foreach (var a in f.Objects("apps"))
             {
+                // the group body may be up to 16 MiB, but each of its apps is held to Marathon's 1 MiB
+                var size = JsonMarshal.GetRawUtf8Value(a.Element).Length;
+                if (size > BodyLimits.App.Bytes) throw BodyLimits.App.TooLarge(size, $"at {a.Path}");
                 var errors = new ValidationErrors();
                 var app = validation.Read(a.Element, null, errors, groupId);
                 foreach (var (path, errs) in errors.Items) foreach (var e in errs) f.Errors.Add($"{a.Path}{(path == "/" ? "" : path)}", e);
