@@ -1,6 +1,7 @@
 using Drover.Api;
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
+using Drover.Core.Validation;
 using Drover.Server.Http;
 using Drover.Server.Tasks;
 using Drover.State;
@@ -52,6 +53,7 @@ public static class AppEndpoints
     {
         var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
         var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct);
+        WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
         events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
         ctx.Response.Headers.Location = change.App.Id;
         ctx.Response.Headers["Marathon-Deployment-Id"] = change.DeploymentId;
@@ -100,6 +102,7 @@ public static class AppEndpoints
                     throw ApiException.NotFound($"App '{id}' does not exist");
                 var partial = method == "PATCH" || ctx.Request.Flag("partialUpdate", defaultValue: true);
                 var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct);
+                WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
                 events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
                 return Responses.Deployment(ctx, change.DeploymentId, change.App.Version!, change.Created ? 201 : 200);
             }
