@@ -25,14 +25,37 @@ public static class RequestReading
             ms.Write(buffer, 0, read);
         }
         if (ms.Length == 0) throw ApiException.BadRequest("Invalid JSON: the request body is empty");
+        var json = ms.GetBuffer().AsMemory(0, (int)ms.Length);
         try
         {
-            using var doc = JsonDocument.Parse(ms.GetBuffer().AsMemory(0, (int)ms.Length), new JsonDocumentOptions { MaxDepth = 64 });
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            RejectInvalidEscapes(json.Span);
             return doc.RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [ex.Message])]);
+        }
+    }
+
+    /// <summary>
+    /// System.Text.Json parses escapes that are not valid UTF-16 (a lone \uD800) and throws only
+    /// when the string is read, deep in validation or even after a write: refuse them with the parse.
+    /// </summary>
+    private static void RejectInvalidEscapes(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.String) || !reader.ValueIsEscaped) continue;
+            try
+            {
+                reader.GetString();
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [$"{ex.Message} (at byte {reader.TokenStartIndex})"])]);
+            }
         }
     }
 
