@@ -72,7 +72,7 @@ public class BadInputTests
     {
         await using var t = await TestServer.StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/existing","cmd":"sleep 1","instances":0}""")).StatusCode);
-        await Eventually.Get(() => t.Http.GetStringAsync("/v2/deployments"), s => s == "[]", "no deployment running");
+        await t.DeploymentsFinishedAsync();
         var rng = new Random(11);
         var bodies = FuzzBodies.Fixed().Concat(Enumerable.Range(0, 150).Select(_ => FuzzBodies.Random(rng))).ToList();
         var accepted = 0;
@@ -96,7 +96,7 @@ public class BadInputTests
                     accepted++;
                     Assert.All(resp.Headers.TryGetValues("Warning", out var w) ? w : [], v => Assert.Matches("^199 drover \"[ -~]*\"$", v));
                     // every accepted body has 0 instances: its deployment ends at once, and then nothing else writes
-                    await Eventually.Get(() => t.Http.GetStringAsync("/v2/deployments"), d => d == "[]", $"{method} {path} with {Short(body)} deployed");
+                    await t.DeploymentsFinishedAsync($"{method} {path} with {Short(body)} deployed");
                 }
                 AssertWhole(t);
             }

@@ -21,9 +21,6 @@ public class DependencyCycleTests
         Assert.Equal(before, t.StoredFingerprint());
     }
 
-    private static async Task IdleAsync(TestServer t) =>
-        await Eventually.Get(() => t.Http.GetStringAsync("/v2/deployments"), s => s == "[]", "no deployment running");
-
     [Fact(Timeout = 30000)]
     public async Task AGroupWhoseAppsDependOnEachOther()
     {
@@ -56,7 +53,7 @@ public class DependencyCycleTests
 
         var front = await t.SendJsonAsync(HttpMethod.Post, "/v2/groups", """{"id":"/front","dependencies":["/back"],"apps":[{"id":"web","cmd":"x","instances":0}]}""");
         Assert.Equal(HttpStatusCode.Created, front.StatusCode);
-        await IdleAsync(t);
+        await t.DeploymentsFinishedAsync();
         await AssertCycleAsync(t, HttpMethod.Post, "/v2/groups", """{"id":"/back","dependencies":["/front"],"apps":[{"id":"db","cmd":"x","instances":0}]}""", "/back -> /front -> /back", "/");
         // nested groups in one body
         await AssertCycleAsync(t, HttpMethod.Post, "/v2/groups", """
@@ -70,7 +67,7 @@ public class DependencyCycleTests
         await using var t = await TestServer.StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/s/a","cmd":"x","instances":0,"dependencies":["/s/b"]}""")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/s/b","cmd":"x","instances":0,"dependencies":["/s/c"]}""")).StatusCode);
-        await IdleAsync(t);
+        await t.DeploymentsFinishedAsync();
         await AssertCycleAsync(t, HttpMethod.Post, "/v2/apps", """{"id":"/s/c","cmd":"x","instances":0,"dependencies":["/s/a"]}""", "/s/c -> /s/a -> /s/b -> /s/c", "/dependencies");
         await AssertCycleAsync(t, HttpMethod.Put, "/v2/apps/s/c", """{"cmd":"x","instances":0,"dependencies":["a"]}""", "/s/c -> /s/a -> /s/b -> /s/c", "/dependencies");
         await AssertCycleAsync(t, HttpMethod.Patch, "/v2/apps/s/b", """{"dependencies":["/s/a"]}""", "/s/b -> /s/a -> /s/b", "/dependencies");

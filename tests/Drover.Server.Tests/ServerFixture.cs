@@ -22,6 +22,14 @@ public sealed class TestServer : IAsyncDisposable
         Http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>
+    /// Waits until no deployment runs. A change to an app whose deployment still runs is refused
+    /// with 409 (as in Marathon), and tasks reported running do not end the deployment at once:
+    /// the deployment monitor notices a moment later.
+    /// </summary>
+    public Task DeploymentsFinishedAsync(string because = "deployments finished") =>
+        Eventually.Get(() => Http.GetStringAsync("/v2/deployments"), s => s == "[]", because);
+
     public StateWriter Writer => (StateWriter)Server.Services.GetService(typeof(StateWriter))!;
 
     /// <summary>
