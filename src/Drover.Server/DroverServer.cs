@@ -40,7 +40,14 @@ public sealed class DroverServer : IAsyncDisposable
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenEndPoint()));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(options.ListenEndPoint());
+            // Every body reader has its own cap with a clear 413 (BodyLimits: 1 MiB apps, 16 MiB JSON;
+            // Consul's own). Kestrel's cap would answer with its own text instead, and close the
+            // connection without draining the body, which a client still sending sees as a reset.
+            k.Limits.MaxRequestBodySize = null;
+        });
         var s = builder.Services;
         s.AddSingleton(options);
         s.AddSingleton(time ?? TimeProvider.System);

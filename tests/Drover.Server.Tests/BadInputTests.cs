@@ -23,8 +23,16 @@ public class BadInputTests
     private static readonly (string Method, string Path)[] Routes =
     [
         ("POST", "/v2/apps"), ("PUT", "/v2/apps/x"), ("PATCH", "/v2/apps/x"), ("PUT", "/v2/apps/existing"),
+        ("POST", "/v2/groups"), ("PUT", "/v2/groups/g"), ("PATCH", "/v2/groups/g"),
         ("POST", "/v2/tasks/delete"), ("POST", "/internal/agents/register"), ("POST", "/internal/agents/nope/heartbeat"),
         ("POST", "/internal/agents/nope/status"),
+    ];
+
+    /// <summary>The write routes of apps and groups, where schema, dependency and size checks apply.</summary>
+    private static readonly (string Method, string Path)[] WriteRoutes =
+    [
+        ("POST", "/v2/apps"), ("PUT", "/v2/apps/f1?force=true"), ("PATCH", "/v2/apps/existing?force=true"),
+        ("POST", "/v2/groups"), ("PUT", "/v2/groups/fg1?force=true"), ("PATCH", "/v2/groups/fg2?force=true"),
     ];
 
     [Fact(Timeout = 60000)]
@@ -57,6 +65,51 @@ public class BadInputTests
         }
         var existing = await t.Client.GetAppAsync("/existing"); // still there, whole
         Assert.False(string.IsNullOrEmpty(existing.Cmd));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task HostileFieldNamesCyclesLongIdsAndBigBodiesNeverGiveA500OrAHalfWrite()
+    {
+        await using var t = await TestServer.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/existing","cmd":"sleep 1","instances":0}""")).StatusCode);
+        await t.DeploymentsFinishedAsync();
+        var rng = new Random(11);
+        var bodies = FuzzBodies.Fixed().Concat(Enumerable.Range(0, 150).Select(_ => FuzzBodies.Random(rng))).ToList();
+        var accepted = 0;
+        foreach (var (method, path) in WriteRoutes)
+        {
+            foreach (var body in bodies)
+            {
+                var before = t.StoredFingerprint();
+                using var req = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                var resp = await t.Http.SendAsync(req);
+                var status = (int)resp.StatusCode;
+                var text = await resp.Content.ReadAsStringAsync();
+                Assert.True(status < 500, $"{method} {path} with {Short(body)} gave {status}: {text}");
+                if (status >= 400)
+                {
+                    Assert.Contains("\"message\"", text);
+                    Assert.True(before == t.StoredFingerprint(), $"{method} {path} with {Short(body)} gave {status} but wrote: {text}");
+                }
+                else
+                {
+                    accepted++;
+                    Assert.All(resp.Headers.TryGetValues("Warning", out var w) ? w : [], v => Assert.Matches("^199 drover \"[ -~]*\"$", v));
+                    // every accepted body has 0 instances: its deployment ends at once, and then nothing else writes
+                    await t.DeploymentsFinishedAsync($"{method} {path} with {Short(body)} deployed");
+                }
+                AssertWhole(t);
+            }
+        }
+        Assert.True(accepted > 0, "some hostile bodies are still valid apps or groups (unknown fields are only warned about)");
+    }
+
+    /// <summary>Every stored app is stored whole: its current version is in its history, and no group update left an app outside its tree.</summary>
+    private static void AssertWhole(TestServer t)
+    {
+        var s = t.Writer.Current;
+        foreach (var app in s.All(Drover.State.Collections.Apps))
+            Assert.NotNull(s.Get(Drover.State.Collections.AppVersions, Drover.State.Collections.VersionKey(app.Id, app.Version!)));
     }
 
     [Theory(Timeout = 30000)]

@@ -10,10 +10,12 @@ public class ReconcileBehaviourTests
         await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/r","cmd":"x","instances":2,"cpus":0.1,"mem":16}""");
         var first = await t.AssignmentsAsync(agent, a => a.Tasks.Count == 2);
         await t.ReportAsync(agent, first.Tasks.Select(x => (x.Spec.TaskId, "/r", "TASK_RUNNING")).ToArray());
+        await t.DeploymentsFinishedAsync("the create deployment finished"); // else the scale may race it and get 409
         await t.Client.ScaleAppAsync("/r", 3);
         var scaled = await t.AssignmentsAsync(agent, a => a.Tasks.Count == 3);
         Assert.All(first.Tasks, x => Assert.Contains(scaled.Tasks, y => y.Spec.TaskId == x.Spec.TaskId && !y.Kill));
         await t.ReportAsync(agent, scaled.Tasks.Select(x => (x.Spec.TaskId, "/r", "TASK_RUNNING")).ToArray());
+        await t.DeploymentsFinishedAsync("the scale deployment finished");
 
         await t.Client.RestartAppAsync("/r");
         // rolling: new tasks start first (maximumOverCapacity 1), old ones are killed once the new ones run

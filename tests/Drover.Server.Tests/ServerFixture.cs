@@ -22,6 +22,24 @@ public sealed class TestServer : IAsyncDisposable
         Http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>
+    /// Waits until no deployment runs. A change to an app whose deployment still runs is refused
+    /// with 409 (as in Marathon), and tasks reported running do not end the deployment at once:
+    /// the deployment monitor notices a moment later.
+    /// </summary>
+    public Task DeploymentsFinishedAsync(string because = "deployments finished") =>
+        Eventually.Get(() => Http.GetStringAsync("/v2/deployments"), s => s == "[]", because);
+
+    public StateWriter Writer => (StateWriter)Server.Services.GetService(typeof(StateWriter))!;
+
+    /// <summary>
+    /// What API writes store (apps, their versions, groups, deployments) by key and modify index: equal
+    /// before and after a refused request means it wrote nothing. Apps are all created by the test,
+    /// so background writers (deployment progress marks) only move it while a deployment runs.
+    /// </summary>
+    public string StoredFingerprint() => string.Join(",",
+        new[] { "apps", "app-versions", "groups", "deployments" }.SelectMany(c => Writer.Current.Entries(c).Values.Select(e => $"{c}:{e.Key}@{e.ModifyIndex}")));
+
     public static async Task<TestServer> StartAsync(ServerOptions? options = null)
     {
         var server = await DroverServer.CreateAsync((options ?? new ServerOptions()) with { Listen = "127.0.0.1:0" },

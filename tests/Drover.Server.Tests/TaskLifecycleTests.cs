@@ -60,6 +60,7 @@ public class TaskLifecycleTests
         var agent = await t.RegisterAgentAsync("host-a");
         await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/s","cmd":"x","instances":3,"cpus":0.1,"mem":16}""");
         await RunningAsync(t, agent, "/s", 3);
+        await t.DeploymentsFinishedAsync("the create deployment finished"); // else the scale may race it and get 409
         await t.Client.ScaleAppAsync("/s", 1);
         var a = await t.AssignmentsAsync(agent, x => x.Tasks.Count(y => y.Kill) == 2);
         foreach (var k in a.Tasks.Where(x => x.Kill)) await t.ReportAsync(agent, (k.Spec.TaskId, "/s", "TASK_KILLED"));

@@ -27,7 +27,8 @@ public static class AppReader
             id = PathId.Canonical(rawId, baseGroup);
             if (id == "/") errors.Add("/id", "must not be the root group");
             foreach (var bad in PathId.InvalidSegments(id))
-                errors.Add("/id", $"path segment '{bad}' is invalid: use lowercase letters, digits, hyphens and dots, not starting or ending with a hyphen");
+                errors.Add("/id", $"path segment '{IdLimits.Abbreviate(bad)}' is invalid: use lowercase letters, digits, hyphens and dots, not starting or ending with a hyphen");
+            foreach (var problem in IdLimits.Problems(id)) errors.Add("/id", problem);
         }
 
         var app = new AppDefinition

@@ -74,7 +74,6 @@ public static class AppRules
         {
             foreach (var bad in PathId.InvalidSegments(app.Dependencies[i]))
                 e.Add($"/dependencies({i})", $"path segment '{bad}' is invalid");
-            if (app.Dependencies[i] == app.Id) e.Add($"/dependencies({i})", "an app cannot depend on itself");
         }
         foreach (var (k, _) in app.Env)
         {

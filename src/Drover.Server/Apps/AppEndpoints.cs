@@ -1,6 +1,7 @@
 using Drover.Api;
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
+using Drover.Core.Validation;
 using Drover.Server.Http;
 using Drover.Server.Tasks;
 using Drover.State;
@@ -50,8 +51,9 @@ public static class AppEndpoints
 
     private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, Events.TaskEvents events, CancellationToken ct)
     {
-        var body = await ctx.Request.ReadJsonAsync(ct);
+        var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
         var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct);
+        WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
         events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
         ctx.Response.Headers.Location = change.App.Id;
         ctx.Response.Headers["Marathon-Deployment-Id"] = change.DeploymentId;
@@ -95,11 +97,12 @@ public static class AppEndpoints
             case "PUT":
             case "PATCH":
             {
-                var body = await ctx.Request.ReadJsonAsync(ct);
+                var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
                 if (method == "PATCH" && writer.Current.Get(Collections.Apps, id) is null)
                     throw ApiException.NotFound($"App '{id}' does not exist");
                 var partial = method == "PATCH" || ctx.Request.Flag("partialUpdate", defaultValue: true);
                 var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct);
+                WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
                 events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
                 return Responses.Deployment(ctx, change.DeploymentId, change.App.Version!, change.Created ? 201 : 200);
             }

@@ -29,7 +29,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     public async Task<Change> CreateAsync(JsonElement body, bool force, CancellationToken ct)
     {
         var errors = new ValidationErrors();
-        var app = AppReader.Read(body, null, errors, validation.CheckConstraint);
+        var app = validation.Read(body, null, errors);
         if (errors.Any || app is null) throw new ValidationException(errors);
         return await WriteAsync(s =>
         {
@@ -55,7 +55,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
             }
             var merged = existing is not null && partialUpdate ? Merge(existing, body) : body;
             var errors = new ValidationErrors();
-            var app = AppReader.Read(merged, id, errors, validation.CheckConstraint);
+            var app = validation.Read(merged, id, errors);
             if (errors.Any || app is null) throw new ValidationException(errors);
             var scaleOnly = existing is not null && SameConfig(existing, app);
             return Save(s, app, existing, scaleOnly, force);
@@ -98,6 +98,10 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         var version = NextVersion(previous?.Version);
         app = Stamp(s, app, previous, scaleOnly, version, reserved: null);
+        BodyLimits.CheckStored(app);
+        // only new dependencies (or a new app) can close a cycle; a scale or restart keeps the graph as it is
+        if (previous is null || !previous.Dependencies.SequenceEqual(app.Dependencies))
+            DependencyCycles.ThrowIfCyclic(s, new Dictionary<string, AppDefinition?> { [app.Id] = app }, [], "/dependencies");
         var action = previous is null ? DeploymentAction.Start : scaleOnly ? DeploymentAction.Scale : DeploymentAction.Restart;
         var planned = deployments.Plan(s, new Dictionary<string, AppDefinition?> { [app.Id] = app },
             new Dictionary<string, string> { [app.Id] = action }, force, version);

@@ -123,7 +123,7 @@ public static class StepOrder
         int Depth(string id, HashSet<string> visiting)
         {
             if (depth.TryGetValue(id, out var d)) return d;
-            if (!visiting.Add(id)) return 0; // a cycle: validation reports it; do not loop
+            if (!visiting.Add(id)) return 0; // a cycle: writes that close one are refused (DependencyCycles), but never loop on one stored earlier
             var own = targets.TryGetValue(id, out var t) && t is not null ? t.Dependencies : [];
             var deps = own.Concat(extraDependencies?.Invoke(id) ?? []).Where(x => x != id && targets.ContainsKey(x)).Distinct();
             d = deps.Select(x => Depth(x, visiting) + 1).DefaultIfEmpty(0).Max();

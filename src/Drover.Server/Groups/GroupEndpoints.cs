@@ -1,6 +1,7 @@
 using Drover.Api;
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
+using Drover.Core.Validation;
 using Drover.Server.Apps;
 using Drover.Server.Http;
 using Drover.State;
@@ -46,6 +47,7 @@ public static class GroupEndpoints
                     ? PathId.Canonical(idProp.GetString()!, id)
                     : throw new Core.Validation.ValidationException(Single("/id", "is required when creating a group"));
                 var result = await groups.UpdateAsync(childId, body, create: true, force, dryRun: false, ct);
+                WarningHeaders.AddUnknownFields(ctx.Response, GroupFieldSchema.FindUnknown(body));
                 return Written(ctx, result, 201);
             }
             case "PUT":
@@ -54,6 +56,7 @@ public static class GroupEndpoints
                 var body = await ctx.Request.ReadJsonAsync(ct);
                 var dryRun = ctx.Request.Flag("dryRun");
                 var result = await groups.UpdateAsync(id, body, create: false, force, dryRun, ct);
+                WarningHeaders.AddUnknownFields(ctx.Response, GroupFieldSchema.FindUnknown(body));
                 if (dryRun)
                     return Responses.Json(new GroupDryRun(result.Steps.Select(s => new DeploymentStepWire(s.Actions.Select(a => new DeploymentActionWire(a.Action, a.App)).ToList())).ToList()),
                         ApiJsonContext.Default.GroupDryRun);

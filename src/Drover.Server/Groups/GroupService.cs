@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Drover.Core.Apps;
 using Drover.Core.Json;
@@ -43,8 +44,10 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             }
             else
             {
+                validation.CheckGroupId(groupId, "/id", f.Errors);
                 ReadGroup(s, f, groupId, desired, groups, version);
                 if (f.Errors.Any) throw new ValidationException(f.Errors);
+                DependencyCycles.ThrowIfCyclic(s, desired, groups, "/");
             }
             return Plan(s, desired, groups, version, force, dryRun);
         }, ct);
@@ -87,6 +90,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             var scaleOnly = previous is not null && AppService.SameConfig(previous, app);
             if (scaleOnly && previous!.Instances == app.Instances) continue; // unchanged: not part of the deployment
             targets[id] = apps.Stamp(s, app, previous, scaleOnly, version, reserved);
+            BodyLimits.CheckStored(targets[id]!);
             actions[id] = previous is null ? DeploymentAction.Start : scaleOnly ? DeploymentAction.Scale : DeploymentAction.Restart;
         }
         var groupOps = groups.Select(g => StateOp.Put(Groups, g.Id, g)).ToList();
@@ -128,8 +132,11 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             var i = 0;
             foreach (var a in f.Objects("apps"))
             {
+                // the group body may be up to 16 MiB, but each of its apps is held to Marathon's 1 MiB
+                var size = JsonMarshal.GetRawUtf8Value(a.Element).Length;
+                if (size > BodyLimits.App.Bytes) throw BodyLimits.App.TooLarge(size, $"at {a.Path}");
                 var errors = new ValidationErrors();
-                var app = AppReader.Read(a.Element, null, errors, validation.CheckConstraint, groupId);
+                var app = validation.Read(a.Element, null, errors, groupId);
                 foreach (var (path, errs) in errors.Items) foreach (var e in errs) f.Errors.Add($"{a.Path}{(path == "/" ? "" : path)}", e);
                 if (app is not null && PathId.Parent(app.Id) != groupId)
                     f.Errors.Add($"{a.Path}/id", $"app {app.Id} is not directly in group {groupId}");
@@ -152,7 +159,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
                 if (string.IsNullOrWhiteSpace(rawId)) { g.Errors.Add(g.Child("id"), "is required"); continue; }
                 var childId = PathId.Canonical(rawId, groupId);
                 if (PathId.Parent(childId) != groupId) { g.Errors.Add(g.Child("id"), $"group {childId} is not directly in group {groupId}"); continue; }
-                foreach (var bad in PathId.InvalidSegments(childId)) g.Errors.Add(g.Child("id"), $"path segment '{bad}' is invalid");
+                validation.CheckGroupId(childId, g.Child("id"), g.Errors);
                 listed.Add(childId);
                 ReadGroup(s, g, childId, desired, groups, version);
             }

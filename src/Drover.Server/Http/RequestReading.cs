@@ -5,20 +5,57 @@ namespace Drover.Server.Http;
 
 public static class RequestReading
 {
-    /// <summary>Reads the request body as one JSON document; malformed JSON is a 400 naming the position.</summary>
-    public static async Task<JsonElement> ReadJsonAsync(this HttpRequest req, CancellationToken ct)
+    /// <summary>Reads the request body as one JSON document of at most 16 MiB; malformed JSON is a 400 naming the position.</summary>
+    public static Task<JsonElement> ReadJsonAsync(this HttpRequest req, CancellationToken ct) => req.ReadJsonAsync(BodyLimits.Json, ct);
+
+    /// <summary>
+    /// Reads the request body as one JSON document. A body over <paramref name="limit"/> is a 413: at
+    /// once when Content-Length says so, else as soon as reading passes the limit, so an endless
+    /// body is never buffered. (Kestrel drains what the client still sends, so it reads the answer.)
+    /// </summary>
+    public static async Task<JsonElement> ReadJsonAsync(this HttpRequest req, BodyLimit limit, CancellationToken ct)
     {
-        using var ms = new MemoryStream();
-        await req.Body.CopyToAsync(ms, ct);
+        if (req.ContentLength is { } declared && declared > limit.Bytes) throw limit.TooLarge(declared);
+        using var ms = new MemoryStream(req.ContentLength is { } n ? (int)n : 0);
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await req.Body.ReadAsync(buffer, ct)) > 0)
+        {
+            if (ms.Length + read > limit.Bytes) throw limit.TooLarge(null);
+            ms.Write(buffer, 0, read);
+        }
         if (ms.Length == 0) throw ApiException.BadRequest("Invalid JSON: the request body is empty");
+        var json = ms.GetBuffer().AsMemory(0, (int)ms.Length);
         try
         {
-            using var doc = JsonDocument.Parse(ms.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            RejectInvalidEscapes(json.Span);
             return doc.RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [ex.Message])]);
+        }
+    }
+
+    /// <summary>
+    /// System.Text.Json parses escapes that are not valid UTF-16 (a lone \uD800) and throws only
+    /// when the string is read, deep in validation or even after a write: refuse them with the parse.
+    /// </summary>
+    private static void RejectInvalidEscapes(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.String) || !reader.ValueIsEscaped) continue;
+            try
+            {
+                reader.GetString();
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [$"{ex.Message} (at byte {reader.TokenStartIndex})"])]);
+            }
         }
     }
 

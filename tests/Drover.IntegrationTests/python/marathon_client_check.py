@@ -138,6 +138,8 @@ def main():
         return ", ".join(f"{t.id}@{t.host}:{t.ports[0]}" for t in tasks)
 
     def step_scale_app():
+        # the create deployment ends a moment after its tasks are healthy; a scale before that is refused (409)
+        wait_for("the create deployment to finish", lambda: client.list_deployments() == [], timeout)
         result = client.scale_app(app_id, instances=3)
         check(isinstance(result, dict) and result.get("deploymentId"), f"scale_app returned {result!r}")
         app = wait_for("tasks_running == 3", running(3), timeout)
