@@ -79,7 +79,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     /// <summary>A deployment that takes the apps of <paramref name="d"/> back to what they were before it (new versions, original config).</summary>
     public Planned PlanRevert(StateSnapshot s, DeploymentRecord d)
     {
-        var version = MarathonTime.ToWire(time.GetUtcNow());
+        var version = VersionStamps.Next(time.GetUtcNow(), d.AffectedApps.Select(id => s.Get(Collections.Apps, id)?.Version).Append(d.Version));
         var targets = new Dictionary<string, AppDefinition?>();
         var actions = new Dictionary<string, string>();
         foreach (var id in d.AffectedApps)
