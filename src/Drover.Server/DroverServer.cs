@@ -74,6 +74,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.UseDroverErrors();
         app.MapInfoEndpoints();
         app.MapAppEndpoints();
+        app.MapAppHistoryEndpoints();
         app.MapTaskEndpoints();
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();

@@ -22,10 +22,10 @@ public sealed class TestServer : IAsyncDisposable
         Http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<TestServer> StartAsync(ServerOptions? options = null)
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeProvider? time = null)
     {
         var server = await DroverServer.CreateAsync((options ?? new ServerOptions()) with { Listen = "127.0.0.1:0" },
-            logging: b => b.SetMinimumLevel(LogLevel.Warning));
+            logging: b => b.SetMinimumLevel(LogLevel.Warning), time);
         await server.StartAsync();
         return new TestServer(server);
     }
