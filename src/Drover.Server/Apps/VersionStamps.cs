@@ -11,6 +11,8 @@ public static class VersionStamps
 {
     public static string Next(DateTimeOffset now, IEnumerable<string?> after)
     {
+        // compare what the wire keeps: .7594 is written as .759, so it does not come after a previous .759
+        now = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
         foreach (var v in after)
         {
             if (MarathonTime.TryParse(v, out var prev) && now <= prev) now = prev.AddMilliseconds(1);
