@@ -142,8 +142,7 @@ public sealed class DroverServer : IAsyncDisposable
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
         id.Port = Url.Port;
-        var opts = _app.Services.GetRequiredService<ServerOptions>();
-        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), opts.DataDir is null ? "in memory" : Path.Combine(opts.DataDir, "state.db"));
+        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), _dataDirLock is null ? "in memory" : Path.Combine(_dataDirLock.Directory, StateFile));
     }
 
     /// <summary>The DNS server's bound endpoint (UDP and TCP), or null when DNS is off.</summary>
