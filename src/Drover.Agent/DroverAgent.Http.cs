@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Drover.Agent.Cgroups;
 using Drover.Api;
 using Drover.Api.Marathon;
+using Drover.Core.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,11 +17,15 @@ namespace Drover.Agent;
 /// <summary>The agent's own HTTP endpoint: /ping, /tasks, /tasks/{id}/logs (proxied by the server), /tasks/{id}/stats.</summary>
 public sealed partial class DroverAgent
 {
+    /// <exception cref="ListenAddressInUseException">The listen address is taken.</exception>
     private async Task StartHttpAsync(CancellationToken ct)
     {
+        var listen = _options.ListenEndPoint;
+        // before the host: a host whose start fails logs the bind error with its stack trace
+        ListenProbe.ThrowIfTcpInUse(listen, ListenAddressInUseException.Agent);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DroverAgent).Assembly.GetName().Name });
         builder.Services.AddSingleton(_loggerFactory);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(_options.ListenEndPoint));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
         var app = builder.Build();
 
         app.MapGet("/ping", () => Results.Text("pong\n"));
@@ -31,7 +36,17 @@ public sealed partial class DroverAgent
                 ? Results.Json(usage, AgentJsonContext.Default.TaskResourceUsage)
                 : NotFound($"no resource usage for task '{taskId}' (unknown task, not running, or not in a cgroup)"));
 
-        await app.StartAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            // the probe passed, but another program took the port before Kestrel bound it
+            if (ListenAddressInUseException.IsAddressInUse(e)) throw new ListenAddressInUseException(listen.ToString(), ListenAddressInUseException.Agent, e);
+            throw;
+        }
         _web = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(bound.Replace("://+", "://localhost", StringComparison.Ordinal)).Port;

@@ -6,6 +6,7 @@ using Drover.Agent.Tasks;
 using Drover.Api.Agents;
 using Drover.Api.Client;
 using Drover.Core.Cluster;
+using Drover.Core.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,11 +34,14 @@ public sealed partial class DroverAgent : IAsyncDisposable
         new BoundedChannelOptions(StatusQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<string> _registeredOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DataDirLock _dataDirLock;
     private WebApplication? _web;
     private Task _loops = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <param name="drivers">Task drivers in order of preference; default: one <see cref="ProcessDriver"/>.</param>
+    /// <exception cref="DataDirLockedException">Another agent (or process) uses <see cref="AgentOptions.DataDir"/>.</exception>
+    /// <remarks>The data directory stays locked until <see cref="StopAsync"/> or <see cref="DisposeAsync"/> (or a failed <see cref="StartAsync"/>).</remarks>
     public DroverAgent(AgentOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null, IReadOnlyList<ITaskDriver>? drivers = null)
     {
         options.ValidateOrThrow();
@@ -45,24 +49,33 @@ public sealed partial class DroverAgent : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _log = _loggerFactory.CreateLogger<DroverAgent>();
         _time = time ?? TimeProvider.System;
-        Directory.CreateDirectory(options.DataDir);
-        _drivers = drivers ?? [new ProcessDriver(new ProcessDriverOptions
+        // before anything reads or writes the directory (agent id, task records, sandboxes)
+        _dataDirLock = DataDirLock.Acquire(options.DataDir);
+        try
         {
-            DataDir = options.DataDir,
-            EnableCgroups = options.EnableCgroups,
-            CgroupParent = options.CgroupParent,
-        }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
-        _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
-        _logIndex = new LogIndexRecorder(_log);
-        Resources = ResourceDetector.Detect(options);
-        Tasks = new LocalTasks(_drivers, new TaskRunnerContext
+            _drivers = drivers ?? [new ProcessDriver(new ProcessDriverOptions
+            {
+                DataDir = options.DataDir,
+                EnableCgroups = options.EnableCgroups,
+                CgroupParent = options.CgroupParent,
+            }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
+            _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
+            _logIndex = new LogIndexRecorder(_log);
+            Resources = ResourceDetector.Detect(options);
+            Tasks = new LocalTasks(_drivers, new TaskRunnerContext
+            {
+                Time = _time,
+                Log = _loggerFactory.CreateLogger("Drover.Agent.Tasks"),
+                Probes = _probes,
+                OnStatus = r => _statusQueue.Writer.TryWrite(r),
+            });
+            _agentId = ReadAgentId();
+        }
+        catch
         {
-            Time = _time,
-            Log = _loggerFactory.CreateLogger("Drover.Agent.Tasks"),
-            Probes = _probes,
-            OnStatus = r => _statusQueue.Writer.TryWrite(r),
-        });
-        _agentId = ReadAgentId();
+            _dataDirLock.Dispose();
+            throw;
+        }
     }
 
     public AgentOptions Options => _options;
@@ -79,12 +92,23 @@ public sealed partial class DroverAgent : IAsyncDisposable
 
     private string AgentIdPath => Path.Combine(_options.DataDir, "agent-id");
 
-    /// <summary>Re-adopts recorded tasks, starts the HTTP endpoint, then joins the server in the background (never fails because the server is down).</summary>
+    /// <summary>Starts the HTTP endpoint, re-adopts recorded tasks, then joins the server in the background (never fails because the server is down).</summary>
+    /// <exception cref="ListenAddressInUseException">The listen address (listener "agent") is taken.</exception>
+    /// <remarks>A failed start leaves nothing running (tasks re-adopted so far keep running, as on a stop) and unlocks the data directory.</remarks>
     public async Task StartAsync(CancellationToken ct = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("the agent was already started");
-        await Tasks.RecoverAsync(ct).ConfigureAwait(false);
-        await StartHttpAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // the port first: a busy one fails before any task is re-adopted
+            await StartHttpAsync(ct).ConfigureAwait(false);
+            await Tasks.RecoverAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await AbandonStartAsync().ConfigureAwait(false);
+            throw;
+        }
         _log.AgentStarted(Endpoint, Tasks.All().Count, _options.ServerUrl);
         var stop = _stopping.Token;
         _loops = Task.WhenAll(
@@ -106,11 +130,25 @@ public sealed partial class DroverAgent : IAsyncDisposable
         if (_options.KillTasksOnStop) await KillAllTasksAsync(ct).ConfigureAwait(false);
         await Tasks.DisposeAsync().ConfigureAwait(false);
         foreach (var d in _drivers) await d.DisposeAsync().ConfigureAwait(false);
-        if (_web is not null)
-        {
-            await _web.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await _web.DisposeAsync().ConfigureAwait(false);
-        }
+        await StopHttpAsync().ConfigureAwait(false);
+        _dataDirLock.Dispose();
+    }
+
+    private async Task AbandonStartAsync()
+    {
+        Interlocked.Exchange(ref _state, 2);
+        await Tasks.DisposeAsync().ConfigureAwait(false);
+        foreach (var d in _drivers) await d.DisposeAsync().ConfigureAwait(false);
+        await StopHttpAsync().ConfigureAwait(false);
+        _dataDirLock.Dispose();
+    }
+
+    private async Task StopHttpAsync()
+    {
+        var web = Interlocked.Exchange(ref _web, null);
+        if (web is null) return;
+        await web.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await web.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Kills every task, waits for them to end, and tells the server (best effort).</summary>
@@ -143,6 +181,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
         _client.Dispose();
         _probes.Dispose();
         _stopping.Dispose();
+        _dataDirLock.Dispose();
     }
 
     /// <summary>Runs a loop until the agent stops; a loop that crashes is logged and restarted after a backoff.</summary>

@@ -1,3 +1,4 @@
+using Drover.Core.Hosting;
 using Drover.Server.Agents;
 using Drover.Server.Apps;
 using Drover.Server.Http;
@@ -14,26 +15,52 @@ using Microsoft.Extensions.Logging;
 namespace Drover.Server;
 
 /// <summary>Builds and runs the server role: state store, HTTP API, reconciler.</summary>
+/// <remarks>
+/// A second server on the same data directory fails in <see cref="CreateAsync"/> with <see cref="DataDirLockedException"/>;
+/// a listen address that is taken fails <see cref="StartAsync"/> with <see cref="ListenAddressInUseException"/>. Either
+/// way nothing is left running and the data directory is free again.
+/// </remarks>
 public sealed class DroverServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IStateStore _store;
+    private readonly DataDirLock? _dataDirLock;
+    private int _disposed;
 
-    private DroverServer(WebApplication app, IStateStore store)
+    private DroverServer(WebApplication app, IStateStore store, DataDirLock? dataDirLock)
     {
         _app = app;
         _store = store;
+        _dataDirLock = dataDirLock;
     }
 
     public Uri Url { get; private set; } = new("http://127.0.0.1/");
     public IServiceProvider Services => _app.Services;
 
+    /// <exception cref="DataDirLockedException">Another process (or server) uses <see cref="ServerOptions.DataDir"/>.</exception>
     public static async Task<DroverServer> CreateAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null)
     {
         options.Validate();
-        IStateStore store = options.DataDir is null
-            ? new InMemoryStateStore()
-            : await SqliteStateStore.OpenAsync(PrepareDataDir(options.DataDir));
+        // the lock before anything touches the directory: a second server must not even open the database
+        var dataDirLock = options.DataDir is null ? null : DataDirLock.Acquire(options.DataDir);
+        IStateStore? store = null;
+        try
+        {
+            store = dataDirLock is null ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(dataDirLock.Directory, StateFile));
+            return new DroverServer(Build(options, store, logging, time), store, dataDirLock);
+        }
+        catch
+        {
+            if (store is not null) await store.DisposeAsync();
+            dataDirLock?.Dispose();
+            throw;
+        }
+    }
+
+    private const string StateFile = "state.db";
+
+    private static WebApplication Build(ServerOptions options, IStateStore store, Action<ILoggingBuilder>? logging, TimeProvider? time)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (logging is not null) logging(builder.Logging);
@@ -71,8 +98,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Deployments.DeploymentService>();
         s.AddSingleton<Deployments.DeploymentMonitor>();
         s.AddSingleton<Groups.GroupService>();
-        s.AddSingleton<DnsService.DnsHost>();
-        s.AddHostedService(sp => sp.GetRequiredService<DnsService.DnsHost>());
+        s.AddSingleton<DnsService.DnsHost>(); // started by StartAsync, not as a hosted service (see there)
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
         Discovery.DiscoveryRegistration.AddDiscovery(s);
@@ -81,6 +107,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.UseDroverErrors();
         app.MapInfoEndpoints();
         app.MapAppEndpoints();
+        app.MapAppHistoryEndpoints();
         app.MapTaskEndpoints();
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();
@@ -89,25 +116,40 @@ public sealed class DroverServer : IAsyncDisposable
         Groups.GroupEndpoints.MapGroupEndpoints(app);
         DnsService.MesosDnsEndpoints.MapMesosDnsEndpoints(app);
         Discovery.DiscoveryRegistration.MapDiscovery(app);
-        return new DroverServer(app, store);
+        return app;
     }
 
-    private static string PrepareDataDir(string dir)
-    {
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, "state.db");
-    }
-
+    /// <summary>
+    /// Binds DNS and HTTP and starts serving. On failure everything started so far is stopped and the server is
+    /// disposed (store closed, data directory unlocked); disposing it again is harmless.
+    /// </summary>
+    /// <exception cref="ListenAddressInUseException">The HTTP (listener "http") or DNS ("dns") address is taken.</exception>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        await _app.StartAsync(ct);
+        var options = _app.Services.GetRequiredService<ServerOptions>();
+        var http = options.ListenEndPoint();
+        try
+        {
+            // Both binds happen before the web host starts: a host whose start fails logs the error with its whole
+            // stack trace, and an operator should see one line naming the port.
+            ListenProbe.ThrowIfTcpInUse(http, ListenAddressInUseException.Http);
+            await _app.Services.GetRequiredService<DnsService.DnsHost>().StartAsync(ct);
+            await _app.StartAsync(ct);
+        }
+        catch (Exception e)
+        {
+            await StopAfterFailedStartAsync();
+            // the probe passed, but another program took the port before Kestrel bound it
+            if (e is not ListenAddressInUseException && ListenAddressInUseException.IsAddressInUse(e))
+                throw new ListenAddressInUseException(http.ToString(), ListenAddressInUseException.Http, e);
+            throw;
+        }
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
         id.Port = Url.Port;
-        var opts = _app.Services.GetRequiredService<ServerOptions>();
-        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), opts.DataDir is null ? "in memory" : Path.Combine(opts.DataDir, "state.db"));
+        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), _dataDirLock is null ? "in memory" : Path.Combine(_dataDirLock.Directory, StateFile));
     }
 
     /// <summary>The DNS server's bound endpoint (UDP and TCP), or null when DNS is off.</summary>
@@ -119,11 +161,33 @@ public sealed class DroverServer : IAsyncDisposable
     public async Task StopAsync()
     {
         await _app.StopAsync();
+        await _app.Services.GetRequiredService<DnsService.DnsHost>().StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Whatever did start (hosted services, Kestrel, DNS) stops; then the store closes and the lock goes.</summary>
+    private async Task StopAfterFailedStartAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            await DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync();
-        await _store.DisposeAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            await _app.DisposeAsync();
+            await _store.DisposeAsync();
+        }
+        finally
+        {
+            _dataDirLock?.Dispose(); // last: until the store is closed, the directory is still in use
+        }
     }
 }

@@ -40,10 +40,10 @@ public sealed class TestServer : IAsyncDisposable
     public string StoredFingerprint() => string.Join(",",
         new[] { "apps", "app-versions", "groups", "deployments" }.SelectMany(c => Writer.Current.Entries(c).Values.Select(e => $"{c}:{e.Key}@{e.ModifyIndex}")));
 
-    public static async Task<TestServer> StartAsync(ServerOptions? options = null)
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, TimeProvider? time = null)
     {
         var server = await DroverServer.CreateAsync((options ?? new ServerOptions()) with { Listen = "127.0.0.1:0" },
-            logging: b => b.SetMinimumLevel(LogLevel.Warning));
+            logging: b => b.SetMinimumLevel(LogLevel.Warning), time);
         await server.StartAsync();
         return new TestServer(server);
     }

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Drover.Api.History;
 using Drover.Api.Marathon;
 
 namespace Drover.Api.Client;
@@ -45,6 +46,14 @@ public sealed partial class DroverClient
 
     public async Task<IReadOnlyList<string>> ListVersionsAsync(string id, CancellationToken ct = default) =>
         (await SendAsync(HttpMethod.Get, $"/v2/apps{AppPath(id)}/versions", null, ApiJsonContext.Default.VersionsResponse, ct)).Versions;
+
+    /// <summary>One stored version of an app's definition, as the server returns it (GET /v2/apps/{id}/versions/{version}).</summary>
+    public Task<JsonElement> GetAppVersionAsync(string appId, string version, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"/v2/apps{AppPath(appId)}/versions/{Uri.EscapeDataString(version)}", null, ApiJsonContext.Default.JsonElement, ct);
+
+    /// <summary>The app's stored versions, newest first, with those a deployment revert undid marked (Drover's /v1/drover API).</summary>
+    public Task<AppHistory> GetAppHistoryAsync(string appId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"/v1/drover/apps{AppPath(appId)}/history", null, AppHistoryJsonContext.Default.AppHistory, ct);
 
     /// <summary>
     /// Streams a task's log (stdout or stderr) as it arrives; with <paramref name="follow"/>, until the task ends or

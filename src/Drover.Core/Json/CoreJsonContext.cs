@@ -17,6 +17,7 @@ namespace Drover.Core.Json;
 [JsonSerializable(typeof(TaskSpec))]
 [JsonSerializable(typeof(TaskFailureRecord))]
 [JsonSerializable(typeof(DeploymentRecord))]
+[JsonSerializable(typeof(RevertedVersion))]
 [JsonSerializable(typeof(GroupRecord))]
 [JsonSerializable(typeof(HealthCheckDefinition))]
 [JsonSerializable(typeof(List<AppDefinition>))]

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Drover.Core.Discovery;
+using Drover.Core.Hosting;
 using Drover.Dns.Records;
 using Drover.Dns.Server;
 using Microsoft.Extensions.Logging;
@@ -59,7 +60,7 @@ public sealed partial class DnsServer : IAsyncDisposable
     /// <summary>Rebuilds that threw (the previous set stayed in service).</summary>
     public int FailedUpdates { get; private set; }
 
-    /// <summary>Binds UDP and TCP and starts serving. Throws when an endpoint cannot be bound.</summary>
+    /// <summary>Binds UDP and TCP and starts serving. Throws when an endpoint cannot be bound: <see cref="ListenAddressInUseException"/> (listener "dns") when another program has it.</summary>
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
@@ -156,9 +157,10 @@ public sealed partial class DnsServer : IAsyncDisposable
         {
             var udp = new Socket(_options.UdpListen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             Socket? tcp = null;
+            var binding = _options.UdpListen;
             try
             {
-                udp.Bind(_options.UdpListen);
+                udp.Bind(binding);
                 udp.ReceiveBufferSize = 4 << 20;
                 udp.SendBufferSize = 4 << 20;
                 // a blocked ReceiveFrom also returns now and then, so shutdown never depends on a wake-up
@@ -166,6 +168,7 @@ public sealed partial class DnsServer : IAsyncDisposable
                 var udpEndpoint = (IPEndPoint)udp.LocalEndPoint!;
                 var tcpEndpoint = _options.TcpListen ?? new IPEndPoint(udpEndpoint.Address, udpEndpoint.Port);
                 tcp = new Socket(tcpEndpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                binding = tcpEndpoint;
                 tcp.Bind(tcpEndpoint);
                 tcp.Listen(512);
                 _udp = udp;
@@ -179,6 +182,12 @@ public sealed partial class DnsServer : IAsyncDisposable
             {
                 udp.Dispose();
                 tcp?.Dispose();
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                udp.Dispose();
+                tcp?.Dispose();
+                throw new ListenAddressInUseException(binding.ToString(), ListenAddressInUseException.Dns, e);
             }
             catch
             {

@@ -108,14 +108,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         return (planned.Ops, new Change(app, planned.Record.Id, previous is null) { Planned = planned });
     }
 
-    /// <summary>Versions must rise strictly even when two writes land in the same millisecond.</summary>
-    private string NextVersion(string? previous)
-    {
-        var now = time.GetUtcNow();
-        if (previous is not null && MarathonTime.TryParse(previous, out var prev) && now <= prev)
-            now = prev.AddMilliseconds(1);
-        return MarathonTime.ToWire(now);
-    }
+    private string NextVersion(string? previous) => VersionStamps.Next(time.GetUtcNow(), [previous]);
 
     /// <summary>Gives an app its new version, version info and service ports (avoiding <paramref name="reserved"/>, ports already handed out in the same change).</summary>
     public AppDefinition Stamp(StateSnapshot s, AppDefinition app, AppDefinition? previous, bool scaleOnly, string version, HashSet<int>? reserved)

@@ -17,7 +17,9 @@ public static class AppWrites
         if (excess <= 0) yield break;
         var inUse = Tasks.TaskIndex.OfApp(s, app.Id).Select(t => Collections.VersionKey(app.Id, t.Version)).ToHashSet();
         foreach (var key in versions.Where(k => !inUse.Contains(k)).Take(excess)) // keys sort by timestamp: oldest first
-            yield return StateOp.Delete(Collections.AppVersions, key);
+        {
+            foreach (var op in DeleteVersion(key)) yield return op;
+        }
     }
 
     /// <summary>Removes the app; versions still used by running tasks stay until the reconciler has stopped them.</summary>
@@ -28,7 +30,15 @@ public static class AppWrites
         var inUse = Tasks.TaskIndex.OfApp(s, appId).Select(t => t.Version).ToHashSet();
         foreach (var e in s.WithPrefix(Collections.AppVersions.Name, appId + "@"))
         {
-            if (!inUse.Contains(e.Key[(appId.Length + 1)..])) yield return StateOp.Delete(Collections.AppVersions, e.Key);
+            if (inUse.Contains(e.Key[(appId.Length + 1)..])) continue;
+            foreach (var op in DeleteVersion(e.Key)) yield return op;
         }
+    }
+
+    /// <summary>Deletes a stored version (key "appId@version") together with what is recorded about it, so nothing outlives it.</summary>
+    public static IEnumerable<StateOp> DeleteVersion(string versionKey)
+    {
+        yield return StateOp.Delete(Collections.AppVersions, versionKey);
+        yield return StateOp.Delete(ServerCollections.RevertedVersions, versionKey);
     }
 }

@@ -27,7 +27,7 @@ public static class DeploymentEndpoints
             {
                 var d = s.Get(DeploymentService.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
                 if (force) return ((IReadOnlyList<StateOp>)[StateOp.Delete(DeploymentService.Deployments, id)], (d, (DeploymentService.Planned?)null));
-                var revert = deployments.PlanRevert(s, d);
+                var revert = deployments.PlanRevert(s, d, "reverted by DELETE /v2/deployments/" + id);
                 return (revert.Ops, (d, revert));
             }, ct);
             var (canceled, planned) = result;

@@ -66,7 +66,7 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
             after.Add(() => events.Failed(d, reason));
             if (AutoRevert(d) && d.RevertOf is null)
             {
-                var revert = deployments.PlanRevert(s, d);
+                var revert = deployments.PlanRevert(s, d, "auto-revert after: " + reason);
                 ops.AddRange(revert.Ops);
                 after.Add(() => deployments.Started(revert));
             }

@@ -76,10 +76,14 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
         events.Info(p.Record);
     }
 
-    /// <summary>A deployment that takes the apps of <paramref name="d"/> back to what they were before it (new versions, original config).</summary>
-    public Planned PlanRevert(StateSnapshot s, DeploymentRecord d)
+    /// <summary>
+    /// A deployment that takes the apps of <paramref name="d"/> back to what they were before it (new versions, original config).
+    /// Its ops also mark the versions <paramref name="d"/> wrote as reverted (<paramref name="reason"/>), in the same batch,
+    /// so the record exists exactly when the revert does.
+    /// </summary>
+    public Planned PlanRevert(StateSnapshot s, DeploymentRecord d, string reason)
     {
-        var version = MarathonTime.ToWire(time.GetUtcNow());
+        var version = VersionStamps.Next(time.GetUtcNow(), d.AffectedApps.Select(id => s.Get(Collections.Apps, id)?.Version).Append(d.Version));
         var targets = new Dictionary<string, AppDefinition?>();
         var actions = new Dictionary<string, string>();
         foreach (var id in d.AffectedApps)
@@ -96,7 +100,29 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
             }
         }
         // force: the reverted deployment (if still stored) is replaced by its revert
-        return Plan(s, targets, actions, force: true, version, revertOf: d.Id);
+        var planned = Plan(s, targets, actions, force: true, version, revertOf: d.Id);
+        var marks = RevertMarks(s, d, planned, version, reason).ToList();
+        return marks.Count == 0 ? planned : planned with { Ops = [.. planned.Ops, .. marks] };
+    }
+
+    /// <summary>One mark per version <paramref name="reverted"/> actually stored (apps of steps it never reached have none).</summary>
+    private static IEnumerable<StateOp> RevertMarks(StateSnapshot s, DeploymentRecord reverted, Planned revert, string at, string reason)
+    {
+        var deleted = revert.Ops.Where(o => o.Value is null && o.Collection == Collections.AppVersions.Name).Select(o => o.Key).ToHashSet();
+        foreach (var (appId, target) in reverted.Targets)
+        {
+            if (target.Version is null) continue;
+            var key = Collections.VersionKey(appId, target.Version);
+            if (s.Entry(Collections.AppVersions.Name, key) is null || deleted.Contains(key)) continue;
+            yield return StateOp.Put(ServerCollections.RevertedVersions, key, new RevertedVersion
+            {
+                AppId = appId,
+                Version = target.Version,
+                RevertedAt = at,
+                RevertedBy = revert.Record.Id,
+                Reason = reason,
+            });
+        }
     }
 
     public void AppTerminated(string appId) => taskEvents.AppTerminated(appId);

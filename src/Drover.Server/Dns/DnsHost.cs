@@ -7,7 +7,9 @@ namespace Drover.Server.DnsService;
 
 /// <summary>
 /// Runs the DNS server inside the server process and feeds it every catalog change. Binding
-/// happens at start, so a busy port fails `drover server` at once with a clear error.
+/// happens at start, so a busy port fails `drover server` at once with a clear error
+/// (<see cref="Core.Hosting.ListenAddressInUseException"/>). DroverServer starts it itself, before the web host:
+/// a hosted service that fails to start makes the host log the error with its stack trace.
 /// </summary>
 public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
 {
@@ -25,17 +27,25 @@ public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILogg
         OnlyPassing = o.DnsOnlyPassing,
     };
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.DnsListen is null) return Task.CompletedTask;
+        if (options.DnsListen is null) return;
         var dnsOptions = OptionsFrom(options);
         dnsOptions.ThrowIfInvalid();
-        _server = new DnsServer(dnsOptions, loggers.CreateLogger<DnsServer>(), time);
-        _server.Start();
+        var server = new DnsServer(dnsOptions, loggers.CreateLogger<DnsServer>(), time);
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        _server = server;
         _server.Update(catalog.Current);
         _stop = new CancellationTokenSource();
         _feed = FeedAsync(_stop.Token);
-        return Task.CompletedTask;
     }
 
     private async Task FeedAsync(CancellationToken ct)

@@ -186,7 +186,8 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             var appId = e.Key[..e.Key.LastIndexOf('@')];
             if (s.Entry(Collections.Apps.Name, appId) is not null) continue;
             inUse ??= s.All(Collections.Tasks).Select(t => Collections.VersionKey(t.AppId, t.Version)).ToHashSet();
-            if (!inUse.Contains(e.Key)) yield return StateOp.Delete(Collections.AppVersions, e.Key);
+            if (inUse.Contains(e.Key)) continue;
+            foreach (var op in Apps.AppWrites.DeleteVersion(e.Key)) yield return op;
         }
     }
 }
