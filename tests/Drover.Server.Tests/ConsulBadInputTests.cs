@@ -19,6 +19,8 @@ public class ConsulBadInputTests
         "{\"name\":\"x\",\"checks\":[{\"ttl\":\"1s\"},{\"ttl\":\"1s\",\"checkid\":\"service:x:1\"}]}", "{\"name\":\"x\",\"weights\":{\"passing\":0}}",
         "{\"name\":\"x\",\"kind\":\"connect-proxy\"}", "{\"name\":\"x\",\"check\":{\"ttl\":\"1s\",\"header\":{\"a\":1}}}",
         "{\"name\":\"x\",\"check\":{\"ttl\":99999999999999999999}}", "{\"name\":\"x\",\"enabletagoverride\":\"maybe\"}",
+        "{\"name\":\"a\\ud800\",\"port\":1}", "{\"name\":\"ok\",\"id\":\"x\\udfff\"}", "{\"id\":\"c1\",\"name\":\"c\\ud800\",\"ttl\":\"10s\"}",
+        "{\"\\ud800\":1,\"name\":\"x\"}",
         new string('[', 5000), new string('{', 100), "\u0000\u0001", "{\"name\":\"" + new string('a', 100000) + "\",\"port\":-1}",
     ];
 

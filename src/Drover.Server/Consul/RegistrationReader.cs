@@ -25,6 +25,7 @@ public static class RegistrationReader
         try
         {
             using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+            if (Http.RequestReading.InvalidEscape(body) is { } problem) throw ConsulException.BadRequest($"Request decode failed: {problem}");
             return doc.RootElement.Clone();
         }
         catch (JsonException ex)

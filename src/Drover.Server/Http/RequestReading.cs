@@ -29,7 +29,7 @@ public static class RequestReading
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
-            RejectInvalidEscapes(json.Span);
+            if (InvalidEscape(json.Span) is { } problem) throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [problem])]);
             return doc.RootElement.Clone();
         }
         catch (JsonException ex)
@@ -40,9 +40,10 @@ public static class RequestReading
 
     /// <summary>
     /// System.Text.Json parses escapes that are not valid UTF-16 (a lone \uD800) and throws only
-    /// when the string is read, deep in validation or even after a write: refuse them with the parse.
+    /// when the string is read, deep in validation or even after a write: every JSON body reader
+    /// (Marathon's and Consul's) refuses them with the parse. Null when the text is fine.
     /// </summary>
-    private static void RejectInvalidEscapes(ReadOnlySpan<byte> json)
+    public static string? InvalidEscape(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         while (reader.Read())
@@ -54,9 +55,10 @@ public static class RequestReading
             }
             catch (InvalidOperationException ex)
             {
-                throw new ApiException(400, "Invalid JSON", [new Api.Marathon.ErrorDetail("/", [$"{ex.Message} (at byte {reader.TokenStartIndex})"])]);
+                return $"{ex.Message} (at byte {reader.TokenStartIndex})";
             }
         }
+        return null;
     }
 
     /// <summary>Marathon's boolean query parsing: case-insensitive "true" (python sends True/False); anything else is false.</summary>

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Drover.Agent;
+using Drover.Cli.CommandLine;
+
+namespace Drover.Cli.Commands.Roles;
+
+/// <summary>drover agent --join URL: a node agent that runs tasks, until Ctrl-C or SIGTERM (tasks keep running and are re-adopted).</summary>
+public sealed class AgentCommand : Command
+{
+    private readonly Option<string> _join = new("--join")
+    {
+        Description = "URL of the Drover server to join, e.g. http://10.0.0.1:8080",
+        HelpName = "URL",
+        Required = true,
+    };
+    private readonly Option<string?> _token = new("--token") { Description = "The server's join token [env DROVER_TOKEN]", HelpName = "TOKEN" };
+    private readonly Option<string?> _dataDir = new("--data-dir")
+    {
+        Description = "Directory for the agent's state and task sandboxes [default ~/.drover/agent]",
+        HelpName = "DIR",
+    };
+    private readonly AgentRoleOptions _agent = new("--listen");
+    private readonly CliContext _context;
+
+    public AgentCommand(CliContext context) : base("agent", "Run a node agent that joins a server and runs tasks (they survive an agent restart)")
+    {
+        _context = context;
+        Options.Add(_join);
+        Options.Add(_token);
+        Options.Add(_dataDir);
+        _agent.AddTo(this);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var join = result.GetValue(_join)!;
+        var token = result.GetValue(_token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN");
+        var options = _agent.Read(result, join, result.GetValue(_dataDir) ?? Path.Combine(ServerRoleOptions.DefaultDataDir(), "agent"), token);
+        var w = _context.Console.Out;
+        using var loggers = RoleHosting.Logging();
+        await using var agent = new DroverAgent(options, loggers);
+        await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--listen"), ct);
+        w.WriteLine($"drover agent: registering with {join} (endpoint {agent.Endpoint})");
+        w.Flush();
+        await agent.Registered.WaitAsync(ct);
+        w.WriteLine($"drover agent: {agent.AgentId} on {options.Hostname}, endpoint {agent.Endpoint}, joined {join}");
+        w.Flush();
+        await RoleHosting.WaitForStopAsync(ct);
+        await agent.StopAsync();
+        return ExitCodes.Ok;
+    }
+}

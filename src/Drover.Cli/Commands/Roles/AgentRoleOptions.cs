@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Drover.Agent;
+using Drover.Cli.CommandLine;
+
+namespace Drover.Cli.Commands.Roles;
+
+/// <summary>The options of the agent role (drover agent, and the agent half of drover up).</summary>
+public sealed class AgentRoleOptions
+{
+    /// <param name="listenName">--listen for drover agent; --agent-listen for drover up (where --listen is the server's).</param>
+    public AgentRoleOptions(string listenName)
+    {
+        Listen = new Option<string>(listenName)
+        {
+            Description = "Address of the agent's own HTTP endpoint (logs, stats; the server calls it); port 0 picks a free one",
+            HelpName = "HOST:PORT",
+            DefaultValueFactory = _ => "127.0.0.1:0",
+        };
+    }
+
+    public Option<string> Listen { get; }
+
+    public Option<string> Hostname { get; } = new("--hostname")
+    {
+        Description = "Name of this host for constraints (hostname UNIQUE) and the catalog",
+        HelpName = "NAME",
+        DefaultValueFactory = _ => Environment.MachineName,
+    };
+
+    public Option<string?> Advertise { get; } = new("--advertise")
+    {
+        Description = "Host or address the server uses to reach this agent [default: the listen address, or --hostname when listening on all]",
+        HelpName = "HOST",
+    };
+
+    public Option<string[]> Attributes { get; } = new("--attr")
+    {
+        Description = "Attribute for constraints, e.g. rack=r1 (repeatable)",
+        HelpName = "KEY=VALUE",
+    };
+
+    public Option<double?> Cpus { get; } = new("--cpus") { Description = "CPUs offered to tasks [default: detected]", HelpName = "N" };
+    public Option<double?> Mem { get; } = new("--mem") { Description = "Memory offered to tasks, MiB [default: detected]", HelpName = "MIB" };
+    public Option<double?> Disk { get; } = new("--disk") { Description = "Disk offered to tasks, MiB [default: detected]", HelpName = "MIB" };
+
+    public Option<string> Ports { get; } = new("--ports")
+    {
+        Description = "Host port ranges handed to tasks",
+        HelpName = "RANGES",
+        DefaultValueFactory = _ => AgentOptions.DefaultPorts,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Listen);
+        command.Options.Add(Hostname);
+        command.Options.Add(Advertise);
+        command.Options.Add(Attributes);
+        command.Options.Add(Cpus);
+        command.Options.Add(Mem);
+        command.Options.Add(Disk);
+        command.Options.Add(Ports);
+    }
+
+    public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
+    {
+        var attrs = new Dictionary<string, string>();
+        foreach (var a in result.GetValue(Attributes) ?? [])
+        {
+            var eq = a.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--attr expects key=value, got '{a}'");
+            attrs[a[..eq]] = a[(eq + 1)..];
+        }
+        var options = new AgentOptions
+        {
+            ServerUrl = serverUrl,
+            Token = token,
+            DataDir = Path.GetFullPath(dataDir),
+            Hostname = result.GetValue(Hostname)!,
+            Listen = result.GetValue(Listen)!,
+            AdvertiseHost = result.GetValue(Advertise),
+            Attributes = attrs,
+            Cpus = result.GetValue(Cpus),
+            MemMb = result.GetValue(Mem),
+            DiskMb = result.GetValue(Disk),
+            Ports = result.GetValue(Ports)!,
+        };
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new UsageException(string.Join("; ", errors));
+        return options;
+    }
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Drover.Cli.CommandLine;
+using Drover.Server;
+
+namespace Drover.Cli.Commands.Roles;
+
+/// <summary>drover server: the API server, scheduler and DNS, until Ctrl-C or SIGTERM.</summary>
+public sealed class ServerCommand : Command
+{
+    private readonly ServerRoleOptions _options = new();
+    private readonly CliContext _context;
+
+    public ServerCommand(CliContext context) : base("server", "Run the API server and scheduler (with DNS) until Ctrl-C or SIGTERM")
+    {
+        _context = context;
+        _options.AddTo(this);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var options = _options.Read(result, result.GetValue(_options.DataDir) ?? Path.Combine(ServerRoleOptions.DefaultDataDir(), "server"));
+        var w = _context.Console.Out;
+        await using var server = await RoleHosting.StartServerAsync(options, RoleErrors.Server, ct);
+        w.WriteLine($"drover server: {server.Url} (state {RoleHosting.StateText(options)}){RoleHosting.DnsText(server, options)}");
+        w.Flush();
+        await RoleHosting.WaitForStopAsync(ct);
+        await server.StopAsync();
+        return ExitCodes.Ok;
+    }
+}

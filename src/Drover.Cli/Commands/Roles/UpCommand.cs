@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Drover.Agent;
+using Drover.Cli.CommandLine;
+
+namespace Drover.Cli.Commands.Roles;
+
+/// <summary>drover up: the all-in-one cluster (server + one agent + DNS) in this process, state under --data-dir.</summary>
+public sealed class UpCommand : Command
+{
+    private readonly ServerRoleOptions _server = new();
+    private readonly AgentRoleOptions _agent = new("--agent-listen");
+    private readonly Option<bool> _keepTasks = new("--keep-tasks")
+    {
+        Description = "Leave the tasks running when stopping (the next 'drover up' re-adopts them)",
+    };
+    private readonly CliContext _context;
+
+    public UpCommand(CliContext context) : base("up", "Run the all-in-one cluster: server, one agent and DNS, with state in --data-dir")
+    {
+        _context = context;
+        _server.AddTo(this);
+        _agent.AddTo(this);
+        Options.Add(_keepTasks);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var dataDir = Path.GetFullPath(result.GetValue(_server.DataDir) ?? ServerRoleOptions.DefaultDataDir());
+        var serverOptions = _server.Read(result, Path.Combine(dataDir, "server"));
+        var agentOptions = _agent.Read(result, "http://placeholder", Path.Combine(dataDir, "agent"), serverOptions.AgentToken)
+            with { KillTasksOnStop = !result.GetValue(_keepTasks) };
+        var w = _context.Console.Out;
+        w.WriteLine($"[1/3] state: {RoleHosting.StateText(serverOptions)}");
+        w.Flush();
+        await using var server = await RoleHosting.StartServerAsync(serverOptions, RoleErrors.Server, ct);
+        w.WriteLine($"[2/3] server: {server.Url} (Marathon API at {server.Url}v2/apps, Consul API at {server.Url}v1/catalog/services){RoleHosting.DnsText(server, serverOptions)}");
+        w.Flush();
+        using var loggers = RoleHosting.Logging();
+        await using var agent = new DroverAgent(agentOptions with { ServerUrl = server.Url.ToString().TrimEnd('/') }, loggers);
+        await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--agent-listen"), ct);
+        await agent.Registered.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        w.WriteLine($"[3/3] agent: {agent.AgentId} on {agentOptions.Hostname}, ports {agentOptions.Ports}, endpoint {agent.Endpoint}");
+        w.WriteLine($"Drover is up. Try: ./drover app apply -f examples/hello.json   (Ctrl-C stops {(agentOptions.KillTasksOnStop ? "everything" : "the cluster; tasks keep running")})");
+        w.Flush();
+        await RoleHosting.WaitForStopAsync(ct);
+        w.WriteLine("stopping...");
+        w.Flush();
+        // the agent first, so the server hears that its tasks were stopped on purpose, and it does not replace them
+        server.PauseScheduling();
+        using (var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await agent.StopAsync(stopDeadline.Token);
+        await server.StopAsync();
+        return ExitCodes.Ok;
+    }
+}
