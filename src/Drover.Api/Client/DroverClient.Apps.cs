@@ -23,10 +23,11 @@ public sealed partial class DroverClient
     public Task<AppInfo> CreateAppAsync(JsonElement definition, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/v2/apps", JsonContent.Create(definition, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.AppInfo, ct);
 
+    /// <summary>Sets the instance count (PATCH, so a missing app is a 404 instead of an attempt to create it).</summary>
     public Task<DeploymentResult> ScaleAppAsync(string id, int instances, bool force = false, CancellationToken ct = default)
     {
         var body = JsonSerializer.SerializeToElement(new Dictionary<string, int> { ["instances"] = instances }, ApiJsonContext.Default.DictionaryStringInt32);
-        return SendAsync(HttpMethod.Put, $"/v2/apps{AppPath(id)}?force={Lower(force)}", JsonContent.Create(body, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.DeploymentResult, ct);
+        return SendAsync(HttpMethod.Patch, $"/v2/apps{AppPath(id)}?force={Lower(force)}", JsonContent.Create(body, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.DeploymentResult, ct);
     }
 
     public Task<DeploymentResult> RestartAppAsync(string id, bool force = false, CancellationToken ct = default) =>
