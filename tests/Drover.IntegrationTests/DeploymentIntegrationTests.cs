@@ -74,7 +74,7 @@ public sealed class DeploymentIntegrationTests(ITestOutputHelper output)
             var v3 = dir.Combine("v3.json");
             File.WriteAllText(v3, App.Replace("\"instances\":4", "\"instances\":2").Replace("\"v1\"", "\"v3\""));
             Assert.True((await Cli("app", "apply", "-f", v3)).Succeeded);
-            var rollback = await Cli("app", "rollback", "/dep/web");
+            var rollback = await Cli("app", "rollback", "/dep/web", "--yes");
             Assert.True(rollback.Succeeded, rollback.ToString());
             app = await c.WaitForRunningAsync("/dep/web", 2, TimeSpan.FromSeconds(90));
             Assert.Equal("v1", app.Env["VERSION"]);

@@ -292,6 +292,8 @@ public sealed class DroverProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    public static string DotnetPath => DotnetHost;
+
     private static string DotnetHost
     {
         get
