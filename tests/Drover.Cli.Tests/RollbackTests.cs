@@ -46,5 +46,7 @@ public sealed class RollbackTests
         var to = J("""{"cmd":"b","env":{"V":"1","NEW":"y"},"healthChecks":[{"path":"/b"}],"version":"2"}""");
         var changes = JsonDiff.Compare(from, to, new HashSet<string> { "version" }).Select(c => c.ToString()).ToList();
         Assert.Equal(["~ cmd: \"a\" → \"b\"", "+ env.NEW: \"y\"", "- env.OLD: \"x\"", "~ healthChecks[0].path: \"/a\" → \"/b\""], changes);
+        var emptied = JsonDiff.Compare(J("""{"env":{"A":"1"},"labels":{}}"""), J("""{"env":{},"labels":{"B":"2"}}""")).Select(c => c.ToString()).ToList();
+        Assert.Equal(["- env.A: \"1\"", "+ labels.B: \"2\""], emptied);
     }
 }

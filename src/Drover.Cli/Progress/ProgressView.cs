@@ -56,7 +56,7 @@ public sealed class LiveProgressView(string title) : IProgressView
         if (p is null) return new Markup($"[grey]{Markup.Escape(title)}: waiting for the deployment to start…[/]");
         var rows = new List<IRenderable>
         {
-            new Markup($"[bold]{Markup.Escape(title)}[/]  [grey]step {p.Step}/{p.TotalSteps} · {Times.Elapsed(p.Elapsed)} · deployment {Markup.Escape(p.DeploymentId)}[/]"),
+            new Markup($"[bold]{Markup.Escape(title)}[/]  [grey]step {p.Step}/{p.TotalSteps} · {Times.Elapsed(p.Elapsed)} · deployment {Markup.Escape(p.DeploymentId[..Math.Min(8, p.DeploymentId.Length)])}[/]"),
         };
         foreach (var app in p.Apps)
         {

@@ -22,10 +22,18 @@ public static class JsonDiff
         {
             a.TryGetValue(path, out var x);
             b.TryGetValue(path, out var y);
-            if (x != y) changes.Add(new FieldChange(path, x, y));
+            if (x == y) continue;
+            // "env": {} on one side and env.X on the other: the removed or added fields say it all
+            if (x is null && IsEmpty(y) && HasChildren(a, path) || y is null && IsEmpty(x) && HasChildren(b, path)) continue;
+            changes.Add(new FieldChange(path, x, y));
         }
         return changes;
     }
+
+    private static bool IsEmpty(string? json) => json is "{}" or "[]";
+
+    private static bool HasChildren(Dictionary<string, string> leaves, string path) =>
+        leaves.Keys.Any(k => k.StartsWith(path + ".", StringComparison.Ordinal) || k.StartsWith(path + "[", StringComparison.Ordinal));
 
     /// <summary>Leaves: path → compact JSON of the value. Empty objects and arrays count as leaves so "[]" vs absent shows.</summary>
     public static Dictionary<string, string> Flatten(JsonElement e, IReadOnlySet<string>? ignore = null)

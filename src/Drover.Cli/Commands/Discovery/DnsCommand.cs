@@ -58,7 +58,7 @@ public sealed class DnsCommand : Command
             {
                 DnsAddressData a => a.Address.ToString(),
                 DnsSrvData s => $"{s.Priority} {s.Weight} {s.Port} {s.Target}",
-                DnsSoaData soa => soa.ToString(),
+                DnsSoaData soa => $"{soa.PrimaryServer} {soa.Mailbox} {soa.Serial} {soa.Refresh} {soa.Retry} {soa.Expire} {soa.Minimum}",
                 DnsNameData n => n.Name,
                 _ => r.Data.ToString(),
             };
