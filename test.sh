@@ -27,7 +27,8 @@ APT_PACKAGES=(
   curl
   iproute2           # ip netns
   procps             # ps, pgrep
-  util-linux         # setsid, flock
+  util-linux         # setsid, flock, script (pseudo-terminals for the CLI's live views)
+  zsh                # the CLI's zsh completion script is run by a test
 )
 
 START=$(date +%s)

@@ -67,4 +67,29 @@ public sealed class CliFirstRunTests(ITestOutputHelper output)
         Assert.Contains("deployments", await Complete("drover deploy", 1));
         Assert.Equal(["json"], await Complete("drover ps -o j", 3));
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Zsh_completes_through_the_script_drover_prints()
+    {
+        using var dir = new TempDir("completion-zsh");
+        var wrapper = dir.Combine("drover");
+        File.WriteAllText(wrapper, $"#!/bin/sh\nexec {Terminal.Quote(DroverProcess.DotnetPath)} {Terminal.Quote(DroverProcess.CliDllPath)} \"$@\"\n");
+        // compinit's compdef and compadd need an interactive completion widget: stand-ins that print what compadd gets
+        var script = $$"""
+            chmod +x {{Terminal.Quote(wrapper)}}
+            compdef() { :; }
+            compadd() { shift; for a in "${(@P)1}"; do print -r -- "$a"; done; }
+            source <(drover completion zsh)
+            words=(drover app ro); CURRENT=3; _drover
+            print -- ---
+            words=(drover app scale /x 3 --ti); CURRENT=6; _drover
+            """;
+        var r = await ProcessRunner.RunAsync("zsh", ["-c", script], TimeSpan.FromSeconds(60),
+            new Dictionary<string, string?> { ["PATH"] = dir.Path + ":" + Environment.GetEnvironmentVariable("PATH"), ["DROVER_SERVER"] = "http://127.0.0.1:1" });
+        output.WriteLine(r.ToString());
+        Assert.True(r.Succeeded, r.ToString());
+        var parts = r.Stdout.Split("---\n");
+        Assert.Equal("rollback", parts[0].Trim());
+        Assert.Contains("--timeout", parts[1]);
+    }
 }
