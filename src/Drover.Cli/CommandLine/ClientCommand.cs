@@ -22,7 +22,7 @@ public abstract class ClientCommand : Command
         context.Client.AddTo(this);
         SetAction(async (result, ct) =>
         {
-            using var client = context.Client.CreateClient(result);
+            using var client = context.Client.CreateClient(result, context.Console.Err);
             var session = new CommandSession(client, context.Client.Json(result), context.Console, context.Time);
             return await ExecuteAsync(result, session, ct);
         });

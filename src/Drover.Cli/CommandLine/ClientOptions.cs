@@ -41,12 +41,13 @@ public sealed class ClientOptions
 
     public bool Json(ParseResult result) => result.GetValue(Output) == "json";
 
-    public DroverClient CreateClient(ParseResult result)
+    /// <param name="warnings">Where the server's Warning headers go (null: nowhere).</param>
+    public DroverClient CreateClient(ParseResult result, TextWriter? warnings = null)
     {
         var server = result.GetValue(Server) ?? Environment.GetEnvironmentVariable("DROVER_SERVER") ?? DefaultServer;
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new UsageException($"--server '{server}' is not an http:// or https:// URL");
         var token = result.GetValue(Token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN");
-        return new DroverClient(uri, string.IsNullOrEmpty(token) ? null : token);
+        return new DroverClient(uri, string.IsNullOrEmpty(token) ? null : token, warnings is null ? null : new ServerWarnings(warnings));
     }
 }

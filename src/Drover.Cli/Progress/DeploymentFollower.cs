@@ -35,7 +35,16 @@ public sealed class DeploymentFollower(CommandSession session)
         await using var outcomes = await DeploymentOutcomes.AttachAsync(session.Client, ct);
         var result = await start(ct);
         if (!session.Json) WriteStarted(result, started);
-        var follow = await FollowAsync(title, result, outcomes, wait.Timeout, ct);
+        FollowResult follow;
+        try
+        {
+            follow = await FollowAsync(title, result, outcomes, wait.Timeout, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            session.Console.Err.WriteLine($"drover: stopped waiting; deployment {result.DeploymentId} goes on (see 'drover deployments')");
+            throw;
+        }
         Report(follow);
         return follow.Outcome == FollowOutcome.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }

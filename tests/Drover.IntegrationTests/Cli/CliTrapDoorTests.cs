@@ -106,6 +106,7 @@ public sealed class CliTrapDoorTests(CliClusterFixture fixture, ITestOutputHelpe
 
         var allowed = await Cli("app", "apply", "-f", typo, "--allow-unknown", "--no-wait");
         Assert.True(allowed.Succeeded, allowed.ToString());
+        Assert.Contains("drover: the server warns: unknown field 'instnaces' ignored (did you mean 'instances'?)", allowed.Stderr);
         Assert.Equal(1, (await C.Client.GetAppAsync("/trap/typo")).Instances); // the server ignored the misspelling
 
         var broken = dir.Combine("broken.json");
