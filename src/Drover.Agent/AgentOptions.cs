@@ -35,6 +35,11 @@ public sealed record AgentOptions
     public bool EnableCgroups { get; init; } = true;
     /// <summary>Parent cgroup of task groups. Absolute ("/drover") is below the hierarchy root; relative is below the agent's own cgroup.</summary>
     public string CgroupParent { get; init; } = "/drover";
+    /// <summary>
+    /// Cap every task at its cpus with a CFS quota. Off by default: cpus is then a proportional weight (cpu.shares),
+    /// as in Mesos and Nomad; an app can still ask for the cap with the label DROVER_CPU_HARD_LIMIT=true.
+    /// </summary>
+    public bool CpuHardLimit { get; init; }
     /// <summary>Kill every task when the agent stops (drover up); otherwise tasks keep running and are re-adopted on restart.</summary>
     public bool KillTasksOnStop { get; init; }
     /// <summary>How long sandboxes of forgotten tasks are kept for their logs.</summary>

@@ -58,6 +58,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 DataDir = options.DataDir,
                 EnableCgroups = options.EnableCgroups,
                 CgroupParent = options.CgroupParent,
+                CpuHardLimit = options.CpuHardLimit,
             }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
             _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
             _logIndex = new LogIndexRecorder(_log);

@@ -93,8 +93,11 @@ internal sealed class ProcessTaskHandle : ITaskHandle
 
     private async Task FinishAsync(int? status, bool groupMayBeOurs)
     {
+        var oomKilled = false;
         try
         {
+            // Before anything is killed or removed: the counter lives in the group's directory.
+            oomKilled = _cgroup is not null && CgroupManager.ReadOomKills(_cgroup) > 0;
             // Whatever the task left behind (background children) goes with it, as in a Mesos container.
             if (groupMayBeOurs) SignalGroup(Posix.SIGKILL);
             SignalCgroupMembers(Posix.SIGKILL);
@@ -107,7 +110,8 @@ internal sealed class ProcessTaskHandle : ITaskHandle
         finally
         {
             var now = _driver.Time.GetUtcNow();
-            _exited.TrySetResult(status is { } s ? TaskExit.FromShellStatus(s, now) : new TaskExit(null, null, now));
+            var exit = status is { } s ? TaskExit.FromShellStatus(s, now) : new TaskExit(null, null, now);
+            _exited.TrySetResult(oomKilled ? exit with { OomKilled = true, MemoryLimitMb = Spec.MemMb > 0 ? Spec.MemMb : null } : exit);
         }
     }
 

@@ -168,6 +168,8 @@ public sealed class TaskRunner : IAsyncDisposable
             healthFailure is not null ? (TaskState.Failed, $"health check failed: {healthFailure}")
             : killed ? (TaskState.Killed, exit.Describe())
             : exit.Success ? (TaskState.Finished, exit.Describe())
+            // The kernel's reason says it all; the task's own last words were cut off by SIGKILL.
+            : exit.OomKilled ? (TaskState.Failed, exit.Describe())
             : (TaskState.Failed, WithLastLogLine(exit.Describe(), handle.Sandbox));
         SetTerminal(state, message, exit.ExitCode);
     }
