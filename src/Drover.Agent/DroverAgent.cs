@@ -8,6 +8,7 @@ using Drover.Api.Agents;
 using Drover.Api.Client;
 using Drover.Core.Cluster;
 using Drover.Core.Hosting;
+using Drover.Core.Retry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
