@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Drover.Agent.Drivers;
 using Drover.Agent.Health;
+using Drover.Core.Discovery;
+using Drover.Health;
 using Drover.Agent.Ports;
 using Drover.Agent.Tasks;
 using Drover.Agent.Tests.Infrastructure;

@@ -1,6 +1,8 @@
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
+using Drover.Core.Discovery;
 using Drover.Core.Json;
+using Drover.Health;
 
 namespace Drover.Agent.Health;
 
@@ -119,7 +121,7 @@ public sealed class HealthCheckRunner : IAsyncDisposable
                     FirstSuccess = MarathonTime.ToWire(_firstSuccess.Value),
                     LastSuccess = MarathonTime.ToWire(now),
                     Status = probe.Status == HealthStatus.Passing ? "passing" : "warning",
-                    LastFailureCause = probe.Status == HealthStatus.Warning ? probe.Cause : next.LastFailureCause,
+                    LastFailureCause = probe.Status == HealthStatus.Warning ? probe.Output : next.LastFailureCause,
                 };
             }
             else if (_firstSuccess is null && now < _graceEnds)
@@ -135,13 +137,13 @@ public sealed class HealthCheckRunner : IAsyncDisposable
                     Alive = false,
                     ConsecutiveFailures = next.ConsecutiveFailures + 1,
                     LastFailure = MarathonTime.ToWire(now),
-                    LastFailureCause = probe.Cause,
+                    LastFailureCause = probe.Output,
                     Status = "critical",
                 };
                 if (_def.MaxConsecutiveFailures > 0 && next.ConsecutiveFailures >= _def.MaxConsecutiveFailures && !_gaveUp)
                 {
                     _gaveUp = giveUp = true;
-                    cause = probe.Cause ?? "unknown failure";
+                    cause = probe.Output is { Length: > 0 } output ? output : "unknown failure";
                 }
             }
             _result = next;
