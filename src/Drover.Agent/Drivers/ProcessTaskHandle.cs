@@ -111,7 +111,9 @@ internal sealed class ProcessTaskHandle : ITaskHandle
         {
             var now = _driver.Time.GetUtcNow();
             var exit = status is { } s ? TaskExit.FromShellStatus(s, now) : new TaskExit(null, null, now);
-            _exited.TrySetResult(oomKilled ? exit with { OomKilled = true, MemoryLimitMb = Spec.MemMb > 0 ? Spec.MemMb : null } : exit);
+            // Only when the task died of it: a helper process the OOM killer took while the task lived on is not its end.
+            var diedOfIt = oomKilled && (exit.Signal == Posix.SIGKILL || exit.ExitCode is null);
+            _exited.TrySetResult(diedOfIt ? exit with { OomKilled = true, MemoryLimitMb = Spec.MemMb > 0 ? Spec.MemMb : null } : exit);
         }
     }
 
