@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Drover.Core.Cluster;
+using Drover.Core.Net;
 
 namespace Drover.Agent;
 
@@ -35,6 +36,11 @@ public sealed record AgentOptions
     public bool EnableCgroups { get; init; } = true;
     /// <summary>Parent cgroup of task groups. Absolute ("/drover") is below the hierarchy root; relative is below the agent's own cgroup.</summary>
     public string CgroupParent { get; init; } = "/drover";
+    /// <summary>
+    /// Cap every task at its cpus with a CFS quota. Off by default: cpus is then a proportional weight (cpu.shares),
+    /// as in Mesos and Nomad; an app can still ask for the cap with the label DROVER_CPU_HARD_LIMIT=true.
+    /// </summary>
+    public bool CpuHardLimit { get; init; }
     /// <summary>Kill every task when the agent stops (drover up); otherwise tasks keep running and are re-adopted on restart.</summary>
     public bool KillTasksOnStop { get; init; }
     /// <summary>How long sandboxes of forgotten tasks are kept for their logs.</summary>
@@ -88,30 +94,9 @@ public sealed record AgentOptions
     public IReadOnlyList<PortRange> PortRanges =>
         TryParsePorts(Ports, out var r, out var error) ? r : throw new AgentConfigurationException([$"ports: {error}"]);
 
-    /// <summary>Parses "host:port" where host is an IP address, "[v6]", "localhost" or "*".</summary>
-    public static bool TryParseListen(string? value, out IPEndPoint endPoint, out string error)
-    {
-        endPoint = new IPEndPoint(IPAddress.Loopback, 0);
-        error = "";
-        if (string.IsNullOrWhiteSpace(value)) { error = "must be host:port, e.g. 127.0.0.1:5051"; return false; }
-        var colon = value.LastIndexOf(':');
-        if (colon <= 0 || colon == value.Length - 1) { error = $"'{value}' must be host:port, e.g. 127.0.0.1:5051"; return false; }
-        var host = value[..colon].Trim('[', ']');
-        if (!int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
-        {
-            error = $"'{value}': port must be a number from 0 to 65535";
-            return false;
-        }
-        IPAddress? address = host switch
-        {
-            "localhost" => IPAddress.Loopback,
-            "*" or "+" => IPAddress.Any,
-            _ => IPAddress.TryParse(host, out var a) ? a : null,
-        };
-        if (address is null) { error = $"'{value}': host must be an IP address, localhost or *"; return false; }
-        endPoint = new IPEndPoint(address, port);
-        return true;
-    }
+    /// <summary>Parses "host:port" where host is an IP address, "[v6]", "localhost" or "*" (see <see cref="HostPort"/>).</summary>
+    public static bool TryParseListen(string? value, out IPEndPoint endPoint, out string error) =>
+        HostPort.TryParseEndPoint(value, out endPoint, out error);
 
     /// <summary>Parses "31000-32000,33000-33100" (single ports allowed) into sorted, non-overlapping inclusive ranges.</summary>
     public static bool TryParsePorts(string? value, out IReadOnlyList<PortRange> ranges, out string error)

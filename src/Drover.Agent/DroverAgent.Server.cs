@@ -42,6 +42,7 @@ public sealed partial class DroverAgent
                         Resources = Resources,
                         Attributes = _options.Attributes,
                         Tasks = Tasks.Snapshot(),
+                        HeldPorts = ScanHeldPorts(),
                     };
                     var answer = await _client.RegisterAgentAsync(registration, ct).ConfigureAwait(false);
                     if (answer.AgentId != AgentId) SaveAgentId(answer.AgentId);
@@ -113,7 +114,7 @@ public sealed partial class DroverAgent
             var delay = _heartbeatInterval;
             try
             {
-                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot }, ct).ConfigureAwait(false);
+                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts() }, ct).ConfigureAwait(false);
                 if (backoff.Failing) _log.ServerReachable();
                 backoff.Reset();
                 if (ack.Known) Tasks.Acknowledge(snapshot);

@@ -2,11 +2,13 @@ using System.Threading.Channels;
 using Drover.Agent.Drivers;
 using Drover.Agent.Health;
 using Drover.Agent.Logs;
+using Drover.Agent.Ports;
 using Drover.Agent.Tasks;
 using Drover.Api.Agents;
 using Drover.Api.Client;
 using Drover.Core.Cluster;
 using Drover.Core.Hosting;
+using Drover.Core.Retry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,6 +37,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<string> _registeredOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DataDirLock _dataDirLock;
+    private readonly HeldPorts _heldPorts;
     private WebApplication? _web;
     private Task _loops = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
@@ -58,16 +61,19 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 DataDir = options.DataDir,
                 EnableCgroups = options.EnableCgroups,
                 CgroupParent = options.CgroupParent,
+                CpuHardLimit = options.CpuHardLimit,
             }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
             _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
             _logIndex = new LogIndexRecorder(_log);
             Resources = ResourceDetector.Detect(options);
+            _heldPorts = new HeldPorts(Resources.Ports, () => Tasks!.All().Where(r => !r.IsTerminal).SelectMany(r => r.Spec.Ports));
             Tasks = new LocalTasks(_drivers, new TaskRunnerContext
             {
                 Time = _time,
                 Log = _loggerFactory.CreateLogger("Drover.Agent.Tasks"),
                 Probes = _probes,
                 OnStatus = r => _statusQueue.Writer.TryWrite(r),
+                FindHeldPorts = _heldPorts.Among,
             });
             _agentId = ReadAgentId();
         }
@@ -81,6 +87,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
     public AgentOptions Options => _options;
     /// <summary>Resources offered to the server (detected, with option overrides).</summary>
     public AgentResources Resources { get; }
+    /// <summary>Ports of this agent's ranges that programs other than its tasks hold, as of now.</summary>
+    public IReadOnlyList<int> ScanHeldPorts() => _heldPorts.Scan();
     /// <summary>The tasks on this agent.</summary>
     public LocalTasks Tasks { get; }
     /// <summary>The id the server gave this agent (kept in DataDir/agent-id); null before the first registration.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Drover.Core.Net;
 using Drover.Dns.Wire;
 
 namespace Drover.Dns;
@@ -153,28 +154,8 @@ public sealed record DnsOptions
     /// <summary>
     /// Parses "ip", "ip:port", "[v6]:port" or ":port" (all interfaces) as --dns-listen and --recursor give them.
     /// </summary>
-    public static IPEndPoint ParseEndpoint(string text, int defaultPort = 53)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        text = text.Trim();
-        if (text.StartsWith(':') && int.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var anyPort))
-        {
-            return new IPEndPoint(IPAddress.Any, CheckPort(anyPort, text));
-        }
-
-        // IPAddress.TryParse also takes "[::1]:5353" and drops the port
-        if (!text.StartsWith('[') && IPAddress.TryParse(text, out var bare))
-        {
-            return new IPEndPoint(bare, defaultPort);
-        }
-
-        if (IPEndPoint.TryParse(text, out var endpoint))
-        {
-            return new IPEndPoint(endpoint.Address, CheckPort(endpoint.Port, text));
-        }
-
-        throw new FormatException($"'{text}' is not an address or address:port");
-    }
+    /// <exception cref="FormatException">The text is not an address (see <see cref="HostPort"/> for the messages).</exception>
+    public static IPEndPoint ParseEndpoint(string text, int defaultPort = 53) => HostPort.ParseEndPoint(text, defaultPort);
 
     /// <summary>The nameservers of a resolv.conf (port 53), in file order; none when it is missing.</summary>
     public static IReadOnlyList<IPEndPoint> ReadResolvConf(string path)
@@ -203,7 +184,4 @@ public sealed record DnsOptions
 
         return result;
     }
-
-    private static int CheckPort(int port, string text) =>
-        port is >= 0 and <= ushort.MaxValue ? port : throw new FormatException($"bad port in '{text}'");
 }

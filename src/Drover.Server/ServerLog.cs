@@ -34,4 +34,7 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(10, LogLevel.Information, "deployment {DeploymentId} {Outcome}: {Detail}")]
     public partial void DeploymentEnded(string deploymentId, string outcome, string detail);
+
+    [LoggerMessage(11, LogLevel.Information, "agent {AgentId} ({Hostname}): ports held by other programs now [{Ports}]; placement skips them")]
+    public partial void AgentHeldPorts(string agentId, string hostname, string ports);
 }

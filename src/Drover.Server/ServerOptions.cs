@@ -1,4 +1,5 @@
 using System.Net;
+using Drover.Core.Net;
 
 namespace Drover.Server;
 
@@ -29,25 +30,19 @@ public sealed record ServerOptions
 
     public IPEndPoint ListenEndPoint() => ParseEndPoint(Listen);
 
+    /// <summary>host:port (see <see cref="HostPort"/>), also written as a URL (http://127.0.0.1:8080/).</summary>
     public static IPEndPoint ParseEndPoint(string s)
     {
         if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) s = s[7..];
-        s = s.TrimEnd('/');
-        var colon = s.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(s[(colon + 1)..], out var port) || port is < 0 or > 65535)
-            throw new ArgumentException($"'{s}' is not host:port");
-        var host = s[..colon].Trim('[', ']');
-        var ip = host == "localhost" ? IPAddress.Loopback
-            : host is "*" or "0.0.0.0" ? IPAddress.Any
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : throw new ArgumentException($"'{host}' is not an IP address (use 127.0.0.1, 0.0.0.0 or localhost)");
-        return new IPEndPoint(ip, port);
+        return HostPort.TryParseEndPoint(s.TrimEnd('/'), out var endPoint, out var error) ? endPoint : throw new ArgumentException(error);
     }
 
     public void Validate()
     {
         ListenEndPoint();
-        if (DnsListen is not null) ParseEndPoint(DnsListen);
+        // as DnsHost reads it: a bare address means port 8600
+        if (DnsListen is not null && !HostPort.TryParseEndPoint(DnsListen, out _, out var dnsError, Dns.DnsOptions.DefaultPort))
+            throw new ArgumentException(dnsError);
         if (AgentTimeout <= TimeSpan.Zero) throw new ArgumentException("agent timeout must be positive");
         if (ServicePortMin < 1 || ServicePortMax > 65535 || ServicePortMin > ServicePortMax)
             throw new ArgumentException("service port range must be within 1-65535 with min ≤ max");

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Drover.Agent.Health;
+using Drover.Core.Discovery;
+using Drover.Health;
 using Drover.Agent.Tests.Infrastructure;
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
@@ -121,7 +123,7 @@ public sealed class HealthCheckRunnerTests : IAsyncLifetime
         var def = new HealthCheckDefinition { Protocol = "MESOS_HTTPS", Port = port };
         var result = await _probes.Create(def, Target()).ProbeAsync(CancellationToken.None);
         Assert.Equal(HealthStatus.Critical, result.Status);
-        Assert.Contains($"https://127.0.0.1:{port}/", result.Cause);
+        Assert.Contains($"https://127.0.0.1:{port}/", result.Output);
     }
 
     [Fact(Timeout = 20_000)]
@@ -230,7 +232,7 @@ public sealed class HealthCheckRunnerTests : IAsyncLifetime
         var def = new HealthCheckDefinition { Protocol = "HTTP", PortIndex = 2 };
         var result = await _probes.Create(def, Target(31000)).ProbeAsync(CancellationToken.None);
         Assert.Equal(HealthStatus.Critical, result.Status);
-        Assert.Contains("portIndex 2 is out of range", result.Cause);
+        Assert.Contains("portIndex 2 is out of range", result.Output);
     }
 
     private static int FreePort()

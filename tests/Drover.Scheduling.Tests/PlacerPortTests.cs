@@ -148,4 +148,30 @@ public class PlacerPortTests
         var r = F.Place(agents, tasks, new PlacementRequest(F.App(cpus: 0.1), 6));
         Assert.Equal([31006, 31007, 31008, 31009, 31000, 31001], r.Placements.Select(p => p.HostPorts[0]));
     }
+
+    [Fact]
+    public void Ports_held_by_other_programs_are_never_handed_out()
+    {
+        var agents = new[] { F.Agent("a", ports: [new PortRange(31000, 31004)]) with { HeldPorts = [31000, 31002] } };
+        var r = F.Place(agents, new PlacementRequest(F.App(cpus: 0.1, ports: 1), 4));
+
+        Assert.Equal([31001, 31003, 31004], r.Placements.Select(p => p.HostPorts[0]).Order());
+        Assert.Equal(RejectReasons.InsufficientPorts, r.Unplaced.Single().Reasons.Single().Reason);
+    }
+
+    [Fact]
+    public void A_required_port_that_is_held_moves_the_task_to_an_agent_where_it_is_free()
+    {
+        var agents = new[]
+        {
+            F.Agent("a") with { HeldPorts = [31010] },
+            F.Agent("b"),
+        };
+        var app = F.App(cpus: 0.1) with { RequirePorts = true, PortDefinitions = [new PortDefinition { Port = 31010 }] };
+
+        var r = F.Place(agents, new PlacementRequest(app, 1));
+
+        Assert.Equal("b", r.Placements.Single().AgentId);
+        Assert.Equal([31010], r.Placements.Single().HostPorts);
+    }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Drover.Core.Resources;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent.Cgroups;
@@ -54,10 +56,11 @@ public enum CgroupVersion { None, V1, V2 }
 /// <summary>
 /// Creates per-task cgroups with cpu and memory limits on cgroup v1 (one hierarchy per controller)
 /// or v2 (unified). When the host does not allow it, logs one warning and every call is a no-op.
+/// Cpu is a weight unless <see cref="CpuLimits.Hard"/> (see there why); memory is always a hard limit
+/// without swap, so a task that outgrows it is OOM-killed, and <see cref="ReadOomKills"/> says so afterwards.
 /// </summary>
 public sealed class CgroupManager
 {
-    public const long CpuPeriodMicros = 100_000;
 
     private readonly ILogger _log;
     private readonly string _mountRoot;
@@ -98,12 +101,12 @@ public sealed class CgroupManager
     }
 
     /// <summary>Creates the task's group with its limits; null (after one warning) when that is not possible.</summary>
-    public TaskCgroup? Create(string taskId, double cpus, double memMb)
+    public TaskCgroup? Create(string taskId, CpuLimits cpu, double memMb)
     {
         if (!Enabled) return null;
         try
         {
-            return Version == CgroupVersion.V1 ? CreateV1(taskId, cpus, memMb) : CreateV2(taskId, cpus, memMb);
+            return Version == CgroupVersion.V1 ? CreateV1(taskId, cpu, memMb) : CreateV2(taskId, cpu, memMb);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -137,6 +140,29 @@ public sealed class CgroupManager
         return ok;
     }
 
+    /// <summary>
+    /// How many processes of the group the kernel's OOM killer has killed: <c>oom_kill</c> in v1's
+    /// memory.oom_control (kernel 4.13+) or v2's memory.events. Null when the group has no such counter.
+    /// Read it before <see cref="Remove"/>: the counter goes with the directory.
+    /// </summary>
+    public static long? ReadOomKills(TaskCgroup group)
+    {
+        if (group.MemoryDir is not { } dir) return null;
+        var file = Path.Combine(dir, group.Version == CgroupVersion.V1 ? "memory.oom_control" : "memory.events");
+        try
+        {
+            if (!File.Exists(file)) return null;
+            foreach (var line in File.ReadLines(file))
+            {
+                if (line.StartsWith("oom_kill ", StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(9), NumberStyles.None, CultureInfo.InvariantCulture, out var kills))
+                    return kills;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return null;
+    }
+
     public TaskResourceUsage? ReadUsage(TaskCgroup group, DateTimeOffset now)
     {
         try
@@ -166,17 +192,24 @@ public sealed class CgroupManager
         }
     }
 
-    private TaskCgroup CreateV1(string taskId, double cpus, double memMb)
+    private TaskCgroup CreateV1(string taskId, CpuLimits cpu, double memMb)
     {
         var group = OpenV1(taskId, create: true)!;
         if (memMb > 0)
-            File.WriteAllText(Path.Combine(group.MemoryDir!, "memory.limit_in_bytes"), MemBytes(memMb).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var cpuDir = group.Directories.First(d => File.Exists(Path.Combine(d, "cpu.cfs_quota_us")));
-        if (cpus > 0)
         {
-            File.WriteAllText(Path.Combine(cpuDir, "cpu.cfs_period_us"), CpuPeriodMicros.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            File.WriteAllText(Path.Combine(cpuDir, "cpu.cfs_quota_us"), CpuQuota(cpus).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            File.WriteAllText(Path.Combine(cpuDir, "cpu.shares"), Math.Max(2, (long)(cpus * 1024)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var bytes = Text(MemBytes(memMb));
+            File.WriteAllText(Path.Combine(group.MemoryDir!, "memory.limit_in_bytes"), bytes);
+            // memory+swap = memory: the limit is not quietly extended into swap (where the host has swap accounting).
+            var memsw = Path.Combine(group.MemoryDir!, "memory.memsw.limit_in_bytes");
+            if (File.Exists(memsw)) File.WriteAllText(memsw, bytes);
+        }
+        var cpuDir = group.Directories.First(d => File.Exists(Path.Combine(d, "cpu.cfs_quota_us")));
+        if (cpu.Any)
+        {
+            File.WriteAllText(Path.Combine(cpuDir, "cpu.shares"), Text(cpu.Shares));
+            File.WriteAllText(Path.Combine(cpuDir, "cpu.cfs_period_us"), Text(CpuLimits.PeriodMicros));
+            // -1 = no quota; written explicitly so a group left over from an earlier run cannot keep an old cap.
+            File.WriteAllText(Path.Combine(cpuDir, "cpu.cfs_quota_us"), Text(cpu.QuotaMicros ?? -1));
         }
         return group;
     }
@@ -201,7 +234,7 @@ public sealed class CgroupManager
         return dirs.Count == 0 ? null : new TaskCgroup(CgroupVersion.V1, dirs, memoryDir, cpuAcctDir);
     }
 
-    private TaskCgroup CreateV2(string taskId, double cpus, double memMb)
+    private TaskCgroup CreateV2(string taskId, CpuLimits cpu, double memMb)
     {
         var parentDir = Path.Combine(_mountRoot, ParentWithin("").TrimStart('/'));
         Directory.CreateDirectory(parentDir);
@@ -217,8 +250,17 @@ public sealed class CgroupManager
         foreach (var level in chain) EnableControllers(level);
         var group = OpenV2(taskId, create: true)!;
         var dir = group.Directories[0];
-        if (memMb > 0) File.WriteAllText(Path.Combine(dir, "memory.max"), MemBytes(memMb).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (cpus > 0) File.WriteAllText(Path.Combine(dir, "cpu.max"), $"{CpuQuota(cpus)} {CpuPeriodMicros}");
+        if (memMb > 0)
+        {
+            File.WriteAllText(Path.Combine(dir, "memory.max"), Text(MemBytes(memMb)));
+            var swap = Path.Combine(dir, "memory.swap.max");
+            if (File.Exists(swap)) File.WriteAllText(swap, "0");
+        }
+        if (cpu.Any)
+        {
+            File.WriteAllText(Path.Combine(dir, "cpu.weight"), Text(cpu.Weight));
+            File.WriteAllText(Path.Combine(dir, "cpu.max"), cpu.QuotaMicros is { } quota ? $"{Text(quota)} {Text(CpuLimits.PeriodMicros)}" : $"max {Text(CpuLimits.PeriodMicros)}");
+        }
         return group;
     }
 
@@ -278,7 +320,7 @@ public sealed class CgroupManager
     }
 
     private static long MemBytes(double memMb) => (long)Math.Ceiling(memMb * 1024 * 1024);
-    private static long CpuQuota(double cpus) => Math.Max(1000, (long)Math.Round(cpus * CpuPeriodMicros));
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static ulong? ReadULong(string file)
     {

@@ -59,11 +59,17 @@ public interface ITaskHandle
 /// <summary>How a task ended. <see cref="ExitCode"/> is null when nobody could observe it.</summary>
 public sealed record TaskExit(int? ExitCode, int? Signal, DateTimeOffset At)
 {
-    public bool Success => ExitCode == 0 && Signal is null;
+    /// <summary>The kernel's OOM killer ended the task because it outgrew its memory limit (Mesos' REASON_CONTAINER_LIMITATION_MEMORY).</summary>
+    public bool OomKilled { get; init; }
+    /// <summary>The memory limit the task outgrew, in MiB, when <see cref="OomKilled"/>.</summary>
+    public double? MemoryLimitMb { get; init; }
 
-    /// <summary>Operator-facing text: "exited with code 3", "killed by signal 9".</summary>
+    public bool Success => ExitCode == 0 && Signal is null && !OomKilled;
+
+    /// <summary>Operator-facing text: "exited with code 3", "killed by signal 9", "OOM killed: memory limit 32 MiB".</summary>
     public string Describe() =>
-        Signal is { } s ? $"killed by signal {s}"
+        OomKilled ? (MemoryLimitMb is { } mb ? $"OOM killed: memory limit {mb.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} MiB" : "OOM killed")
+        : Signal is { } s ? $"killed by signal {s}"
         : ExitCode is { } c ? $"exited with code {c}"
         : "exit status unknown (the task ended while the agent was not watching it)";
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Drover.Agent.Cgroups;
 using Drover.Core.Cluster;
+using Drover.Core.Resources;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent.Drivers;
@@ -13,6 +14,8 @@ public sealed record ProcessDriverOptions
     public bool EnableCgroups { get; init; } = true;
     /// <summary>See <see cref="AgentOptions.CgroupParent"/>.</summary>
     public string CgroupParent { get; init; } = "/drover";
+    /// <summary>See <see cref="AgentOptions.CpuHardLimit"/>.</summary>
+    public bool CpuHardLimit { get; init; }
     /// <summary>How often tasks are checked for exit (waitpid for our children, /proc for re-adopted ones).</summary>
     public TimeSpan ExitPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     public string ShellPath { get; init; } = "/bin/sh";
@@ -114,7 +117,7 @@ public sealed partial class ProcessDriver : ITaskDriver
         await _fetcher.FetchAllAsync(spec.Fetch, sandbox, ct).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
-        var cgroup = Cgroups.Create(spec.TaskId, spec.Cpus, spec.MemMb);
+        var cgroup = Cgroups.Create(spec.TaskId, CpuLimits.For(spec, _options.CpuHardLimit), spec.MemMb);
         var exitFile = ExitFilePath(spec.TaskId);
         File.Delete(exitFile);
 

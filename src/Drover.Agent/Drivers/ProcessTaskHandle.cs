@@ -93,8 +93,11 @@ internal sealed class ProcessTaskHandle : ITaskHandle
 
     private async Task FinishAsync(int? status, bool groupMayBeOurs)
     {
+        var oomKilled = false;
         try
         {
+            // Before anything is killed or removed: the counter lives in the group's directory.
+            oomKilled = _cgroup is not null && CgroupManager.ReadOomKills(_cgroup) > 0;
             // Whatever the task left behind (background children) goes with it, as in a Mesos container.
             if (groupMayBeOurs) SignalGroup(Posix.SIGKILL);
             SignalCgroupMembers(Posix.SIGKILL);
@@ -107,7 +110,10 @@ internal sealed class ProcessTaskHandle : ITaskHandle
         finally
         {
             var now = _driver.Time.GetUtcNow();
-            _exited.TrySetResult(status is { } s ? TaskExit.FromShellStatus(s, now) : new TaskExit(null, null, now));
+            var exit = status is { } s ? TaskExit.FromShellStatus(s, now) : new TaskExit(null, null, now);
+            // Only when the task died of it: a helper process the OOM killer took while the task lived on is not its end.
+            var diedOfIt = oomKilled && (exit.Signal == Posix.SIGKILL || exit.ExitCode is null);
+            _exited.TrySetResult(diedOfIt ? exit with { OomKilled = true, MemoryLimitMb = Spec.MemMb > 0 ? Spec.MemMb : null } : exit);
         }
     }
 

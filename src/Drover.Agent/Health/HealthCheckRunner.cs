@@ -1,6 +1,8 @@
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
+using Drover.Core.Discovery;
 using Drover.Core.Json;
+using Drover.Health;
 
 namespace Drover.Agent.Health;
 
@@ -18,6 +20,7 @@ public sealed class HealthCheckRunner : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action<HealthCheckRunner> _onChanged;
     private readonly Action<string> _onUnhealthy;
+    private readonly Func<bool> _taskAlive;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private Task _loop = Task.CompletedTask;
@@ -29,9 +32,14 @@ public sealed class HealthCheckRunner : IAsyncDisposable
 
     /// <param name="onChanged">Called when Alive or Status changes (and for the first result).</param>
     /// <param name="onUnhealthy">Called once with the failure cause when maxConsecutiveFailures is reached.</param>
+    /// <param name="taskAlive">
+    /// Whether the task still runs. A probe answered after the task ended reached someone else (another program
+    /// on its port, say), so it is dropped: a check of a dead task is never passing.
+    /// </param>
     public HealthCheckRunner(HealthCheckDefinition def, IHealthProbe probe, string taskId, DateTimeOffset taskStartedAt,
-        TimeProvider time, Action<HealthCheckRunner> onChanged, Action<string> onUnhealthy)
+        TimeProvider time, Action<HealthCheckRunner> onChanged, Action<string> onUnhealthy, Func<bool>? taskAlive = null)
     {
+        _taskAlive = taskAlive ?? (static () => true);
         _def = def;
         _probe = probe;
         _taskId = taskId;
@@ -94,6 +102,8 @@ public sealed class HealthCheckRunner : IAsyncDisposable
     /// <summary>Folds one probe outcome into the result (public so the rules can be tested without probes).</summary>
     public void Record(ProbeResult probe)
     {
+        // Not a failure either: the task is ending for its own reason, which is what it must be reported with.
+        if (!_taskAlive()) return;
         var now = _time.GetUtcNow();
         bool changed, giveUp = false;
         string? cause = null;
@@ -111,7 +121,7 @@ public sealed class HealthCheckRunner : IAsyncDisposable
                     FirstSuccess = MarathonTime.ToWire(_firstSuccess.Value),
                     LastSuccess = MarathonTime.ToWire(now),
                     Status = probe.Status == HealthStatus.Passing ? "passing" : "warning",
-                    LastFailureCause = probe.Status == HealthStatus.Warning ? probe.Cause : next.LastFailureCause,
+                    LastFailureCause = probe.Status == HealthStatus.Warning ? probe.Output : next.LastFailureCause,
                 };
             }
             else if (_firstSuccess is null && now < _graceEnds)
@@ -127,13 +137,13 @@ public sealed class HealthCheckRunner : IAsyncDisposable
                     Alive = false,
                     ConsecutiveFailures = next.ConsecutiveFailures + 1,
                     LastFailure = MarathonTime.ToWire(now),
-                    LastFailureCause = probe.Cause,
+                    LastFailureCause = probe.Output,
                     Status = "critical",
                 };
                 if (_def.MaxConsecutiveFailures > 0 && next.ConsecutiveFailures >= _def.MaxConsecutiveFailures && !_gaveUp)
                 {
                     _gaveUp = giveUp = true;
-                    cause = probe.Cause ?? "unknown failure";
+                    cause = probe.Output is { Length: > 0 } output ? output : "unknown failure";
                 }
             }
             _result = next;

@@ -1,20 +1,10 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Drover.Core.Apps;
-using Microsoft.AspNetCore.WebUtilities;
+using Drover.Core.Discovery;
+using Drover.Health;
 
 namespace Drover.Agent.Health;
-
-public enum HealthStatus { Passing, Warning, Critical }
-
-/// <summary>Outcome of one probe; <see cref="Cause"/> says why it did not pass.</summary>
-public readonly record struct ProbeResult(HealthStatus Status, string? Cause = null)
-{
-    public static readonly ProbeResult Passing = new(HealthStatus.Passing);
-    public static ProbeResult Critical(string cause) => new(HealthStatus.Critical, cause);
-}
 
 /// <summary>One kind of check against one task. Throwing counts as critical; cancellation means timeout.</summary>
 public interface IHealthProbe
@@ -91,46 +81,29 @@ public sealed class HealthProbeFactory : IDisposable
             if (ResolvePort(def, target, out var error) is not { } port) return ProbeResult.Critical(error!);
             var path = string.IsNullOrEmpty(def.Path) ? "/" : def.Path.StartsWith('/') ? def.Path : "/" + def.Path;
             var host = IPAddress.TryParse(target.Host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{target.Host}]" : target.Host;
-            using var req = new HttpRequestMessage(HttpMethod.Get, $"{scheme}://{host}:{port}{path}");
-            req.Headers.ConnectionClose = true;
-            req.Headers.UserAgent.ParseAdd("drover-health/1");
+            var uri = new Uri($"{scheme}://{host}:{port}{path}");
             try
             {
-                using var resp = await http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                var code = (int)resp.StatusCode;
-                return code is >= 200 and < 400
+                var resp = await Drover.Health.HttpProbe.SendAsync(http, new HttpProbeRequest { Uri = uri, CloseConnection = true }, ct).ConfigureAwait(false);
+                return Drover.Health.HttpProbe.Classify(resp.StatusCode, HttpCheckRules.Marathon) == HealthStatus.Passing
                     ? ProbeResult.Passing
-                    : ProbeResult.Critical($"HTTP {code} {ReasonPhrase(code, resp.ReasonPhrase)} from {req.RequestUri}");
+                    : ProbeResult.Critical($"HTTP {resp.StatusCode} {resp.ReasonPhrase} from {uri}");
             }
             catch (HttpRequestException e)
             {
-                return ProbeResult.Critical($"GET {req.RequestUri} failed: {e.Message}");
+                return ProbeResult.Critical($"GET {uri} failed: {e.Message}");
             }
         }
     }
-
-    /// <summary>
-    /// The standard phrase ("404 Not Found"), not whatever the app sent ("404 File not found" from Python): causes
-    /// read the same for every app, and operators (and the CLI) can match on them.
-    /// </summary>
-    private static string ReasonPhrase(int code, string? sent) =>
-        ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } standard ? standard : sent ?? "";
 
     private sealed class TcpProbe(HealthCheckDefinition def, HealthTarget target) : IHealthProbe
     {
         public async Task<ProbeResult> ProbeAsync(CancellationToken ct)
         {
             if (ResolvePort(def, target, out var error) is not { } port) return ProbeResult.Critical(error!);
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await socket.ConnectAsync(target.Host, port, ct).ConfigureAwait(false);
-                return ProbeResult.Passing;
-            }
-            catch (SocketException e)
-            {
-                return ProbeResult.Critical($"TCP connect to {target.Host}:{port} failed: {e.Message}");
-            }
+            return await Drover.Health.TcpProbe.TryConnectAsync(target.Host, port, ct).ConfigureAwait(false) is { } failure
+                ? ProbeResult.Critical($"TCP connect to {target.Host}:{port} failed: {failure}")
+                : ProbeResult.Passing;
         }
     }
 
@@ -142,65 +115,29 @@ public sealed class HealthProbeFactory : IDisposable
         public async Task<ProbeResult> ProbeAsync(CancellationToken ct)
         {
             if (string.IsNullOrWhiteSpace(command)) return ProbeResult.Critical("COMMAND check has no command.value");
-            var psi = new ProcessStartInfo("/bin/sh")
+            var env = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = Directory.Exists(target.Sandbox) ? target.Sandbox : "/",
+                ["PATH"] = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add(command);
-            var env = psi.Environment;
-            env.TryGetValue("PATH", out var path);
-            env.TryGetValue("HOME", out var home);
-            env.Clear();
-            env["PATH"] = string.IsNullOrEmpty(path) ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path;
-            if (!string.IsNullOrEmpty(home)) env["HOME"] = home;
+            if (Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home) env["HOME"] = home;
             foreach (var (k, v) in target.Env) env[k] = v;
             env["MESOS_SANDBOX"] = target.Sandbox;
             env["DROVER_SANDBOX"] = target.Sandbox;
-
-            using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /bin/sh");
-            process.StandardInput.Close();
-            var output = new StringBuilder();
-            var stdout = CollectAsync(process.StandardOutput, output);
-            var stderr = CollectAsync(process.StandardError, output);
-            try
+            var outcome = await Drover.Health.CommandProbe.RunAsync(new CommandProbeSpec
             {
-                await process.WaitForExitAsync(ct).ConfigureAwait(false);
-                await Task.WhenAll(stdout, stderr).WaitAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                try { process.Kill(entireProcessTree: true); }
-                catch (InvalidOperationException) { } // already gone
-                throw;
-            }
-            string text;
-            lock (output) text = output.ToString().Trim();
+                FileName = "/bin/sh",
+                Arguments = ["-c", command],
+                WorkingDirectory = Directory.Exists(target.Sandbox) ? target.Sandbox : "/",
+                Environment = env,
+                MaxOutput = MaxOutput,
+            }, ct).ConfigureAwait(false);
+            var text = outcome.Output.Trim();
             var detail = text.Length == 0 ? "" : ": " + text;
-            return process.ExitCode switch
+            return Drover.Health.CommandProbe.Classify(outcome.ExitCode) switch
             {
-                0 => ProbeResult.Passing,
-                1 => new ProbeResult(HealthStatus.Warning, $"command exited with code 1{detail}"),
-                var c => ProbeResult.Critical($"command exited with code {c}{detail}"),
+                HealthStatus.Passing => ProbeResult.Passing,
+                var status => new ProbeResult(status, $"command exited with code {outcome.ExitCode}{detail}"),
             };
-        }
-
-        private static async Task CollectAsync(StreamReader reader, StringBuilder sink)
-        {
-            var buffer = new char[256];
-            int n;
-            while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-            {
-                lock (sink)
-                {
-                    var room = MaxOutput - sink.Length;
-                    if (room > 0) sink.Append(buffer, 0, Math.Min(room, n));
-                }
-            }
         }
     }
 }

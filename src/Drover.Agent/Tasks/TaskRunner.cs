@@ -18,6 +18,8 @@ public sealed record TaskRunnerContext
     public required Action<TaskStatusReport> OnStatus { get; init; }
     /// <summary>Address health and readiness checks use to reach tasks.</summary>
     public string HealthCheckHost { get; init; } = "127.0.0.1";
+    /// <summary>Which of the given host ports something already holds (checked before each launch); null = no check.</summary>
+    public Func<IReadOnlyList<int>, IReadOnlyList<int>>? FindHeldPorts { get; init; }
 }
 
 /// <summary>
@@ -42,6 +44,7 @@ public sealed class TaskRunner : IAsyncDisposable
     private DateTimeOffset? _startedAt;
     private bool _killRequested;
     private string? _healthFailure;
+    private IReadOnlyList<int>? _heldPorts;
 
     private TaskRunner(TaskSpec spec, ITaskDriver? driver, TaskRunnerContext ctx)
     {
@@ -97,6 +100,16 @@ public sealed class TaskRunner : IAsyncDisposable
     private async Task LaunchAsync()
     {
         await Task.Yield();
+        // A port someone else holds would make the task fail to bind and crash-loop, while its health check
+        // reached the other program: fail at once, naming the port, so the server places it on other ports.
+        if (_ctx.FindHeldPorts?.Invoke(Spec.Ports) is { Count: > 0 } held)
+        {
+            lock (_gate) _heldPorts = held;
+            var reason = Ports.ListeningPorts.DescribeHeld(held);
+            _ctx.Log.TaskLaunchFailed(TaskId, reason);
+            SetTerminal(TaskState.Failed, reason, null);
+            return;
+        }
         ITaskHandle handle;
         try
         {
@@ -168,6 +181,8 @@ public sealed class TaskRunner : IAsyncDisposable
             healthFailure is not null ? (TaskState.Failed, $"health check failed: {healthFailure}")
             : killed ? (TaskState.Killed, exit.Describe())
             : exit.Success ? (TaskState.Finished, exit.Describe())
+            // The kernel's reason says it all; the task's own last words were cut off by SIGKILL.
+            : exit.OomKilled ? (TaskState.Failed, exit.Describe())
             : (TaskState.Failed, WithLastLogLine(exit.Describe(), handle.Sandbox));
         SetTerminal(state, message, exit.ExitCode);
     }
@@ -234,7 +249,7 @@ public sealed class TaskRunner : IAsyncDisposable
             foreach (var def in Spec.HealthChecks)
             {
                 var check = new HealthCheckRunner(def, _ctx.Probes.Create(def, target), TaskId, handle.StartedAt, _ctx.Time,
-                    _ => Report(), OnUnhealthy);
+                    _ => Report(), OnUnhealthy, () => !handle.Exited.IsCompleted);
                 _checks.Add(check);
                 check.Start();
             }
@@ -302,6 +317,8 @@ public sealed class TaskRunner : IAsyncDisposable
     {
         lock (_gate)
         {
+            // Once the task has ended (even before the runner has noticed), its last results describe a dead task.
+            var ended = _state.IsTerminal() || _handle?.Exited.IsCompleted == true;
             return new TaskStatusReport
             {
                 TaskId = TaskId,
@@ -312,8 +329,9 @@ public sealed class TaskRunner : IAsyncDisposable
                 ExitCode = _exitCode,
                 StartedAt = _startedAt is { } s ? MarathonTime.ToWire(s) : null,
                 Ports = Spec.Ports,
-                HealthCheckResults = _state.IsTerminal() ? [] : [.. _checks.Select(c => c.Result).OfType<HealthCheckResult>()],
-                ReadinessCheckResults = _state.IsTerminal() ? [] : [.. _readiness.Select(c => c.Result).OfType<ReadinessCheckResult>()],
+                HealthCheckResults = ended ? [] : [.. _checks.Select(c => c.Result).OfType<HealthCheckResult>()],
+                ReadinessCheckResults = ended ? [] : [.. _readiness.Select(c => c.Result).OfType<ReadinessCheckResult>()],
+                HeldPorts = _heldPorts,
             };
         }
     }

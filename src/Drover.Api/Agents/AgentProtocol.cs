@@ -13,6 +13,8 @@ public sealed record AgentRegistration
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
     /// <summary>Tasks the agent is running right now, so a restarted server (or agent) re-adopts them.</summary>
     public IReadOnlyList<TaskStatusReport> Tasks { get; init; } = [];
+    /// <summary>Ports of the agent's ranges held by programs other than its tasks (see <see cref="AgentInfo.HeldPorts"/>).</summary>
+    public IReadOnlyList<int>? HeldPorts { get; init; }
 }
 
 public sealed record AgentRegistered
@@ -35,12 +37,20 @@ public sealed record TaskStatusReport
     public IReadOnlyList<int> Ports { get; init; } = [];
     public IReadOnlyList<HealthCheckResult> HealthCheckResults { get; init; } = [];
     public IReadOnlyList<ReadinessCheckResult> ReadinessCheckResults { get; init; } = [];
+    /// <summary>
+    /// Set when the launch failed because these of the task's ports were held by another program: the server
+    /// adds them to the agent's held ports at once (not at the next heartbeat), so the replacement gets other
+    /// ports, and does not count the failure against the app's launch backoff (the app did nothing wrong).
+    /// </summary>
+    public IReadOnlyList<int>? HeldPorts { get; init; }
 }
 
 /// <summary>Periodic full report; the server answers whether it still knows the agent.</summary>
 public sealed record AgentHeartbeat
 {
     public IReadOnlyList<TaskStatusReport> Tasks { get; init; } = [];
+    /// <summary>The agent's current view of its held ports (all of them); null from an agent that does not look.</summary>
+    public IReadOnlyList<int>? HeldPorts { get; init; }
 }
 
 public sealed record HeartbeatAck

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Drover.Api.Client;
+using Drover.Core.Retry;
 
 namespace Drover.Cli.Progress;
 
@@ -46,14 +47,14 @@ public sealed class DeploymentOutcomes : IAsyncDisposable
 
     private async Task ListenAsync()
     {
-        var delay = TimeSpan.FromMilliseconds(200);
+        var backoff = new Backoff(TimeProvider.System, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2), jitter: 0);
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 await foreach (var e in _client.StreamEventsAsync(["deployment_success", "deployment_failed", "event_stream_attached"], _stop.Token))
                 {
-                    delay = TimeSpan.FromMilliseconds(200);
+                    backoff.Reset();
                     if (e.Type == "event_stream_attached") { _attached.TrySetResult(); continue; }
                     var id = Field(e.Data, "id");
                     Ended(id, e.Type == "deployment_success", Field(e.Data, "reason"));
@@ -62,9 +63,8 @@ public sealed class DeploymentOutcomes : IAsyncDisposable
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { return; }
             catch (Exception ex) when (ex is HttpRequestException or IOException or DroverApiException or OperationCanceledException) { }
             _attached.TrySetResult();
-            try { await Task.Delay(delay, _stop.Token); }
+            try { await backoff.WaitAsync(_stop.Token); }
             catch (OperationCanceledException) { return; }
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
         }
     }
 

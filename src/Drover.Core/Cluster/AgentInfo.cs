@@ -11,6 +11,11 @@ public sealed record AgentInfo
     public required AgentResources Resources { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
     public AgentStatus Status { get; init; } = AgentStatus.Active;
+    /// <summary>
+    /// Ports of <see cref="AgentResources.Ports"/> that another program on the host holds (as the agent last saw
+    /// them): placement skips them, so a task is never given a port it cannot bind. Sorted; empty when none.
+    /// </summary>
+    public IReadOnlyList<int> HeldPorts { get; init; } = [];
     public required string RegisteredAt { get; init; }
     public required string LastSeenAt { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Drover.Core.Discovery;
+using Drover.Core.Net;
 using Drover.Dns.Wire;
 
 namespace Drover.Dns.Records;
@@ -290,23 +291,10 @@ internal sealed class RecordSetBuilder(DnsOptions options)
 
     private static bool IsLabel(string text) => text.Length is > 0 and <= DnsName.MaxLabelLength && !text.Contains('.') && DnsName.IsServable(text);
 
-    private static (string? Host, int Port) SplitHostPort(string? hostPort)
-    {
-        if (string.IsNullOrEmpty(hostPort))
-        {
-            return (null, 0);
-        }
-
-        if (IPEndPoint.TryParse(hostPort, out var endpoint) && hostPort.Contains(':'))
-        {
-            return (endpoint.Address.ToString(), endpoint.Port);
-        }
-
-        var colon = hostPort.LastIndexOf(':');
-        return colon > 0 && int.TryParse(hostPort.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            ? (hostPort[..colon], port)
-            : (hostPort, 0);
-    }
+    private static (string? Host, int Port) SplitHostPort(string? hostPort) =>
+        string.IsNullOrEmpty(hostPort) ? (null, 0)
+        : HostPort.TrySplit(hostPort, out var hp, out _, defaultPort: 0) && hp.Host.Length > 0 ? (hp.Host, hp.Port)
+        : (hostPort, 0);
 
     private sealed class NameBuilder(uint ttl)
     {

@@ -1,6 +1,7 @@
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
+using Drover.Core.Retry;
 
 namespace Drover.Scheduling;
 
@@ -19,8 +20,7 @@ public static class BackoffPolicy
         ArgumentNullException.ThrowIfNull(app);
         var max = Math.Max(0, app.MaxLaunchDelaySeconds);
         var fresh = current is null || !AppVersions.IsCurrent(app, current.Version);
-        var delay = fresh ? app.BackoffSeconds : current!.DelaySeconds * Math.Max(1, app.BackoffFactor);
-        delay = Math.Clamp(delay, 0, max);
+        var delay = fresh ? Math.Clamp(app.BackoffSeconds, 0, max) : Backoff.Grow(current!.DelaySeconds, app.BackoffFactor, max);
         var failures = fresh ? 1 : current!.Failures + 1;
         return new LaunchBackoff(failures, delay, now + TimeSpan.FromSeconds(delay), app.Version);
     }

@@ -48,6 +48,8 @@ internal sealed class AgentTable
             MemTotal[i] = ToFixed(a.Resources.MemMb);
             DiskTotal[i] = ToFixed(a.Resources.DiskMb);
             Ports[i] = new PortPool(PortLayout.Create(a.Resources.Ports, layouts));
+            // Held by programs that are not tasks: never handed out, as if a task had them.
+            foreach (var p in a.HeldPorts) Ports[i].Take(p);
         }
     }
 

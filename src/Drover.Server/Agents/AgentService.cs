@@ -31,12 +31,15 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 Endpoint = reg.Endpoint,
                 Resources = reg.Resources,
                 Attributes = reg.Attributes,
+                HeldPorts = AgentHeldPorts.Normalize(reg.HeldPorts, reg.Resources.Ports) ?? existing?.HeldPorts ?? [],
                 Status = existing?.Status == AgentStatus.Draining ? AgentStatus.Draining : AgentStatus.Active,
                 RegisteredAt = existing?.RegisteredAt ?? now,
                 LastSeenAt = now,
             };
-            var ops = new List<StateOp> { StateOp.Put(Collections.Agents, id, agent) };
-            ops.AddRange(TaskUpdates(s, id, reg.Tasks, fullReport: true, after));
+            var ops = new List<StateOp>();
+            var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, after, agent, a => agent = a).ToList();
+            ops.Add(StateOp.Put(Collections.Agents, id, agent));
+            ops.AddRange(taskOps);
             return ops;
         }, ct);
         foreach (var publish in after) publish();
@@ -45,13 +48,14 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         return new AgentRegistered { AgentId = id };
     }
 
-    public Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
-        ApplyAsync(agentId, reports, fullReport: true, ct);
+    /// <param name="heldPorts">The agent's whole current list of held ports; null leaves the stored list alone.</param>
+    public Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct, IReadOnlyList<int>? heldPorts = null) =>
+        ApplyAsync(agentId, reports, fullReport: true, heldPorts, ct);
 
     public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
-        ApplyAsync(agentId, reports, fullReport: false, ct);
+        ApplyAsync(agentId, reports, fullReport: false, heldPorts: null, ct);
 
-    private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, CancellationToken ct)
+    private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts, CancellationToken ct)
     {
         if (writer.Current.Get(Collections.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
@@ -63,12 +67,20 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             var agent = s.Get(Collections.Agents, agentId);
             if (agent is null) return [];
             var ops = new List<StateOp>();
+            var updated = agent;
             if (agent.Status == AgentStatus.Unreachable)
             {
-                ops.Add(StateOp.Put(Collections.Agents, agentId, agent with { Status = AgentStatus.Active, LastSeenAt = now }));
+                updated = updated with { Status = AgentStatus.Active, LastSeenAt = now };
                 log.AgentReconnected(agentId, agent.Hostname);
             }
-            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after));
+            if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
+                updated = updated with { HeldPorts = held };
+            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after, updated, a => updated = a).ToList());
+            if (!ReferenceEquals(updated, agent))
+            {
+                if (!updated.HeldPorts.SequenceEqual(agent.HeldPorts)) log.AgentHeldPorts(agentId, agent.Hostname, string.Join(",", updated.HeldPorts));
+                ops.Insert(0, StateOp.Put(Collections.Agents, agentId, updated));
+            }
             return ops;
         }, ct);
         foreach (var publish in after) publish();
@@ -77,7 +89,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
     /// <remarks>Events for the changes are queued on <paramref name="after"/>, to be published once the write is durable.</remarks>
-    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, List<Action> after)
+    /// <remarks>
+    /// A launch that failed on held ports updates the agent (through <paramref name="setAgent"/>, starting from
+    /// <paramref name="agent"/>) in the same write, so the next placement already avoids those ports.
+    /// </remarks>
+    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, List<Action> after,
+        AgentInfo agent, Action<AgentInfo> setAgent)
     {
         var now = time.GetUtcNow();
         if (fullReport)
@@ -105,9 +122,16 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 after.Add(() => events.StatusChanged(ended, state, message));
                 if (message?.StartsWith("health check failed", StringComparison.Ordinal) == true)
                     after.Add(() => events.UnhealthyKilled(ended, message));
+                var portsHeld = AgentHeldPorts.Normalize(r.HeldPorts, agent.Resources.Ports) is { Count: > 0 } held ? held : null;
+                if (portsHeld is not null)
+                {
+                    agent = agent with { HeldPorts = [.. agent.HeldPorts.Union(portsHeld).Order()] };
+                    setAgent(agent);
+                }
                 if (failed && !t.KillRequested)
                 {
-                    queue.OnTaskFailed(t.AppId, t.Version, now);
+                    // Not the app's fault: its replacement goes to other ports at once, without a launch delay.
+                    if (portsHeld is null) queue.OnTaskFailed(t.AppId, t.Version, now);
                     yield return StateOp.Put(Server.ServerCollections.TaskFailures, t.AppId, new TaskFailureRecord
                     {
                         AppId = t.AppId, TaskId = t.Id, Host = t.Host, AgentId = agentId, State = r.State,
@@ -156,4 +180,15 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         return true;
     }
 
+}
+
+/// <summary>Held ports as the server stores them: within the agent's ranges, sorted, no duplicates.</summary>
+internal static class AgentHeldPorts
+{
+    /// <summary>At most this many are kept: a host whose whole range is taken needs no longer list to be unusable.</summary>
+    public const int Max = 4096;
+
+    public static IReadOnlyList<int>? Normalize(IReadOnlyList<int>? reported, IReadOnlyList<PortRange> ranges) =>
+        reported is null ? null
+        : [.. reported.Where(p => ranges.Any(r => r.Contains(p))).Distinct().Order().Take(Max)];
 }

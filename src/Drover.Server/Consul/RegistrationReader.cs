@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Drover.Core.Discovery;
+using Drover.Core.Net;
 using Drover.Server.Discovery;
 
 namespace Drover.Server.Consul;
@@ -170,11 +171,8 @@ public static class RegistrationReader
         return new CheckRegistration(check, statusGiven);
     }
 
-    private static bool TryHostPort(string s)
-    {
-        var colon = s.LastIndexOf(':');
-        return colon > 0 && int.TryParse(s.AsSpan(colon + 1), out var p) && p is > 0 and <= 65535;
-    }
+    private static bool TryHostPort(string s) => HostPort.TrySplit(s, out var hp, out _) && hp.Host.Length > 0 && hp.Port > 0;
+
 
     private static void ValidateMeta(IReadOnlyDictionary<string, string> meta)
     {

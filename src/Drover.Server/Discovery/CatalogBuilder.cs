@@ -2,6 +2,7 @@ using System.Net;
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Core.Discovery;
+using Drover.Core.Net;
 using Drover.State;
 
 namespace Drover.Server.Discovery;
@@ -379,9 +380,6 @@ public static class CatalogBuilder
         ModifyIndex = e.ModifyIndex,
     };
 
-    private static string HostOf(string hostPort)
-    {
-        var colon = hostPort.LastIndexOf(':');
-        return colon > 0 ? hostPort[..colon].Trim('[', ']') : hostPort;
-    }
+    private static string HostOf(string hostPort) => HostPort.HostOf(hostPort);
+
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Drover.Core.Discovery;
+using Drover.Core.Retry;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
 
@@ -27,7 +28,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         services.CheckTouched += Touched;
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var backoff = new Backoff(time, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), jitter: 0);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -37,7 +38,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
                     await foreach (var snapshot in store.WatchAsync(-1, stoppingToken).ConfigureAwait(false))
                     {
                         Reconcile(snapshot, stoppingToken);
-                        backoff = TimeSpan.FromMilliseconds(100);
+                        backoff.Reset();
                     }
                     return; // the store closed
                 }
@@ -48,8 +49,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
                 catch (Exception ex)
                 {
                     log.RunnerFailed(ex);
-                    await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                    await backoff.WaitAsync(stoppingToken).ConfigureAwait(false);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Drover.Core.Retry;
 using Drover.Dns;
 using Drover.Server.Discovery;
 using Microsoft.Extensions.Hosting;
@@ -50,7 +51,7 @@ public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILogg
 
     private async Task FeedAsync(CancellationToken ct)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
+        var backoff = new Backoff(time, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), jitter: 0);
         while (!ct.IsCancellationRequested)
         {
             try
@@ -65,8 +66,7 @@ public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILogg
             {
                 // keep serving the last good record set; retry the watch
                 loggers.CreateLogger<DnsHost>().LogError(ex, "DNS catalog feed failed; retrying");
-                await Task.Delay(delay, time, ct).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                await backoff.WaitAsync(ct).ConfigureAwait(false);
             }
         }
     }

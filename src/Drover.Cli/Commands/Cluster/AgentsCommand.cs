@@ -25,10 +25,13 @@ public sealed class AgentsCommand : ClientCommand
             var a = v.Agent;
             t.Add(a.Id, a.Hostname, a.Status.ToString().ToLowerInvariant(), v.Tasks,
                 $"{v.UsedCpus:0.##}/{a.Resources.Cpus:0.##}", $"{v.UsedMemMb:0}/{a.Resources.MemMb:0}", $"{v.UsedDiskMb:0}/{a.Resources.DiskMb:0}",
-                string.Join(",", a.Resources.Ports.Select(p => $"{p.Begin}-{p.End}")),
+                string.Join(",", a.Resources.Ports.Select(p => $"{p.Begin}-{p.End}")) + HeldSuffix(a.HeldPorts),
                 string.Join(",", a.Attributes.Select(kv => $"{kv.Key}={kv.Value}")));
         }
         t.Write(session.Out, session.Console.Width);
         return ExitCodes.Ok;
     }
+
+    /// <summary>" (held: 31005,31007)": ports another program holds, which tasks do not get.</summary>
+    private static string HeldSuffix(IReadOnlyList<int> held) => held.Count == 0 ? "" : $" (held: {string.Join(",", held)})";
 }

@@ -50,6 +50,11 @@ public sealed class AgentRoleOptions
         DefaultValueFactory = _ => AgentOptions.DefaultPorts,
     };
 
+    public Option<bool> CpuHardLimit { get; } = new("--cpu-hard-limit")
+    {
+        Description = "Cap each task at its cpus with a CFS quota; without it cpus is a proportional share (as Mesos and Nomad), so idle CPU is not wasted. Apps can ask for the cap with label DROVER_CPU_HARD_LIMIT=true",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Listen);
@@ -60,6 +65,7 @@ public sealed class AgentRoleOptions
         command.Options.Add(Mem);
         command.Options.Add(Disk);
         command.Options.Add(Ports);
+        command.Options.Add(CpuHardLimit);
     }
 
     public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
@@ -84,6 +90,7 @@ public sealed class AgentRoleOptions
             MemMb = result.GetValue(Mem),
             DiskMb = result.GetValue(Disk),
             Ports = result.GetValue(Ports)!,
+            CpuHardLimit = result.GetValue(CpuHardLimit),
         };
         var errors = options.Validate();
         if (errors.Count > 0) throw new UsageException(string.Join("; ", errors));
