@@ -41,6 +41,7 @@ public sealed partial class DroverAgent
                         Endpoint = Endpoint.ToString().TrimEnd('/'),
                         Resources = Resources,
                         Attributes = _options.Attributes,
+                        Drivers = [.. _drivers.Select(d => d.Name)],
                         Tasks = Tasks.Snapshot(),
                     };
                     var answer = await _client.RegisterAgentAsync(registration, ct).ConfigureAwait(false);
