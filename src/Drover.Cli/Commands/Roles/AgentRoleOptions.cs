@@ -50,6 +50,13 @@ public sealed class AgentRoleOptions
         DefaultValueFactory = _ => AgentOptions.DefaultPorts,
     };
 
+    public Option<string> DockerSocket { get; } = new("--docker-socket")
+    {
+        Description = "Docker daemon socket; when Docker answers there at start the agent runs DOCKER apps ('none': never)",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => AgentOptions.DefaultDockerSocket,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Listen);
@@ -60,6 +67,7 @@ public sealed class AgentRoleOptions
         command.Options.Add(Mem);
         command.Options.Add(Disk);
         command.Options.Add(Ports);
+        command.Options.Add(DockerSocket);
     }
 
     public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
@@ -84,6 +92,7 @@ public sealed class AgentRoleOptions
             MemMb = result.GetValue(Mem),
             DiskMb = result.GetValue(Disk),
             Ports = result.GetValue(Ports)!,
+            DockerSocket = result.GetValue(DockerSocket) is { } socket && socket != "none" && socket.Length > 0 ? socket : null,
         };
         var errors = options.Validate();
         if (errors.Count > 0) throw new UsageException(string.Join("; ", errors));
