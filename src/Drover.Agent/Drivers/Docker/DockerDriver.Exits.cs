@@ -55,6 +55,8 @@ public sealed partial class DockerDriver
                 {
                     Log.ContainerLogsNotArchived(handle.TaskId, e.Message);
                 }
+                // Kept until the server has the task's end: the container (and Docker's answer) is gone after this.
+                WriteRecord(handle.Record with { Exit = exit });
                 await RemoveQuietlyAsync(id).ConfigureAwait(false);
             }
         }

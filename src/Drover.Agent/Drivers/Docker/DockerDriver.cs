@@ -178,10 +178,11 @@ public sealed partial class DockerDriver : ITaskDriver
                 handles.Add(handle);
                 continue;
             }
-            // The record has no container: the agent stopped before creating it, or someone removed it meanwhile.
+            // No container: it ended and was removed (the exit is recorded), the agent stopped before creating it, or
+            // someone removed it meanwhile.
             var gone = new DockerTaskHandle(this, record with { ContainerId = record.ContainerId ?? "" }, 0, recovered: true);
             gone.TryBeginFinish();
-            gone.Complete(new TaskExit(null, null, Time.GetUtcNow(),
+            gone.Complete(record.Exit ?? new TaskExit(null, null, Time.GetUtcNow(),
                 record.ContainerId is null ? "the agent stopped before the container was created" : "the container was removed while the agent was away"));
             handles.Add(gone);
         }

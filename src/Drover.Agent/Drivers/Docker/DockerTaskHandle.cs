@@ -32,6 +32,8 @@ internal sealed class DockerTaskHandle : ITaskHandle
     public bool Recovered { get; }
     public Task<TaskExit> Exited => _exited.Task;
 
+    internal DockerTaskRecord Record { get { lock (_gate) return _record; } }
+
     /// <summary>Claims the one-time job of finishing the task (inspect, archive, remove); false when another caller has it.</summary>
     internal bool TryBeginFinish() => Interlocked.Exchange(ref _finishing, 1) == 0;
 

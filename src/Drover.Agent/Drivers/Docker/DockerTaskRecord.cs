@@ -1,4 +1,5 @@
 using Drover.Core.Cluster;
+using Drover.Agent.Drivers;
 
 namespace Drover.Agent.Drivers.Docker;
 
@@ -17,4 +18,6 @@ public sealed record DockerTaskRecord
     public required DateTimeOffset StartedAt { get; init; }
     public required TaskSpec Spec { get; init; }
     public bool KillRequested { get; init; }
+    /// <summary>Set once the container has ended and been removed: a restarted agent reports this instead of "unknown".</summary>
+    public TaskExit? Exit { get; init; }
 }
