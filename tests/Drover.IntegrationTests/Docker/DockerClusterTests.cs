@@ -47,6 +47,7 @@ public sealed class DockerClusterTests(DockerFixture docker, ITestOutputHelper o
         await using var c = await LocalCluster.StartAsync(agents: 1, dockerSocket: D.Socket);
         var agents = await c.Client.GetAgentsAsync();
         Assert.Equal(["process", "docker"], agents.Agents.Single().Agent.Drivers);
+        Assert.Contains("process,docker", (await Cli(c, "agents")).Stdout);
 
         await c.ApplyAsync(WebApp("/dk/web"));
         var app = await c.WaitForRunningAsync("/dk/web", 1, TimeSpan.FromSeconds(90));
