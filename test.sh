@@ -29,6 +29,10 @@ APT_PACKAGES=(
   procps             # ps, pgrep
   util-linux         # setsid, flock, script (pseudo-terminals for the CLI's live views)
   zsh                # the CLI's zsh completion script is run by a test
+  docker.io          # the Docker driver's tests start their own dockerd
+  busybox-static     # /bin/busybox: the rootfs of the tests' local image (nothing is pulled from the internet)
+  docker-registry    # a private registry on 127.0.0.1 for the authenticated-pull test
+  apache2-utils      # htpasswd (bcrypt) for that registry's basic auth
 )
 
 START=$(date +%s)

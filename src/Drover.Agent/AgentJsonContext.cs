@@ -12,4 +12,5 @@ namespace Drover.Agent;
     WriteIndented = true)]
 [JsonSerializable(typeof(TaskRuntimeRecord))]
 [JsonSerializable(typeof(TaskResourceUsage))]
+[JsonSerializable(typeof(Drivers.Docker.DockerTaskRecord))]
 internal partial class AgentJsonContext : JsonSerializerContext;

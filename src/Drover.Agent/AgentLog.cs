@@ -55,8 +55,8 @@ internal static partial class AgentLog
     [LoggerMessage(2000, LogLevel.Information, "Starting task {TaskId} of {AppId} with the {Driver} driver")]
     public static partial void TaskStarting(this ILogger log, string taskId, string appId, string driver);
 
-    [LoggerMessage(2001, LogLevel.Information, "Task {TaskId} is running as pid {Pid}")]
-    public static partial void TaskRunning(this ILogger log, string taskId, int pid);
+    [LoggerMessage(2001, LogLevel.Information, "Task {TaskId} is running as {Runtime}")]
+    public static partial void TaskRunning(this ILogger log, string taskId, string runtime);
 
     [LoggerMessage(2002, LogLevel.Warning, "Task {TaskId} could not be launched: {Error}")]
     public static partial void TaskLaunchFailed(this ILogger log, string taskId, string error);

@@ -45,6 +45,12 @@ public sealed record AgentOptions
     public bool KillTasksOnStop { get; init; }
     /// <summary>How long sandboxes of forgotten tasks are kept for their logs.</summary>
     public TimeSpan SandboxRetention { get; init; } = TimeSpan.FromHours(24);
+    /// <summary>
+    /// Unix socket of the Docker daemon; when a daemon answers there at start, the agent has the docker driver.
+    /// Null or empty: no docker driver.
+    /// </summary>
+    public string? DockerSocket { get; init; } = DefaultDockerSocket;
+    public const string DefaultDockerSocket = "/var/run/docker.sock";
     /// <summary>Upper bound of the retry backoff of every loop talking to the server.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -73,6 +79,10 @@ public sealed record AgentOptions
         if (HeartbeatInterval <= TimeSpan.Zero) errors.Add("heartbeatInterval: must be positive");
         if (AssignmentsWait <= TimeSpan.Zero) errors.Add("assignmentsWait: must be positive");
         if (MaxRetryDelay <= TimeSpan.Zero) errors.Add("maxRetryDelay: must be positive");
+        if (DockerSocket is { Length: > 0 } socket && !Path.IsPathFullyQualified(socket))
+            errors.Add($"dockerSocket: '{socket}' must be an absolute path");
+        else if (DockerSocket is { Length: > 107 } longSocket)
+            errors.Add($"dockerSocket: '{longSocket}' is longer than the 107 bytes a unix socket path may have");
         if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
         if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
             errors.Add($"cgroupParent: '{CgroupParent}' is not a valid cgroup path");

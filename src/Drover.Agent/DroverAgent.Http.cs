@@ -31,8 +31,8 @@ public sealed partial class DroverAgent
         app.MapGet("/ping", () => Results.Text("pong\n"));
         app.MapGet("/tasks", () => Results.Json(Tasks.Snapshot().ToList(), ApiJsonContext.Default.ListTaskStatusReport));
         app.MapGet("/tasks/{taskId}/logs", ServeLogsAsync);
-        app.MapGet("/tasks/{taskId}/stats", (string taskId) =>
-            Tasks.Find(taskId)?.Handle?.ReadUsage() is { } usage
+        app.MapGet("/tasks/{taskId}/stats", async (string taskId, CancellationToken ct) =>
+            Tasks.Find(taskId)?.Handle is { } handle && await handle.ReadUsageAsync(ct).ConfigureAwait(false) is { } usage
                 ? Results.Json(usage, AgentJsonContext.Default.TaskResourceUsage)
                 : NotFound($"no resource usage for task '{taskId}' (unknown task, not running, or not in a cgroup)"));
 

@@ -1,3 +1,4 @@
+using Drover.Agent.Drivers;
 using Drover.Agent.Logs;
 using Drover.Api;
 using Drover.Api.Logs;
@@ -9,9 +10,7 @@ namespace Drover.Agent;
 /// <summary>Task logs: serving them over HTTP (the server proxies this) and keeping their offset index for <c>since</c>.</summary>
 public sealed partial class DroverAgent
 {
-    private static readonly TimeSpan LogPollInterval = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>
+        /// <summary>
     /// GET /tasks/{taskId}/logs: a task's stdout or stderr as plain text. Query parameters:
     /// <list type="bullet">
     /// <item><c>stream</c>: stdout (default) or stderr.</item>
@@ -46,70 +45,37 @@ public sealed partial class DroverAgent
             await BadRequest(sinceError).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
-        var file = TaskIds.IsSafe(taskId) ? FindLogFile(taskId, stream) : null;
-        if (file is null)
+        var ct = http.RequestAborted;
+        var request = new TaskLogRequest { Stream = stream, Offset = offset ?? 0, Since = since, Tail = tail, Follow = follow == true };
+        await using var log = TaskIds.IsSafe(taskId) ? await OpenLogAsync(taskId, request, ct).ConfigureAwait(false) : null;
+        if (log is null)
         {
             await NotFound($"no logs for task '{taskId}' on this agent").ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
-
-        var ct = http.RequestAborted;
         http.Response.ContentType = "text/plain; charset=utf-8";
         http.Response.Headers.CacheControl = "no-cache";
-        await using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16384, useAsync: true);
-        var buffer = new byte[16384];
         try
         {
-            input.Position = await StartOfLogAsync(input, file, stream, offset ?? 0, since, tail, ct).ConfigureAwait(false);
             await http.Response.StartAsync(ct).ConfigureAwait(false);
             // Headers now, not with the first output: a follower with tail=0 may wait a long time for that.
             await http.Response.Body.FlushAsync(ct).ConfigureAwait(false);
-            while (true)
-            {
-                // Check for the end before reading: whatever a finished task wrote is then read in full.
-                var ended = follow != true || Tasks.Find(taskId) is not { IsTerminal: false };
-                var n = await input.ReadAsync(buffer, ct).ConfigureAwait(false);
-                if (n > 0)
-                {
-                    await http.Response.Body.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                    await http.Response.Body.FlushAsync(ct).ConfigureAwait(false);
-                    continue;
-                }
-                if (ended) return;
-                await Task.Delay(LogPollInterval, _time, ct).ConfigureAwait(false);
-            }
+            await log.CopyToAsync(http.Response.Body, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         catch (IOException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>Where serving starts: after <paramref name="offset"/> and the <paramref name="since"/> offset, then back <paramref name="tail"/> lines from the end.</summary>
-    private static async Task<long> StartOfLogAsync(FileStream input, string file, string stream, long offset, DateTimeOffset? since, int? tail, CancellationToken ct)
+    /// <summary>The task's output through its driver; a forgotten task's driver is found by asking each in turn.</summary>
+    private async Task<ITaskLog?> OpenLogAsync(string taskId, TaskLogRequest request, CancellationToken ct)
     {
-        var end = input.Length;
-        var start = offset >= 0 ? Math.Min(offset, end) : Math.Max(0, end + offset);
-        if (since is { } moment)
+        bool IsRunning() => Tasks.Find(taskId) is { IsTerminal: false };
+        if (Tasks.Find(taskId)?.Driver is { } driver) return await driver.OpenLogAsync(taskId, request, IsRunning, ct).ConfigureAwait(false);
+        foreach (var d in _drivers)
         {
-            // The modification time after the length: a write in between then only makes the answer include more.
-            var lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);
-            var index = LogIndexFile.Read(LogIndexFile.PathFor(Path.GetDirectoryName(file)!, stream));
-            start = Math.Max(start, LogOffsetIndex.StartOffset(index, moment, end, lastWrite));
+            if (await d.OpenLogAsync(taskId, request, IsRunning, ct).ConfigureAwait(false) is { } log) return log;
         }
-        if (tail is { } lines) start = await LogTail.StartOfLastLinesAsync(input, start, end, lines, ct).ConfigureAwait(false);
-        return start;
-    }
-
-    private string? FindLogFile(string taskId, string stream)
-    {
-        var sandbox = Tasks.Find(taskId)?.Sandbox;
-        if (sandbox is null)
-        {
-            // A forgotten task keeps its sandbox (and logs) for a while.
-            sandbox = _drivers.Select(d => d.GetSandboxPath(taskId)).FirstOrDefault(Directory.Exists);
-        }
-        if (sandbox is null) return null;
-        var file = Path.Combine(sandbox, stream);
-        return File.Exists(file) ? file : null;
+        return null;
     }
 
     /// <summary>The one loop that samples every task's log sizes into their offset indexes (not a timer per task).</summary>

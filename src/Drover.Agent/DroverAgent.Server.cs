@@ -41,6 +41,7 @@ public sealed partial class DroverAgent
                         Endpoint = Endpoint.ToString().TrimEnd('/'),
                         Resources = Resources,
                         Attributes = _options.Attributes,
+                        Drivers = [.. _drivers.Select(d => d.Name)],
                         Tasks = Tasks.Snapshot(),
                         HeldPorts = ScanHeldPorts(),
                     };
@@ -48,6 +49,7 @@ public sealed partial class DroverAgent
                     if (answer.AgentId != AgentId) SaveAgentId(answer.AgentId);
                     Volatile.Write(ref _agentId, answer.AgentId);
                     _heartbeatInterval = answer.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(answer.HeartbeatIntervalMs) : _options.HeartbeatInterval;
+                    ConfigureContainerDns(answer.DnsEndpoint);
                     _registered = true;
                     _log.Registered(_options.ServerUrl, answer.AgentId);
                     _registeredOnce.TrySetResult(answer.AgentId);

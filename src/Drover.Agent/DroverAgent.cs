@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Drover.Agent.Drivers;
+using Drover.Agent.Drivers.Docker;
 using Drover.Agent.Health;
 using Drover.Agent.Logs;
 using Drover.Agent.Ports;
@@ -28,7 +29,9 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
-    private readonly IReadOnlyList<ITaskDriver> _drivers;
+    private readonly List<ITaskDriver> _drivers;
+    /// <summary>True when the caller gave no drivers: the agent picks them (process, and docker when a daemon answers).</summary>
+    private readonly bool _detectDrivers;
     private readonly DroverClient _client;
     private readonly HealthProbeFactory _probes = new();
     private readonly LogIndexRecorder _logIndex;
@@ -56,7 +59,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
         _dataDirLock = DataDirLock.Acquire(options.DataDir);
         try
         {
-            _drivers = drivers ?? [new ProcessDriver(new ProcessDriverOptions
+            _detectDrivers = drivers is null;
+            _drivers = drivers is not null ? [.. drivers] : [new ProcessDriver(new ProcessDriverOptions
             {
                 DataDir = options.DataDir,
                 EnableCgroups = options.EnableCgroups,
@@ -110,6 +114,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
         {
             // the port first: a busy one fails before any task is re-adopted
             await StartHttpAsync(ct).ConfigureAwait(false);
+            if (_detectDrivers) await DetectDockerAsync(ct).ConfigureAwait(false);
             await Tasks.RecoverAsync(ct).ConfigureAwait(false);
         }
         catch
@@ -217,6 +222,37 @@ public sealed partial class DroverAgent : IAsyncDisposable
     }
 
     private Backoff NewBackoff() => new(_time, TimeSpan.FromMilliseconds(200), _options.MaxRetryDelay);
+
+    /// <summary>
+    /// Adds the docker driver when a daemon answers on the socket. Once, at start, as Mesos agents detect their
+    /// containerizers: a daemon installed later needs an agent restart.
+    /// </summary>
+    private async Task DetectDockerAsync(CancellationToken ct)
+    {
+        if (_options.DockerSocket is not { Length: > 0 } socket) return;
+        var (ok, detail) = await DockerDriver.DetectAsync(socket, ct).ConfigureAwait(false);
+        if (!ok)
+        {
+            // The default socket missing is the normal case on a host without Docker: not worth a warning.
+            if (socket == AgentOptions.DefaultDockerSocket && !File.Exists(socket)) _log.DockerDetected("none (" + detail + ")");
+            else _log.DockerUnavailable(detail);
+            return;
+        }
+        _log.DockerDetected(detail);
+        _drivers.Add(new DockerDriver(new DockerDriverOptions { DataDir = _options.DataDir, Socket = socket, CpuHardLimit = _options.CpuHardLimit },
+            _loggerFactory.CreateLogger<DockerDriver>(), _time));
+    }
+
+    /// <summary>Points containers at the server's DNS when they can reach it (see <see cref="ContainerDns"/>).</summary>
+    private void ConfigureContainerDns(string? dnsEndpoint)
+    {
+        if (_drivers.OfType<DockerDriver>().FirstOrDefault() is not { } docker) return;
+        var (servers, why) = ContainerDns.Choose(dnsEndpoint, _options.ServerUrl);
+        if (servers.SequenceEqual(docker.ContainerDns)) return;
+        docker.ContainerDns = servers;
+        if (servers.Count > 0) _log.ContainerDnsSet(why);
+        else _log.ContainerDnsDefault(why);
+    }
 
     private async Task SandboxGcLoopAsync(CancellationToken ct)
     {

@@ -66,7 +66,7 @@ public sealed class CgroupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains($"memory:{CgroupManager.OwnCgroup("memory")!.TrimEnd('/')}/{_parent}/{spec.TaskId}", seen);
         Assert.Contains(handle.Pid.ToString(), File.ReadAllText(Path.Combine(memoryDir, "cgroup.procs")));
 
-        var usage = handle.ReadUsage();
+        var usage = await handle.ReadUsageAsync();
         Assert.NotNull(usage);
         Assert.True(usage.MemoryBytes > 0, "memory usage is read");
         Assert.Equal(64UL * 1024 * 1024, usage.MemoryLimitBytes);

@@ -92,6 +92,17 @@ public sealed class WaitReasonsTests
     }
 
     [Fact]
+    public void Docker_apps_without_a_docker_agent_say_so()
+    {
+        var app = App(a => a with { Container = new ContainerSpec { Type = "DOCKER", Docker = new DockerSpec { Image = "nginx" } } });
+        var none = Queue(2, rejects: [new RejectSummary("NoDriver", 3, 3), new RejectSummary("InsufficientMemory", 1, 3)]);
+        Assert.Equal(["no agent can run DOCKER tasks (no docker driver on 3 agents)"], WaitReasons.For(app, [], none with { App = app }, Start));
+        var some = Queue(1, rejects: [new RejectSummary("NoDriver", 2, 3), new RejectSummary("InsufficientMemory", 1, 3)]);
+        Assert.Equal(["waiting for offers: 1 instance unplaced (no docker driver on 2 agents, insufficient mem (64 MiB needed) on 1 agent)"],
+            WaitReasons.For(app, [], some with { App = app }, Start));
+    }
+
+    [Fact]
     public void Readiness_and_staging_are_reasons_too()
     {
         var app = App(a => a with

@@ -26,6 +26,9 @@ internal static class F
         LastSeenAt = At(lastSeen ?? T0),
     };
 
+    /// <summary>An agent that can run Docker containers as well as processes.</summary>
+    public static AgentInfo DockerAgent(string id) => Agent(id) with { Drivers = [TaskDrivers.Process, TaskDrivers.Docker] };
+
     public static Dictionary<string, string> Attrs(params string[] kv)
     {
         var d = new Dictionary<string, string>();

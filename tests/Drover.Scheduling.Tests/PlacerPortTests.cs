@@ -114,7 +114,7 @@ public class PlacerPortTests
                 },
             },
         };
-        var r = F.Place([F.Agent("a")], new PlacementRequest(app, 1));
+        var r = F.Place([F.DockerAgent("a")], new PlacementRequest(app, 1));
         var ports = r.Placements.Single().HostPorts;
         Assert.Equal(3, ports.Count);
         Assert.Equal(31443, ports[1]);
@@ -125,7 +125,7 @@ public class PlacerPortTests
     public void Bridge_without_mappings_gets_one_dynamic_port_and_user_network_only_named_host_ports()
     {
         var bridge = F.App(ports: 0) with { Container = new ContainerSpec { Docker = new DockerSpec { Image = "x", Network = "BRIDGE" } } };
-        Assert.Single(F.Place([F.Agent("a")], new PlacementRequest(bridge, 1)).Placements.Single().HostPorts);
+        Assert.Single(F.Place([F.DockerAgent("a")], new PlacementRequest(bridge, 1)).Placements.Single().HostPorts);
 
         var user = F.App(ports: 0) with
         {
@@ -136,7 +136,7 @@ public class PlacerPortTests
                 PortMappings = [new PortMapping { ContainerPort = 80 }, new PortMapping { ContainerPort = 81, HostPort = 0 }],
             },
         };
-        Assert.Single(F.Place([F.Agent("a")], new PlacementRequest(user, 1)).Placements.Single().HostPorts);
+        Assert.Single(F.Place([F.DockerAgent("a")], new PlacementRequest(user, 1)).Placements.Single().HostPorts);
     }
 
     [Fact]

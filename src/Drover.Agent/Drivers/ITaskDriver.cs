@@ -31,6 +31,14 @@ public interface ITaskDriver : IAsyncDisposable
 
     /// <summary>Deletes sandboxes not touched for <paramref name="olderThan"/>, except those of <paramref name="keep"/>; returns the deleted paths.</summary>
     IReadOnlyList<string> PruneSandboxes(TimeSpan olderThan, IReadOnlySet<string> keep);
+
+    /// <summary>
+    /// Opens the output of one of this driver's tasks, running or ended (for as long as the driver keeps it);
+    /// null when this driver has none for <paramref name="taskId"/>. Each driver keeps output its own way:
+    /// sandbox files for processes, the Docker daemon's log for a live container.
+    /// </summary>
+    /// <param name="isRunning">Whether the agent still sees the task running: a follower stops once it is not and the output is drained.</param>
+    Task<ITaskLog?> OpenLogAsync(string taskId, TaskLogRequest request, Func<bool> isRunning, CancellationToken ct);
 }
 
 /// <summary>One running (or exited) task of a driver.</summary>
@@ -39,8 +47,13 @@ public interface ITaskHandle
     string TaskId { get; }
     TaskSpec Spec { get; }
     string Sandbox { get; }
-    /// <summary>Process id (for the process driver, also the process group id).</summary>
+    /// <summary>
+    /// Host process id of the task's main process (for the process driver, also the process group id; for a
+    /// container, its init process as Docker reports it); 0 when unknown.
+    /// </summary>
     int Pid { get; }
+    /// <summary>What runs the task, for operators' logs: "pid 1234", "container 3f2a9c01b7de".</summary>
+    string RuntimeId { get; }
     DateTimeOffset StartedAt { get; }
     /// <summary>True once <see cref="KillAsync"/> was called, also by an earlier agent instance.</summary>
     bool KillRequested { get; }
@@ -52,23 +65,27 @@ public interface ITaskHandle
     /// <summary>SIGTERM, then SIGKILL after <paramref name="gracePeriod"/>; completes when the task has ended.</summary>
     Task KillAsync(TimeSpan gracePeriod, CancellationToken ct = default);
 
-    /// <summary>Current cpu/memory usage, when the task runs in a cgroup.</summary>
-    TaskResourceUsage? ReadUsage();
+    /// <summary>Current cpu/memory usage (from the task's cgroup, or Docker's stats); null when not known.</summary>
+    Task<TaskResourceUsage?> ReadUsageAsync(CancellationToken ct = default);
 }
 
-/// <summary>How a task ended. <see cref="ExitCode"/> is null when nobody could observe it.</summary>
-public sealed record TaskExit(int? ExitCode, int? Signal, DateTimeOffset At)
+/// <summary>
+/// How a task ended. <see cref="ExitCode"/> is null when nobody could observe it; <see cref="Reason"/> is what
+/// the runtime knows beyond the status, e.g. "OOM killed: memory limit 32 MiB".
+/// </summary>
+public sealed record TaskExit(int? ExitCode, int? Signal, DateTimeOffset At, string? Reason = null)
 {
     /// <summary>The kernel's OOM killer ended the task because it outgrew its memory limit (Mesos' REASON_CONTAINER_LIMITATION_MEMORY).</summary>
     public bool OomKilled { get; init; }
     /// <summary>The memory limit the task outgrew, in MiB, when <see cref="OomKilled"/>.</summary>
     public double? MemoryLimitMb { get; init; }
 
-    public bool Success => ExitCode == 0 && Signal is null && !OomKilled;
+    public bool Success => ExitCode == 0 && Signal is null && !OomKilled && Reason is null;
 
-    /// <summary>Operator-facing text: "exited with code 3", "killed by signal 9", "OOM killed: memory limit 32 MiB".</summary>
+    /// <summary>Operator-facing text: "exited with code 3", "killed by signal 9", "OOM killed: memory limit 32 MiB", or the runtime's reason.</summary>
     public string Describe() =>
         OomKilled ? (MemoryLimitMb is { } mb ? $"OOM killed: memory limit {mb.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} MiB" : "OOM killed")
+        : Reason is { } r ? r
         : Signal is { } s ? $"killed by signal {s}"
         : ExitCode is { } c ? $"exited with code {c}"
         : "exit status unknown (the task ended while the agent was not watching it)";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Drover.Agent.Cgroups;
+using Drover.Agent.Logs;
 using Drover.Core.Cluster;
 using Drover.Core.Resources;
 using Microsoft.Extensions.Logging;
@@ -282,6 +283,10 @@ public sealed partial class ProcessDriver : ITaskDriver
         }
         return deleted;
     }
+
+    /// <summary>The task's sandbox files, written by the task itself.</summary>
+    public Task<ITaskLog?> OpenLogAsync(string taskId, TaskLogRequest request, Func<bool> isRunning, CancellationToken ct) =>
+        Task.FromResult<ITaskLog?>(TaskIds.IsSafe(taskId) ? SandboxLog.Open(GetSandboxPath(taskId), request, isRunning, _time) : null);
 
     internal void WriteRecord(TaskRuntimeRecord record)
     {

@@ -24,6 +24,7 @@ internal sealed class ProcessTaskHandle : ITaskHandle
     public TaskSpec Spec => _record.Spec;
     public string Sandbox => _record.Sandbox;
     public int Pid => _record.Pid;
+    public string RuntimeId => $"pid {_record.Pid}";
     public DateTimeOffset StartedAt => _record.StartedAt;
     public bool KillRequested { get { lock (_gate) return _record.KillRequested; } }
     public bool Recovered { get; }
@@ -148,8 +149,8 @@ internal sealed class ProcessTaskHandle : ITaskHandle
         await Exited.WaitAsync(ct).ConfigureAwait(false);
     }
 
-    public TaskResourceUsage? ReadUsage() =>
-        _cgroup is null || Exited.IsCompleted ? null : _driver.Cgroups.ReadUsage(_cgroup, _driver.Time.GetUtcNow());
+    public Task<TaskResourceUsage?> ReadUsageAsync(CancellationToken ct = default) =>
+        Task.FromResult(_cgroup is null || Exited.IsCompleted ? null : _driver.Cgroups.ReadUsage(_cgroup, _driver.Time.GetUtcNow()));
 
     /// <summary>Signals the task's process group unless its leader's pid now belongs to another process.</summary>
     private void SignalGroup(int signal)

@@ -61,6 +61,8 @@ public sealed class TaskRunner : IAsyncDisposable
     /// <summary>Completes when the task reached a terminal state.</summary>
     public Task Terminal => _terminal.Task;
     public ITaskHandle? Handle { get { lock (_gate) return _handle; } }
+    /// <summary>The driver that runs (or was to run) the task; null for a task that ended without one.</summary>
+    public ITaskDriver? Driver => _driver;
     public string? Sandbox => Handle?.Sandbox ?? (_driver is null ? null : SafeSandbox(_driver, TaskId));
     public IReadOnlyList<HealthCheckRunner> HealthChecks { get { lock (_gate) return [.. _checks]; } }
     public IReadOnlyList<ReadinessCheckRunner> ReadinessChecks { get { lock (_gate) return [.. _readiness]; } }
@@ -149,7 +151,7 @@ public sealed class TaskRunner : IAsyncDisposable
             _state = TaskState.Running;
             killNow = _killRequested;
         }
-        _ctx.Log.TaskRunning(TaskId, handle.Pid);
+        _ctx.Log.TaskRunning(TaskId, handle.RuntimeId);
         Report();
         if (killNow) _ = KillHandleAsync(handle);
         StartHealthChecks(handle);

@@ -11,6 +11,8 @@ public sealed record AgentRegistration
     public string? Endpoint { get; init; }
     public required AgentResources Resources { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>The agent's task drivers ("process", "docker"); absent (older agents) means process only.</summary>
+    public IReadOnlyList<string>? Drivers { get; init; }
     /// <summary>Tasks the agent is running right now, so a restarted server (or agent) re-adopts them.</summary>
     public IReadOnlyList<TaskStatusReport> Tasks { get; init; } = [];
     /// <summary>Ports of the agent's ranges held by programs other than its tasks (see <see cref="AgentInfo.HeldPorts"/>).</summary>
@@ -21,6 +23,11 @@ public sealed record AgentRegistered
 {
     public required string AgentId { get; init; }
     public int HeartbeatIntervalMs { get; init; } = 1000;
+    /// <summary>
+    /// The address (ip:port) the server's DNS answers on, when it runs one; the agent points containers'
+    /// resolvers at it when containers can reach it (see the Docker driver).
+    /// </summary>
+    public string? DnsEndpoint { get; init; }
 }
 
 /// <summary>A task's state as the agent sees it.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Drover.Api.Marathon;
+using Drover.Core.Cluster;
 using Drover.Core.Json;
 
 namespace Drover.Cli.Progress;
@@ -36,6 +37,12 @@ public static partial class WaitReasons
             yield return $"waiting for agents: {unplaced} (no agent is active)";
             yield break;
         }
+        if (rejects.FirstOrDefault(r => r.Reason == "NoDriver" && r.Declined >= r.Processed) is { } none)
+        {
+            // No agent at all can run it: the other reasons (resources on those agents) do not matter.
+            yield return $"no agent can run {ContainerType(app)} tasks (no {DriverName(app)} driver on {none.Declined} agent{Plural(none.Declined)})";
+            yield break;
+        }
         if (rejects.Count == 0)
         {
             if (q.Delay.Overdue) yield return $"waiting for offers: {unplaced}";
@@ -53,8 +60,14 @@ public static partial class WaitReasons
         "InsufficientPorts" => FixedPorts(app) is { Length: > 0 } ports ? $"port {ports} taken" : "no free ports",
         "UnfulfilledConstraint" => $"constraint not met ({string.Join("; ", app.Constraints.Select(c => string.Join(' ', c)))})",
         "AgentMaintenance" => "agent in maintenance",
+        "NoDriver" => $"no {DriverName(app)} driver",
         _ => reason,
     };
+
+    /// <summary>The driver the scheduler looked for, as agents name it (<see cref="TaskDrivers"/>).</summary>
+    private static string DriverName(AppInfo app) => TaskDrivers.Required(app.Container);
+
+    private static string ContainerType(AppInfo app) => TaskDrivers.Describe(app.Container);
 
     private static string FixedPorts(AppInfo app) =>
         app.RequirePorts ? string.Join(",", app.PortDefinitions.Where(p => p.Port != 0).Select(p => p.Port)) : "";

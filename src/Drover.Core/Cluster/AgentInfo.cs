@@ -10,6 +10,8 @@ public sealed record AgentInfo
     public string? Endpoint { get; init; }
     public required AgentResources Resources { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>The task drivers the agent has (<see cref="TaskDrivers"/>): tasks are placed only where their driver is.</summary>
+    public IReadOnlyList<string> Drivers { get; init; } = TaskDrivers.Default;
     public AgentStatus Status { get; init; } = AgentStatus.Active;
     /// <summary>
     /// Ports of <see cref="AgentResources.Ports"/> that another program on the host holds (as the agent last saw

@@ -23,6 +23,8 @@ public sealed record TaskSpec
     public IReadOnlyList<HealthCheckDefinition> HealthChecks { get; init; } = [];
     public IReadOnlyList<ReadinessCheckDefinition> ReadinessChecks { get; init; } = [];
     public ContainerSpec? Container { get; init; }
+    /// <summary>The app's networks (Marathon 1.5+), which say BRIDGE or USER for containers that do not set docker.network.</summary>
+    public IReadOnlyList<NetworkSpec>? Networks { get; init; }
     public int KillGracePeriodSeconds { get; init; } = 3;
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Strings;
 }

@@ -19,6 +19,7 @@ internal sealed class AgentTable
     public readonly PortPool[] Ports;
     public readonly int ActiveCount;
     private readonly Dictionary<string, int> _indexById;
+    private readonly Dictionary<string, bool[]?> _driverAgents = new(StringComparer.Ordinal);
 
     public AgentTable(IReadOnlyList<AgentInfo> agents)
     {
@@ -55,6 +56,31 @@ internal sealed class AgentTable
 
     public static long ToFixed(double v) =>
         double.IsNaN(v) || v <= 0 ? 0 : v >= 1e15 ? (long)1e18 : (long)Math.Round(v * Scale);
+
+    /// <summary>Which agents have <paramref name="driver"/>; null when every agent has it (the common case costs nothing).</summary>
+    public bool[]? AgentsWithDriver(string driver)
+    {
+        if (_driverAgents.TryGetValue(driver, out var has)) return has;
+        has = new bool[Count];
+        var all = true;
+        for (var i = 0; i < Count; i++)
+        {
+            has[i] = Contains(Infos[i].Drivers, driver);
+            all &= has[i];
+        }
+        if (all) has = null;
+        _driverAgents[driver] = has;
+        return has;
+    }
+
+    private static bool Contains(IReadOnlyList<string> drivers, string driver)
+    {
+        foreach (var d in drivers)
+        {
+            if (string.Equals(d, driver, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
 
     public int IndexOf(string agentId) => _indexById.TryGetValue(agentId, out var i) ? i : -1;
 

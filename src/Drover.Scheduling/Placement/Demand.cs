@@ -1,4 +1,5 @@
 using Drover.Core.Apps;
+using Drover.Core.Cluster;
 
 namespace Drover.Scheduling;
 
@@ -12,6 +13,8 @@ internal sealed class Demand
     public int[] Fixed = [];
     /// <summary>The same fixed host port is asked for twice: no agent can satisfy it.</summary>
     public bool PortsImpossible;
+    /// <summary>The task driver an agent must have (<see cref="TaskDrivers"/>).</summary>
+    public string Driver = TaskDrivers.Process;
 
     public static Demand For(AppDefinition app)
     {
@@ -32,6 +35,7 @@ internal sealed class Demand
             Ports = ports,
             Fixed = fix.ToArray(),
             PortsImpossible = impossible,
+            Driver = TaskDrivers.Required(app.Container),
         };
     }
 

@@ -22,6 +22,8 @@ internal sealed partial class PlacementSession
     /// <summary>Agents the app's static constraints allow (null = all), shared by apps with the same ones.</summary>
     private ulong[]? _staticMask;
     private readonly Dictionary<string, ulong[]> _staticMasks = new(StringComparer.Ordinal);
+    /// <summary>Agents that have the app's driver (null = all of them).</summary>
+    private bool[]? _driverOk;
     private List<int> _appList = [];
 
     public PlacementSession(ClusterView view, IReadOnlyList<PlacementRequest> requests)
@@ -79,23 +81,29 @@ internal sealed partial class PlacementSession
             if (_constraints is not null) foreach (var f in _constraints.CountedFields) f.Increment(a);
         }
         _constraints?.Begin();
-        _staticMask = _constraints is null ? null : StaticMask(_constraints);
+        _driverOk = _agents.AgentsWithDriver(_demand.Driver);
+        _staticMask = StaticMask(_constraints, _driverOk is null ? null : _demand.Driver);
     }
 
-    private ulong[]? StaticMask(AppConstraints c)
+    /// <summary>Agents the app's static constraints and driver allow, as a bitset (null = all), cached per combination.</summary>
+    private ulong[]? StaticMask(AppConstraints? c, string? driver)
     {
-        if (c.StaticKey is not { } key) return null;
+        var constraintKey = c?.StaticKey;
+        if (constraintKey is null && driver is null) return null;
+        var key = driver is null ? constraintKey! : driver + "\u0002" + constraintKey;
         if (!_staticMasks.TryGetValue(key, out var mask))
         {
             mask = new ulong[_index.Words];
             for (var a = 0; a < _agents.Count; a++)
             {
-                if (c.StaticPass(a)) mask[a >> 6] |= 1UL << a;
+                if ((c is null || c.StaticPass(a)) && HasDriver(a)) mask[a >> 6] |= 1UL << a;
             }
             _staticMasks.Add(key, mask);
         }
         return mask;
     }
+
+    private bool HasDriver(int a) => _driverOk is null || _driverOk[a];
 
     private void EndApp()
     {
@@ -104,6 +112,7 @@ internal sealed partial class PlacementSession
         _constraints?.End();
         _constraints = null;
         _staticMask = null;
+        _driverOk = null;
     }
 
     private FieldIndex FieldFor(string field)
@@ -139,7 +148,7 @@ internal sealed partial class PlacementSession
 
     /// <summary>Resources, ports and constraints, judged against everything placed so far.</summary>
     private bool Accepts(int a) =>
-        Fits(a) && (_constraints is null || (_constraints.StaticPass(a) && _constraints.DynamicPass(a)));
+        HasDriver(a) && Fits(a) && (_constraints is null || (_constraints.StaticPass(a) && _constraints.DynamicPass(a)));
 
     /// <summary>Commits one instance to agent <paramref name="a"/> (which must fit).</summary>
     private void PlaceOn(int a)

@@ -49,4 +49,6 @@ public static class RejectReasons
     public const string UnfulfilledConstraint = "UnfulfilledConstraint";
     public const string AgentMaintenance = "AgentMaintenance";
     public const string NoActiveAgents = "NoActiveAgents";
+    /// <summary>The agent has no driver for the app's tasks (e.g. a DOCKER app on an agent without Docker). Drover's own reason.</summary>
+    public const string NoDriver = "NoDriver";
 }

@@ -30,7 +30,10 @@ public static class AgentEndpoints
         g.MapPost("/register", async (HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {
             var reg = await ReadAsync(ctx, ApiJsonContext.Default.AgentRegistration, ct);
-            return Responses.Json(await agents.RegisterAsync(reg, ct), ApiJsonContext.Default.AgentRegistered);
+            var registered = await agents.RegisterAsync(reg, ct);
+            // The DNS address as bound (port 0 resolved), so the agent can judge whether containers reach it.
+            var dns = ctx.RequestServices.GetService(typeof(DnsService.DnsHost)) is DnsService.DnsHost host ? host.Server?.UdpEndpoint : null;
+            return Responses.Json(registered with { DnsEndpoint = dns?.ToString() }, ApiJsonContext.Default.AgentRegistered);
         });
         g.MapPost("/{id}/heartbeat", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {

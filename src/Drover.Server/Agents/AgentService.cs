@@ -18,6 +18,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             throw new ApiException(422, "resources must not be negative");
         if (reg.Resources.Ports.Any(r => r.Begin < 1 || r.End > 65535 || r.Begin > r.End))
             throw new ApiException(422, "port ranges must be within 1-65535 with begin ≤ end");
+        if (reg.Drivers is { } drivers && drivers.Any(string.IsNullOrWhiteSpace))
+            throw new ApiException(422, "driver names must not be empty");
         var id = string.IsNullOrWhiteSpace(reg.AgentId) ? $"{Guid.NewGuid():D}-S0" : reg.AgentId!;
         var now = MarathonTime.ToWire(time.GetUtcNow());
         var after = new List<Action>();
@@ -32,6 +34,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 Resources = reg.Resources,
                 Attributes = reg.Attributes,
                 HeldPorts = AgentHeldPorts.Normalize(reg.HeldPorts, reg.Resources.Ports) ?? existing?.HeldPorts ?? [],
+                Drivers = reg.Drivers is { Count: > 0 } d ? [.. d.Distinct(StringComparer.Ordinal)] : TaskDrivers.Default,
                 Status = existing?.Status == AgentStatus.Draining ? AgentStatus.Draining : AgentStatus.Active,
                 RegisteredAt = existing?.RegisteredAt ?? now,
                 LastSeenAt = now,

@@ -66,6 +66,7 @@ public sealed class AssignmentService(IStateStore store)
         HealthChecks = app.HealthChecks,
         ReadinessChecks = app.ReadinessChecks,
         Container = app.Container,
+        Networks = app.Networks,
         KillGracePeriodSeconds = app.TaskKillGracePeriodSeconds ?? DefaultKillGracePeriodSeconds,
         Labels = app.Labels,
     };

@@ -58,7 +58,7 @@ public sealed class CliProgressTests(CliClusterFixture fixture, ITestOutputHelpe
         File.WriteAllText(file, """{"id":"/progress/docker","container":{"type":"DOCKER","docker":{"image":"busybox"}},"instances":1,"cpus":0.05,"mem":16}""");
         var docker = await Plain("app", "apply", "-f", file, "--timeout", "10s");
         Assert.Equal(1, docker.ExitCode);
-        Assert.Contains("waiting: no agent can run this task: no driver for DOCKER", docker.Stdout);
+        Assert.Contains("waiting: no agent can run DOCKER tasks (no docker driver on 1 agent)", docker.Stdout);
         Assert.Contains("gave up waiting after", docker.Stdout);
     }
 

@@ -20,9 +20,15 @@ public sealed class LocalCluster : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{_serverPort}");
     public IReadOnlyList<DroverProcess> Agents => _agents.Select(a => a.Process).ToList();
 
-    public static async Task<LocalCluster> StartAsync(int agents)
+    private string? _dockerSocket;
+
+    /// <param name="dockerSocket">
+    /// The Docker daemon the agents use (a test's own <see cref="DockerDaemon"/>); null gives them none, so a
+    /// Docker running on the host never changes what a test sees.
+    /// </param>
+    public static async Task<LocalCluster> StartAsync(int agents, string? dockerSocket = null)
     {
-        var c = new LocalCluster();
+        var c = new LocalCluster { _dockerSocket = dockerSocket };
         try
         {
             c.Server = await DroverProcess.StartServerAsync(c._dir.Combine("server"), c._serverPort);
@@ -64,7 +70,7 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     private DroverProcess StartAgent(int index) =>
-        DroverProcess.StartAgent(BaseAddress, AgentDataDir(index), _agents[index].Host, _agents[index].Ports);
+        DroverProcess.StartAgent(BaseAddress, AgentDataDir(index), _agents[index].Host, _agents[index].Ports, "--docker-socket", _dockerSocket ?? "none");
 
     public async Task WaitForAgentsAsync()
     {
@@ -117,8 +123,8 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         for (var i = 0; i < _agents.Count; i++)
         {
-            var p = Path.Combine(AgentDataDir(i), "sandboxes", taskId);
-            if (Directory.Exists(p)) return p;
+            foreach (var p in new[] { Path.Combine(AgentDataDir(i), "sandboxes", taskId), Path.Combine(AgentDataDir(i), "docker", "sandboxes", taskId) })
+                if (Directory.Exists(p)) return p;
         }
         throw new DirectoryNotFoundException($"no sandbox for {taskId}");
     }

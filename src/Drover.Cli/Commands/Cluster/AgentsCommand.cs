@@ -9,7 +9,7 @@ namespace Drover.Cli.Commands.Cluster;
 /// <summary>drover agents: agents with their status and used/total resources.</summary>
 public sealed class AgentsCommand : ClientCommand
 {
-    public AgentsCommand(CliContext context) : base("agents", "List agents with status, tasks, used/total resources and attributes", context) { }
+    public AgentsCommand(CliContext context) : base("agents", "List agents with status, tasks, used/total resources, task drivers and attributes", context) { }
 
     protected override async Task<int> ExecuteAsync(ParseResult result, CommandSession session, CancellationToken ct)
     {
@@ -19,13 +19,14 @@ public sealed class AgentsCommand : ClientCommand
             session.Out.WriteLine(JsonSerializer.Serialize(agents, ApiJsonContext.Default.AgentsResponse));
             return ExitCodes.Ok;
         }
-        var t = new Table("ID~", "HOST", "STATUS", "TASKS", "CPUS", "MEM MiB", "DISK MiB", "PORTS~", "ATTRIBUTES~");
+        var t = new Table("ID~", "HOST", "STATUS", "TASKS", "CPUS", "MEM MiB", "DISK MiB", "PORTS~", "DRIVERS", "ATTRIBUTES~");
         foreach (var v in agents.Agents.OrderBy(a => a.Agent.Hostname, StringComparer.Ordinal))
         {
             var a = v.Agent;
             t.Add(a.Id, a.Hostname, a.Status.ToString().ToLowerInvariant(), v.Tasks,
                 $"{v.UsedCpus:0.##}/{a.Resources.Cpus:0.##}", $"{v.UsedMemMb:0}/{a.Resources.MemMb:0}", $"{v.UsedDiskMb:0}/{a.Resources.DiskMb:0}",
                 string.Join(",", a.Resources.Ports.Select(p => $"{p.Begin}-{p.End}")) + HeldSuffix(a.HeldPorts),
+                string.Join(",", a.Drivers),
                 string.Join(",", a.Attributes.Select(kv => $"{kv.Key}={kv.Value}")));
         }
         t.Write(session.Out, session.Console.Width);

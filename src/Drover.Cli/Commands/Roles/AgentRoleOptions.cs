@@ -55,6 +55,13 @@ public sealed class AgentRoleOptions
         Description = "Cap each task at its cpus with a CFS quota; without it cpus is a proportional share (as Mesos and Nomad), so idle CPU is not wasted. Apps can ask for the cap with label DROVER_CPU_HARD_LIMIT=true",
     };
 
+    public Option<string> DockerSocket { get; } = new("--docker-socket")
+    {
+        Description = "Docker daemon socket; when Docker answers there at start the agent runs DOCKER apps ('none': never)",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => AgentOptions.DefaultDockerSocket,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Listen);
@@ -66,6 +73,7 @@ public sealed class AgentRoleOptions
         command.Options.Add(Disk);
         command.Options.Add(Ports);
         command.Options.Add(CpuHardLimit);
+        command.Options.Add(DockerSocket);
     }
 
     public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
@@ -91,6 +99,7 @@ public sealed class AgentRoleOptions
             DiskMb = result.GetValue(Disk),
             Ports = result.GetValue(Ports)!,
             CpuHardLimit = result.GetValue(CpuHardLimit),
+            DockerSocket = result.GetValue(DockerSocket) is { } socket && socket != "none" && socket.Length > 0 ? socket : null,
         };
         var errors = options.Validate();
         if (errors.Count > 0) throw new UsageException(string.Join("; ", errors));
