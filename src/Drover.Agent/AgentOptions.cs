@@ -10,9 +10,15 @@ public sealed record AgentOptions
 {
     public const string DefaultPorts = "31000-32000";
 
-    /// <summary>Base URL of the Drover server, e.g. http://10.0.0.1:8080.</summary>
+    /// <summary>
+    /// Base URL of the Drover server, e.g. http://10.0.0.1:8080; several servers separated by commas
+    /// (https://a:8443,https://b:8443), tried in order, the leader followed (see <see cref="Drover.Api.Client.ServerList"/>).
+    /// </summary>
     public required string ServerUrl { get; init; }
-    /// <summary>Join token sent as a bearer token to the server.</summary>
+    /// <summary>
+    /// The cluster's join token (see <see cref="Drover.Api.Security.JoinToken"/>): its secret goes to the server as a
+    /// bearer token; a drover1 token also pins the cluster CA, so the servers must then be https:// URLs.
+    /// </summary>
     public string? Token { get; init; }
     /// <summary>Holds agent-id, tasks/ (runtime records) and sandboxes/.</summary>
     public required string DataDir { get; init; }
@@ -53,15 +59,34 @@ public sealed record AgentOptions
     public const string DefaultDockerSocket = "/var/run/docker.sock";
     /// <summary>Upper bound of the retry backoff of every loop talking to the server.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Upper bound of the backoff after the server refused this agent (wrong join token, a server it must not trust):
+    /// that takes an operator to fix, so retrying every second would only flood both logs.
+    /// </summary>
+    public TimeSpan MaxRefusedRetryDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The servers of <see cref="ServerUrl"/>, in order.</summary>
+    public IReadOnlyList<Uri> ServerUris =>
+        [.. SplitServers(ServerUrl).Select(s => Uri.TryCreate(s, UriKind.Absolute, out var u) ? u : throw new AgentConfigurationException([$"serverUrl: '{s}' is not a URL"]))];
+
+    private static IEnumerable<string> SplitServers(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Returns every problem with these options; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(ServerUrl))
+        if (!SplitServers(ServerUrl).Any())
             errors.Add("serverUrl: required (the Drover server to join, e.g. http://10.0.0.1:8080)");
-        else if (!Uri.TryCreate(ServerUrl, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
-            errors.Add($"serverUrl: '{ServerUrl}' is not an absolute http:// or https:// URL");
+        Drover.Api.Security.JoinToken? token = null;
+        if (Token is not null && !Drover.Api.Security.JoinToken.TryParse(Token, out token, out var tokenError)) errors.Add($"token: {tokenError}");
+        foreach (var server in SplitServers(ServerUrl))
+        {
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
+                errors.Add($"serverUrl: '{server}' is not an absolute http:// or https:// URL");
+            else if (token?.CaDigest is not null && u.Scheme == Uri.UriSchemeHttp)
+                errors.Add($"serverUrl: the join token pins the cluster's CA, so join the server's https:// address (it printed the command line), not '{server}'");
+        }
         if (string.IsNullOrWhiteSpace(DataDir))
             errors.Add("dataDir: required (directory for agent state and task sandboxes)");
         else if (!Path.IsPathFullyQualified(DataDir))
@@ -83,6 +108,7 @@ public sealed record AgentOptions
             errors.Add($"dockerSocket: '{socket}' must be an absolute path");
         else if (DockerSocket is { Length: > 107 } longSocket)
             errors.Add($"dockerSocket: '{longSocket}' is longer than the 107 bytes a unix socket path may have");
+        if (MaxRefusedRetryDelay <= TimeSpan.Zero) errors.Add("maxRefusedRetryDelay: must be positive");
         if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
         if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
             errors.Add($"cgroupParent: '{CgroupParent}' is not a valid cgroup path");

@@ -28,6 +28,23 @@ public sealed partial class DroverAgent
         builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
         var app = builder.Build();
 
+        // Task logs and stats are for the server only: it presents the join secret (see DroverServer's "agents" client).
+        if (_join is { } join)
+        {
+            app.Use(async (ctx, next) =>
+            {
+                var auth = ctx.Request.Headers.Authorization.ToString();
+                if (ctx.Request.Path == "/ping" || (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && join.Accepts(auth[7..].Trim())))
+                {
+                    await next(ctx);
+                    return;
+                }
+                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await ctx.Response.WriteAsJsonAsync(new MessageResponse { Message = "this agent answers its cluster's servers only: the join token is missing or wrong" },
+                    ApiJsonContext.Default.MessageResponse);
+            });
+        }
+
         app.MapGet("/ping", () => Results.Text("pong\n"));
         app.MapGet("/tasks", () => Results.Json(Tasks.Snapshot().ToList(), ApiJsonContext.Default.ListTaskStatusReport));
         app.MapGet("/tasks/{taskId}/logs", ServeLogsAsync);
@@ -59,6 +76,30 @@ public sealed partial class DroverAgent
         var address = _options.ListenEndPoint.Address;
         if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return _options.Hostname;
         return address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+    }
+
+    /// <summary>
+    /// The IP address other hosts and DNS use for this agent's tasks: --advertise, resolved when it is a name (as
+    /// Consul's -advertise and Mesos' --advertise_ip, it must end up an address). Null without --advertise: the server
+    /// then falls back to the hostname or the endpoint's address (<see cref="Drover.Core.Cluster.AgentAddresses"/>).
+    /// </summary>
+    private async Task<string?> ResolveAdvertisedAddressAsync(CancellationToken ct)
+    {
+        if (_options.AdvertiseHost is not { } host) return null;
+        var trimmed = host.Trim('[', ']');
+        if (IPAddress.TryParse(trimmed, out var ip)) return ip.ToString();
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(trimmed, ct).ConfigureAwait(false);
+            var best = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            if (best is not null) return best.ToString();
+            _log.AdvertiseUnresolved(host, "no addresses");
+        }
+        catch (SocketException e)
+        {
+            _log.AdvertiseUnresolved(host, e.Message);
+        }
+        return null;
     }
 
     private static IResult NotFound(string message) =>

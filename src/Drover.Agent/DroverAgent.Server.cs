@@ -1,6 +1,8 @@
+using Drover.Core.Retry;
 using System.Net;
 using Drover.Api.Agents;
 using Drover.Api.Client;
+using Drover.Api.Security;
 
 namespace Drover.Agent;
 
@@ -13,6 +15,7 @@ public sealed partial class DroverAgent
     private string? _agentId;
     private volatile bool _registered;
     private TimeSpan _heartbeatInterval;
+    private string? _advertisedAddress;
 
     /// <summary>Makes the next loop iteration register again (the server has forgotten this agent).</summary>
     private void Reregister()
@@ -30,6 +33,7 @@ public sealed partial class DroverAgent
         try
         {
             var backoff = NewBackoff();
+            var refused = new Backoff(_time, TimeSpan.FromSeconds(1), _options.MaxRefusedRetryDelay);
             while (!_registered)
             {
                 try
@@ -39,6 +43,7 @@ public sealed partial class DroverAgent
                         AgentId = AgentId,
                         Hostname = _options.Hostname,
                         Endpoint = Endpoint.ToString().TrimEnd('/'),
+                        Address = _advertisedAddress,
                         Resources = Resources,
                         Attributes = _options.Attributes,
                         Drivers = [.. _drivers.Select(d => d.Name)],
@@ -51,13 +56,21 @@ public sealed partial class DroverAgent
                     _heartbeatInterval = answer.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(answer.HeartbeatIntervalMs) : _options.HeartbeatInterval;
                     ConfigureContainerDns(answer.DnsEndpoint);
                     _registered = true;
-                    _log.Registered(_options.ServerUrl, answer.AgentId);
+                    _log.Registered(_servers.Current.ToString(), answer.AgentId);
                     _registeredOnce.TrySetResult(answer.AgentId);
+                }
+                catch (Exception e) when (IsRefusal(e) && !ct.IsCancellationRequested)
+                {
+                    // jitter on top of the cap would overshoot it: the cap is what the operator reads in --help
+                    var delay = refused.Next();
+                    if (delay > _options.MaxRefusedRetryDelay) delay = _options.MaxRefusedRetryDelay;
+                    _log.JoinRefused(_servers.Current.ToString(), Describe(e), delay);
+                    await refused.DelayAsync(delay, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (IsTransient(e, ct))
                 {
                     var delay = backoff.Next();
-                    _log.RegistrationFailed(_options.ServerUrl, Describe(e), delay);
+                    _log.RegistrationFailed(_servers.Current.ToString(), Describe(e), delay);
                     await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
                 }
             }
@@ -92,7 +105,7 @@ public sealed partial class DroverAgent
                 Tasks.Apply(assignments.Tasks);
                 fingerprint = assignments.Fingerprint;
             }
-            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound)
+            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound || IsRefusal(e))
             {
                 Reregister();
                 fingerprint = null;
@@ -122,12 +135,14 @@ public sealed partial class DroverAgent
                 if (ack.Known) Tasks.Acknowledge(snapshot);
                 else Reregister();
             }
-            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound)
+            catch (Exception e) when (e is DroverApiException { Status: HttpStatusCode.NotFound } || IsRefusal(e))
             {
                 Reregister();
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
+                // a server that hangs is as good as gone: the next heartbeat tries the next one
+                if (e is OperationCanceledException) _servers.MarkFailed(_servers.Current, "heartbeat timed out");
                 delay = backoff.Next();
                 _log.HeartbeatFailed(Describe(e), delay);
             }
@@ -161,7 +176,7 @@ public sealed partial class DroverAgent
                 pending.RemoveRange(0, batch.Count);
                 Tasks.Acknowledge(batch);
             }
-            catch (DroverApiException e) when (e.Status == HttpStatusCode.NotFound)
+            catch (Exception e) when (e is DroverApiException { Status: HttpStatusCode.NotFound } || IsRefusal(e))
             {
                 Reregister();
             }
@@ -179,6 +194,13 @@ public sealed partial class DroverAgent
             }
         }
     }
+
+    /// <summary>
+    /// The server will not have this agent (401/403: wrong or missing join token, plain HTTP where TLS is required) or
+    /// the agent will not have the server (it is not the pinned cluster's): an operator must act, so back off long.
+    /// </summary>
+    private static bool IsRefusal(Exception e) =>
+        e is ServerTrustException || e is DroverApiException { Status: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden };
 
     /// <summary>Failures worth retrying: server down or erroring, timeouts, bad answers. Not our own shutdown.</summary>
     private static bool IsTransient(Exception e, CancellationToken ct) =>

@@ -7,6 +7,7 @@ using Drover.Agent.Ports;
 using Drover.Agent.Tasks;
 using Drover.Api.Agents;
 using Drover.Api.Client;
+using Drover.Api.Security;
 using Drover.Core.Cluster;
 using Drover.Core.Hosting;
 using Drover.Core.Retry;
@@ -33,6 +34,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
     /// <summary>True when the caller gave no drivers: the agent picks them (process, and docker when a daemon answers).</summary>
     private readonly bool _detectDrivers;
     private readonly DroverClient _client;
+    private readonly ServerList _servers;
+    private readonly JoinToken? _join;
     private readonly HealthProbeFactory _probes = new();
     private readonly LogIndexRecorder _logIndex;
     private readonly Channel<TaskStatusReport> _statusQueue = Channel.CreateBounded<TaskStatusReport>(
@@ -67,7 +70,10 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 CgroupParent = options.CgroupParent,
                 CpuHardLimit = options.CpuHardLimit,
             }, _loggerFactory.CreateLogger<ProcessDriver>(), _time)];
-            _client = new DroverClient(new Uri(options.ServerUrl), options.Token);
+            _join = options.Token is null ? null : JoinToken.Parse(options.Token);
+            // only the secret goes to the server; a drover1 token's CA digest decides which servers to trust
+            _client = DroverClient.Connect(options.ServerUris, _join?.Secret, _join is null ? null : ServerTrust.For(_join), out _servers);
+            _servers.Switched += s => _log.ServerSwitched(s.From.ToString(), s.To.ToString(), s.Reason);
             _logIndex = new LogIndexRecorder(_log);
             Resources = ResourceDetector.Detect(options);
             _heldPorts = new HeldPorts(Resources.Ports, () => Tasks!.All().Where(r => !r.IsTerminal).SelectMany(r => r.Spec.Ports));
@@ -101,6 +107,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
     public Task<string> Registered => _registeredOnce.Task;
     /// <summary>Base URL of the agent's HTTP endpoint as advertised to the server (available after start).</summary>
     public Uri Endpoint { get; private set; } = null!;
+    /// <summary>The server the agent talks to now (the leader, once one answered as such).</summary>
+    public Uri CurrentServer => _servers.Current;
 
     private string AgentIdPath => Path.Combine(_options.DataDir, "agent-id");
 
@@ -115,6 +123,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
             // the port first: a busy one fails before any task is re-adopted
             await StartHttpAsync(ct).ConfigureAwait(false);
             if (_detectDrivers) await DetectDockerAsync(ct).ConfigureAwait(false);
+            _advertisedAddress = await ResolveAdvertisedAddressAsync(ct).ConfigureAwait(false);
             await Tasks.RecoverAsync(ct).ConfigureAwait(false);
         }
         catch

@@ -3,6 +3,7 @@ using Drover.Server.Agents;
 using Drover.Server.Apps;
 using Drover.Server.Http;
 using Drover.Server.Reconcile;
+using Drover.Server.Security;
 using Drover.Server.Tasks;
 using Drover.State;
 using Microsoft.AspNetCore.Builder;
@@ -47,7 +48,10 @@ public sealed class DroverServer : IAsyncDisposable
         try
         {
             store = dataDirLock is null ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(dataDirLock.Directory, StateFile));
-            return new DroverServer(Build(options, store, logging, time), store, dataDirLock);
+            // the store holds the cluster's join secret and CA key from here on
+            if (dataDirLock is not null) SecretFiles.RestrictToOwner(dataDirLock.Directory, Path.Combine(dataDirLock.Directory, StateFile));
+            var security = await ServerSecurity.LoadAsync(options, store, dataDirLock?.Directory, time ?? TimeProvider.System);
+            return new DroverServer(Build(options, store, security, logging, time), store, dataDirLock);
         }
         catch
         {
@@ -59,7 +63,7 @@ public sealed class DroverServer : IAsyncDisposable
 
     private const string StateFile = "state.db";
 
-    private static WebApplication Build(ServerOptions options, IStateStore store, Action<ILoggingBuilder>? logging, TimeProvider? time)
+    private static WebApplication Build(ServerOptions options, IStateStore store, ServerSecurity security, Action<ILoggingBuilder>? logging, TimeProvider? time)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -70,6 +74,14 @@ public sealed class DroverServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(options.ListenEndPoint());
+            // TLS on a second listener, as Marathon's --https_port and Consul's ports.https: clients that only speak
+            // plain HTTP (python3-marathon, curl, scripts) keep the first one; agents must use this one (see JoinTokenFilter).
+            if (security.TlsCertificate is { } certificate && options.TlsListen is { } tls)
+                k.Listen(ServerOptions.ParseEndPoint(tls), l => l.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    ServerCertificateChain = security.TlsChain,
+                }));
             // Every body reader has its own cap with a clear 413 (BodyLimits: 1 MiB apps, 16 MiB JSON;
             // Consul's own). Kestrel's cap would answer with its own text instead, and close the
             // connection without draining the body, which a client still sending sees as a reset.
@@ -77,6 +89,9 @@ public sealed class DroverServer : IAsyncDisposable
         });
         var s = builder.Services;
         s.AddSingleton(options);
+        s.AddSingleton(security);
+        s.AddSingleton<SecurityLog>();
+        s.AddSingleton(sp => new RefusalThrottle(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(1)));
         s.AddSingleton(time ?? TimeProvider.System);
         s.AddSingleton(store);
         s.AddSingleton<StateWriter>();
@@ -100,12 +115,19 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Groups.GroupService>();
         s.AddSingleton<DnsService.DnsHost>(); // started by StartAsync, not as a hosted service (see there)
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
-        s.AddHttpClient("agents", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        s.AddHttpClient("agents", c =>
+        {
+            c.Timeout = Timeout.InfiniteTimeSpan;
+            // agents serve task logs only to the server: the join secret is how they know it is the server asking
+            if (security.Join is { } join) c.DefaultRequestHeaders.Authorization = new("Bearer", join.Secret);
+        });
         Discovery.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseDroverErrors();
+        app.UseApiTokens(security);
         app.MapInfoEndpoints();
+        app.MapTrustEndpoints();
         app.MapAppEndpoints();
         app.MapAppHistoryEndpoints();
         app.MapTaskEndpoints();
@@ -133,6 +155,7 @@ public sealed class DroverServer : IAsyncDisposable
             // Both binds happen before the web host starts: a host whose start fails logs the error with its whole
             // stack trace, and an operator should see one line naming the port.
             ListenProbe.ThrowIfTcpInUse(http, ListenAddressInUseException.Http);
+            if (options.TlsListen is { } tls) ListenProbe.ThrowIfTcpInUse(ServerOptions.ParseEndPoint(tls), ListenAddressInUseException.Https);
             await _app.Services.GetRequiredService<DnsService.DnsHost>().StartAsync(ct);
             await _app.StartAsync(ct);
         }
@@ -144,13 +167,31 @@ public sealed class DroverServer : IAsyncDisposable
                 throw new ListenAddressInUseException(http.ToString(), ListenAddressInUseException.Http, e);
             throw;
         }
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Url = Reachable(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
+        var security = _app.Services.GetRequiredService<ServerSecurity>();
+        if (addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.Ordinal)) is { } https)
+        {
+            security.TlsUrl = Reachable(https);
+            _app.Services.GetRequiredService<SecurityLog>().TlsListening(security.TlsUrl.ToString(),
+                security.CaGenerated ? $"issued by the cluster CA (sha256 {security.Join?.CaDigest ?? Api.Security.JoinToken.DigestOf(security.Ca!)})" : security.TlsCertificate!.Subject);
+        }
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
         id.Port = Url.Port;
         _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), _dataDirLock is null ? "in memory" : Path.Combine(_dataDirLock.Directory, StateFile));
     }
+
+    private static Uri Reachable(string address) => new(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
+
+    /// <summary>The join token agents need (print it for the operator); null when agents are not checked.</summary>
+    public Api.Security.JoinToken? JoinToken => _app.Services.GetRequiredService<ServerSecurity>().Join;
+
+    /// <summary>The HTTPS base URL (after <see cref="StartAsync"/>), or null when TLS is off.</summary>
+    public Uri? TlsUrl => _app.Services.GetRequiredService<ServerSecurity>().TlsUrl;
+
+    /// <summary>The join token, TLS material and API token settings this server runs with.</summary>
+    public ServerSecurity Security => _app.Services.GetRequiredService<ServerSecurity>();
 
     /// <summary>The DNS server's bound endpoint (UDP and TCP), or null when DNS is off.</summary>
     public System.Net.IPEndPoint? DnsEndpoint => _app.Services.GetRequiredService<DnsService.DnsHost>().Server?.UdpEndpoint;

@@ -61,13 +61,31 @@ public sealed class CommandTreeTests
     }
 
     [Theory]
-    [InlineData("up", "--listen", "--data-dir", "--keep-tasks", "--ports", "--agent-listen", "--dns-listen", "--attr", "--cpus", "--mem", "--hostname", "--advertise", "--token")]
+    [InlineData("up", "--listen", "--data-dir", "--keep-tasks", "--ports", "--agent-listen", "--dns-listen", "--attr", "--cpus", "--mem", "--hostname", "--advertise", "--token", "--api-token", "--api-token-reads", "--tls-listen", "--tls-cert", "--tls-key", "--tls-ca")]
     [InlineData("agent", "--join", "--listen", "--hostname", "--attr", "--ports", "--cpus", "--mem", "--disk", "--advertise", "--token", "--data-dir")]
-    [InlineData("server", "--listen", "--data-dir", "--token", "--agent-timeout", "--dns-listen", "--domain", "--recursor", "--dns-only-passing", "--in-memory")]
+    [InlineData("server", "--listen", "--data-dir", "--token", "--agent-timeout", "--dns-listen", "--domain", "--recursor", "--dns-only-passing", "--in-memory",
+        "--api-token", "--api-token-reads", "--tls-listen", "--tls-cert", "--tls-key", "--tls-ca", "--advertise")]
+    [InlineData("app ls", "--server", "--token", "--ca", "--output")]
     public async Task Role_options_are_documented(string role, params string[] options)
     {
-        var run = await CliHarness.RunAsync(role, "--help");
+        var run = await CliHarness.RunAsync([.. role.Split(' '), "--help"]);
         foreach (var o in options) Assert.Contains(o, run.Out);
+    }
+
+    [Theory]
+    [InlineData("server", "--token", "Join token agents must present (not an API token)")]
+    [InlineData("server", "--api-token", "API token the REST APIs")]
+    [InlineData("up", "--token", "Join token agents must present (not an API token)")]
+    [InlineData("up", "--api-token", "API token the REST APIs")]
+    [InlineData("agent", "--token", "join token as the server printed it (not an API token)")]
+    [InlineData("ps", "--token", "API token (the server's --api-token, not the agents' join token)")]
+    [InlineData("logs", "--token", "API token (the server's --api-token, not the agents' join token)")]
+    [InlineData("events", "--token", "API token (the server's --api-token, not the agents' join token)")]
+    public void Each_token_option_says_which_token_it_is(string path, string option, string description)
+    {
+        var command = path.Split(' ').Aggregate((Command)Root(), (c, w) => c.Subcommands.Single(s => s.Name == w));
+        var o = command.Options.Single(x => x.Name == option);
+        Assert.Contains(description, o.Description);
     }
 
     [Fact]

@@ -9,6 +9,8 @@ public sealed record AgentRegistration
     public string? AgentId { get; init; }
     public required string Hostname { get; init; }
     public string? Endpoint { get; init; }
+    /// <summary>The IP address other hosts and DNS use for the agent and its tasks (its --advertise, resolved); null: not given.</summary>
+    public string? Address { get; init; }
     public required AgentResources Resources { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
     /// <summary>The agent's task drivers ("process", "docker"); absent (older agents) means process only.</summary>

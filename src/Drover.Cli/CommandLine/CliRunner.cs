@@ -64,6 +64,7 @@ public static class CliRunner
         UsageException u => (ExitCodes.Usage, $"{u.Message}; see '{ParseErrorReporter.CommandPath(result.CommandResult)} --help'"),
         CliException c => (ExitCodes.Failed, c.Message),
         DroverApiException a => (ExitCodes.Failed, ApiErrors.Describe(a)),
+        Api.Security.ServerTrustException t => (ExitCodes.Failed, t.Message), // reached, but not trusted: "cannot reach" would mislead
         HttpRequestException h => (ExitCodes.Failed, $"cannot reach the server: {h.Message}"),
         TaskCanceledException or TimeoutException => (ExitCodes.Failed, "the server did not answer in time"),
         IOException io => (ExitCodes.Failed, io.Message),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Drover.Api.Client;
+using Drover.Api.Security;
 
 namespace Drover.Cli.CommandLine;
 
@@ -16,8 +17,14 @@ public sealed class ClientOptions
 
     public Option<string?> Token { get; } = new("--token")
     {
-        Description = "API token sent as a bearer token [env DROVER_TOKEN]",
+        Description = "API token (the server's --api-token, not the agents' join token), sent as a bearer token [env DROVER_TOKEN]",
         HelpName = "TOKEN",
+    };
+
+    public Option<string?> Ca { get; } = new("--ca")
+    {
+        Description = "For https:// servers: the CA to trust, a PEM file (the server's <data-dir>/tls/ca.crt) or sha256:DIGEST [env DROVER_CA; default: the system's CAs]",
+        HelpName = "FILE|sha256:HEX",
     };
 
     public Option<string> Output { get; } = new("--output", "-o")
@@ -36,6 +43,7 @@ public sealed class ClientOptions
     {
         command.Options.Add(Server);
         command.Options.Add(Token);
+        command.Options.Add(Ca);
         command.Options.Add(Output);
     }
 
@@ -48,6 +56,16 @@ public sealed class ClientOptions
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new UsageException($"--server '{server}' is not an http:// or https:// URL");
         var token = result.GetValue(Token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN");
-        return new DroverClient(uri, string.IsNullOrEmpty(token) ? null : token, warnings is null ? null : new ServerWarnings(warnings));
+        var ca = result.GetValue(Ca) ?? Environment.GetEnvironmentVariable("DROVER_CA");
+        ServerTrust? trust = null;
+        if (!string.IsNullOrEmpty(ca))
+        {
+            try { trust = ServerTrust.Parse(ca); }
+            catch (ArgumentException e) { throw new UsageException($"--ca: {e.Message}"); }
+        }
+        // every command, log follows and the event stream included, goes through this one client and its token
+        var servers = new ServerList([uri], (trust ?? ServerTrust.SystemRoots()).CreateHandler());
+        HttpMessageHandler handler = warnings is null ? servers : new ServerWarnings(warnings, servers);
+        return new DroverClient(servers.Seeds[0], string.IsNullOrEmpty(token) ? null : token, handler);
     }
 }

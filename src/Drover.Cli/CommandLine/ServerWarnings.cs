@@ -4,7 +4,7 @@ namespace Drover.Cli.CommandLine;
 /// Shows the server's Warning headers (RFC 7234, "199 drover \"…\"") on stderr, e.g. the unknown
 /// fields it ignored when `app apply --allow-unknown` sent them.
 /// </summary>
-public sealed class ServerWarnings(TextWriter err) : DelegatingHandler(new SocketsHttpHandler())
+public sealed class ServerWarnings(TextWriter err, HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {

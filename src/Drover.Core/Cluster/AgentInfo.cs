@@ -8,6 +8,11 @@ public sealed record AgentInfo
     public required string Hostname { get; init; }
     /// <summary>Base URL of the agent's own HTTP endpoint (logs, metrics), e.g. http://127.0.0.1:5051.</summary>
     public string? Endpoint { get; init; }
+    /// <summary>
+    /// The IP address other hosts and DNS use for this agent and its tasks (the agent's --advertise, resolved), as
+    /// Consul's node address and Mesos' --advertise_ip; null when the agent did not say (then see <see cref="AgentAddresses.IpAddress"/>).
+    /// </summary>
+    public string? Address { get; init; }
     public required AgentResources Resources { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
     /// <summary>The task drivers the agent has (<see cref="TaskDrivers"/>): tasks are placed only where their driver is.</summary>

@@ -8,6 +8,8 @@ public sealed class ListenAddressInUseException(string address, string listener,
 {
     /// <summary>The server's HTTP API (Marathon /v2, Consul /v1, agent protocol).</summary>
     public const string Http = "http";
+    /// <summary>The server's HTTPS listener (--tls-listen): the same API, over TLS, for agents and TLS clients.</summary>
+    public const string Https = "https";
     /// <summary>The server's DNS listener (UDP and TCP).</summary>
     public const string Dns = "dns";
     /// <summary>The agent's HTTP endpoint (logs, stats).</summary>

@@ -16,17 +16,7 @@ public static class AgentEndpoints
 {
     public static void MapAgentEndpoints(this IEndpointRouteBuilder r)
     {
-        var g = r.MapGroup("/internal/agents").AddEndpointFilter(async (ctx, next) =>
-        {
-            var opts = ctx.HttpContext.RequestServices.GetService(typeof(ServerOptions)) as ServerOptions;
-            if (opts?.AgentToken is { } token)
-            {
-                var header = ctx.HttpContext.Request.Headers.Authorization.ToString();
-                if (header != "Bearer " + token)
-                    return Responses.Json(new MessageResponse { Message = "agent join token missing or wrong" }, ApiJsonContext.Default.MessageResponse, 401);
-            }
-            return await next(ctx);
-        });
+        var g = r.MapGroup("/internal/agents").AddEndpointFilter<Security.JoinTokenFilter>();
         g.MapPost("/register", async (HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {
             var reg = await ReadAsync(ctx, ApiJsonContext.Default.AgentRegistration, ct);

@@ -14,6 +14,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
     public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(reg.Hostname)) throw new ApiException(422, "hostname is required");
+        if (reg.Address is { } address && !System.Net.IPAddress.TryParse(address, out _))
+            throw new ApiException(422, $"address '{address}' is not an IP address");
         if (reg.Resources.Cpus < 0 || reg.Resources.MemMb < 0 || reg.Resources.DiskMb < 0)
             throw new ApiException(422, "resources must not be negative");
         if (reg.Resources.Ports.Any(r => r.Begin < 1 || r.End > 65535 || r.Begin > r.End))
@@ -31,6 +33,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 Id = id,
                 Hostname = reg.Hostname,
                 Endpoint = reg.Endpoint,
+                Address = reg.Address,
                 Resources = reg.Resources,
                 Attributes = reg.Attributes,
                 HeldPorts = AgentHeldPorts.Normalize(reg.HeldPorts, reg.Resources.Ports) ?? existing?.HeldPorts ?? [],

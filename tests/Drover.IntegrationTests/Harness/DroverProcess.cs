@@ -134,7 +134,13 @@ public sealed class DroverProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <c>drover server --listen 127.0.0.1:port --data-dir dataDir</c> and waits until
+    /// The join token <see cref="StartServerAsync"/> and <see cref="StartAgent"/> use unless the test passes its own
+    /// <c>--token</c> (a server without one generates a token, which an agent would have to read from its output).
+    /// </summary>
+    public const string TestJoinToken = "integration-test-join-token";
+
+    /// <summary>
+    /// Starts <c>drover server --listen 127.0.0.1:port --data-dir dataDir --token TestJoinToken</c> and waits until
     /// <c>GET /ping</c> answers 200.
     /// </summary>
     public static async Task<DroverProcess> StartServerAsync(
@@ -144,7 +150,8 @@ public sealed class DroverProcess : IAsyncDisposable
         var baseAddress = new Uri($"http://127.0.0.1:{p}");
         // DNS on a free port too (the default 8600 would collide between parallel tests) unless the test chose one
         string[] dns = extraArgs.Contains("--dns-listen") ? [] : ["--dns-listen", "127.0.0.1:0"];
-        var server = Start(["server", "--listen", $"127.0.0.1:{p}", "--data-dir", dataDir, .. dns, .. extraArgs],
+        string[] token = extraArgs.Contains("--token") ? [] : ["--token", TestJoinToken];
+        var server = Start(["server", "--listen", $"127.0.0.1:{p}", "--data-dir", dataDir, .. dns, .. token, .. extraArgs],
             new ProcessOptions { Name = $"server:{p}" });
         server.BaseAddress = baseAddress;
         try
@@ -161,14 +168,17 @@ public sealed class DroverProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <c>drover agent --join server --data-dir … --hostname … --listen 127.0.0.1:0 --ports …</c>.
+    /// Starts <c>drover agent --join server --data-dir … --hostname … --listen 127.0.0.1:0 --ports … --token TestJoinToken</c>.
     /// Readiness is the caller's business (poll the server's view of its agents).
     /// </summary>
     public static DroverProcess StartAgent(
-        Uri server, string dataDir, string hostname, string ports = "31000-31100", params string[] extraArgs) =>
-        Start(["agent", "--join", server.ToString().TrimEnd('/'), "--data-dir", dataDir, "--hostname", hostname,
-                "--listen", "127.0.0.1:0", "--ports", ports, .. extraArgs],
+        Uri server, string dataDir, string hostname, string ports = "31000-31100", params string[] extraArgs)
+    {
+        string[] token = extraArgs.Contains("--token") ? [] : ["--token", TestJoinToken];
+        return Start(["agent", "--join", server.ToString().TrimEnd('/'), "--data-dir", dataDir, "--hostname", hostname,
+                "--listen", "127.0.0.1:0", "--ports", ports, .. token, .. extraArgs],
             new ProcessOptions { Name = $"agent:{hostname}" });
+    }
 
     /// <summary>Runs a one-shot CLI command (<c>dotnet drover.dll args…</c>) to completion.</summary>
     public static Task<ProcessResult> RunCliAsync(TimeSpan timeout, params string[] args) =>

@@ -14,6 +14,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly TempDir _dir = new("cluster");
     private readonly List<(string Host, string Ports, DroverProcess Process)> _agents = [];
     private readonly int _serverPort = FreePort.Get();
+    private string[] _serverArgs = [];
 
     public DroverProcess Server { get; private set; } = null!;
     public DroverClient Client { get; private set; } = null!;
@@ -22,17 +23,18 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private string? _dockerSocket;
 
+    /// <param name="apiToken">Started with --api-token this (and <paramref name="serverArgs"/>); <see cref="Client"/> sends it.</param>
     /// <param name="dockerSocket">
     /// The Docker daemon the agents use (a test's own <see cref="DockerDaemon"/>); null gives them none, so a
     /// Docker running on the host never changes what a test sees.
     /// </param>
-    public static async Task<LocalCluster> StartAsync(int agents, string? dockerSocket = null)
+    public static async Task<LocalCluster> StartAsync(int agents, string? apiToken = null, string? dockerSocket = null, params string[] serverArgs)
     {
-        var c = new LocalCluster { _dockerSocket = dockerSocket };
+        var c = new LocalCluster { _dockerSocket = dockerSocket, _serverArgs = apiToken is null ? serverArgs : ["--api-token", apiToken, .. serverArgs] };
         try
         {
-            c.Server = await DroverProcess.StartServerAsync(c._dir.Combine("server"), c._serverPort);
-            c.Client = new DroverClient(c.BaseAddress);
+            c.Server = await DroverProcess.StartServerAsync(c._dir.Combine("server"), c._serverPort, null, c._serverArgs);
+            c.Client = new DroverClient(c.BaseAddress, apiToken);
             for (var i = 0; i < agents; i++)
             {
                 var host = $"host-{i + 1}";
@@ -88,7 +90,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         await Server.KillAsync(UnixSignal.Kill);
         await Server.DisposeAsync();
-        Server = await DroverProcess.StartServerAsync(_dir.Combine("server"), _serverPort);
+        Server = await DroverProcess.StartServerAsync(_dir.Combine("server"), _serverPort, null, _serverArgs);
     }
 
     /// <summary>SIGKILL an agent (its tasks keep running) and start it again with the same data dir.</summary>

@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """Drives a Drover server with Debian's python3-consul client (0.7.1), step by step.
 
-Usage: /usr/bin/python3 consul_client_check.py HOST PORT --app-service NAME [--timeout 60]
+Usage: /usr/bin/python3 consul_client_check.py HOST PORT --app-service NAME [--timeout 60] [--token API_TOKEN]
+
+With --token (a server started with --api-token) the client sends it (?token=, as python-consul does), and a first
+step checks that clients without it, or with a wrong one, are refused (ACLPermissionDenied, HTTP 403) and that
+nothing they sent was written.
 
 NAME is the service of an app Drover runs (it must have a passing instance). Prints one
 "STEP <name>: ok ..." line per step; on the first failure "FAIL <name>: <exception>" (traceback on
@@ -47,11 +51,35 @@ def main():
     parser.add_argument("port", type=int)
     parser.add_argument("--app-service", required=True)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--token", help="the server's API token")
     opts = parser.parse_args()
 
-    c = consul.Consul(opts.host, opts.port)
+    c = consul.Consul(opts.host, opts.port, token=opts.token)
+    if opts.token:
+        # python-consul 0.7.1 adds its token (?token=) to most calls but not to the agent's check pass/warn/fail, service
+        # deregister or services/checks listings (Consul would apply its agent's default token there); its users put
+        # the token on the session for those, as here
+        c.http.session.headers["X-Consul-Token"] = opts.token
     app = opts.app_service
     timeout = opts.timeout
+
+    def step_refused_without_token():
+        for what, outsider in [("no token", consul.Consul(opts.host, opts.port)),
+                               ("a wrong token", consul.Consul(opts.host, opts.port, token="wrong"))]:
+            for action, attempt in [
+                ("kv put", lambda: outsider.kv.put("drover-check/denied", "x")),
+                ("service register", lambda: outsider.agent.service.register("intruder", service_id="intruder1", port=1)),
+                ("service deregister (a GET)", lambda: outsider.agent.service.deregister("intruder1")),
+            ]:
+                try:
+                    result = attempt()
+                    raise StepFailed(f"{action} with {what} was accepted: {result!r}")
+                except consul.ACLPermissionDenied as e:
+                    check(str(e), f"{action} with {what}: refusal without a message")
+        _, value = c.kv.get("drover-check/denied")
+        check(value is None, f"a refused kv put was written: {value!r}")
+        check("intruder1" not in c.agent.services(), "a refused registration was written")
+        return "kv put and service register refused (403) without a token and with a wrong one; nothing written"
 
     def step_status_leader():
         leader = c.status.leader()
@@ -182,7 +210,8 @@ def main():
         check(node["Node"]["Node"] == names[0], f"node {node!r}")
         return f"nodes={names}"
 
-    steps = [
+    steps = [step_refused_without_token] if opts.token else []
+    steps += [
         step_status_leader, step_catalog_services_has_the_app, step_catalog_service_of_the_app,
         step_health_service_of_the_app_passing, step_register_external_service_with_ttl,
         step_blocking_health_query_returns_after_ttl_pass, step_ttl_warn_drops_from_passing,

@@ -2,6 +2,11 @@
 """Drives a Drover server with Debian's python3-marathon client (0.13), step by step.
 
 Usage: /usr/bin/python3 marathon_client_check.py URL [--app-id /compat-check] [--timeout 120]
+                                                 [--username U --password API_TOKEN]
+
+With --password (a server started with --api-token API_TOKEN: Marathon's --http_credentials style basic auth, the
+token as the password) the client authenticates, and a first step checks that clients without credentials, or with
+a wrong password, are refused (HTTP 401) and that nothing they sent was written.
 
 Prints one "STEP <name>: ok ..." line per step. On the first failure prints
 "FAIL <name>: <exception>" (traceback on stderr), deletes the app (best effort) and exits 1.
@@ -13,7 +18,7 @@ import time
 import traceback
 
 from marathon import MarathonClient, MarathonApp
-from marathon.exceptions import NotFoundError
+from marathon.exceptions import MarathonHttpError, NotFoundError
 from marathon.models import MarathonHealthCheck, MarathonTask  # not re-exported by the package root
 from marathon.models.info import MarathonInfo
 
@@ -49,9 +54,14 @@ def main():
     parser.add_argument("url")
     parser.add_argument("--app-id", default="/compat-check")
     parser.add_argument("--timeout", type=float, default=120.0, help="per waiting step, seconds")
+    parser.add_argument("--username", default="drover")
+    parser.add_argument("--password", help="the server's API token (basic auth password)")
     opts = parser.parse_args()
 
-    client = MarathonClient(opts.url, timeout=10)
+    if opts.password:
+        client = MarathonClient(opts.url, username=opts.username, password=opts.password, timeout=10)
+    else:
+        client = MarathonClient(opts.url, timeout=10)
     app_id = opts.app_id
     timeout = opts.timeout
     state = {"created": False}
@@ -60,6 +70,22 @@ def main():
         pong = client.ping()
         check(pong.strip().strip(b'"') == b"pong", f"ping answered {pong!r}")
         return pong
+
+    def step_refused_without_credentials():
+        refused_id = app_id + "-refused"
+        outsiders = [("no credentials", MarathonClient(opts.url, timeout=10)),
+                     ("a wrong password", MarathonClient(opts.url, username=opts.username, password="wrong", timeout=10))]
+        for what, outsider in outsiders:
+            check(outsider.ping().strip().strip(b'"') == b"pong", f"ping with {what} must stay open")
+            try:
+                outsider.create_app(refused_id, MarathonApp(cmd="sleep 1000", instances=1, cpus=0.1, mem=32))
+                raise StepFailed(f"create_app with {what} was accepted")
+            except MarathonHttpError as e:
+                check(e.status_code == 401, f"create_app with {what}: HTTP {e.status_code} {e.error_message!r}, expected 401")
+                check(e.error_message, f"the 401 with {what} has no message")
+        ids = [a.id for a in client.list_apps()]
+        check(refused_id not in ids, f"a refused create_app was written: {ids}")
+        return "create_app refused (401) without credentials and with a wrong password; nothing written"
 
     def step_get_info():
         info = client.get_info()
@@ -191,7 +217,8 @@ def main():
         state["created"] = False
         return f"deployment={result['deploymentId']}"
 
-    steps = [
+    steps = [("refused_without_credentials", step_refused_without_credentials)] if opts.password else []
+    steps += [
         ("ping", step_ping),
         ("get_info", step_get_info),
         ("get_leader", step_get_leader),

@@ -7,13 +7,18 @@ namespace Drover.Cli.Commands.Roles;
 /// <summary>drover agent --join URL: a node agent that runs tasks, until Ctrl-C or SIGTERM (tasks keep running and are re-adopted).</summary>
 public sealed class AgentCommand : Command
 {
-    private readonly Option<string> _join = new("--join")
+    private readonly Option<string[]> _join = new("--join")
     {
-        Description = "URL of the Drover server to join, e.g. http://10.0.0.1:8080",
+        Description = "URL of the Drover server to join, e.g. https://10.0.0.1:8443; several as a,b,c or repeated: tried in order, the leader followed",
         HelpName = "URL",
         Required = true,
+        AllowMultipleArgumentsPerToken = false,
     };
-    private readonly Option<string?> _token = new("--token") { Description = "The server's join token [env DROVER_TOKEN]", HelpName = "TOKEN" };
+    private readonly Option<string?> _token = new("--token")
+    {
+        Description = "The cluster's join token as the server printed it (not an API token); a drover1-… token also pins the cluster's CA [env DROVER_TOKEN]",
+        HelpName = "TOKEN",
+    };
     private readonly Option<string?> _dataDir = new("--data-dir")
     {
         Description = "Directory for the agent's state and task sandboxes [default ~/.drover/agent]",
@@ -34,8 +39,9 @@ public sealed class AgentCommand : Command
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var join = result.GetValue(_join)!;
+        var join = string.Join(',', result.GetValue(_join)!);
         var token = result.GetValue(_token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN");
+        if (string.IsNullOrEmpty(token)) token = null;
         var options = _agent.Read(result, join, result.GetValue(_dataDir) ?? Path.Combine(ServerRoleOptions.DefaultDataDir(), "agent"), token);
         var w = _context.Console.Out;
         using var loggers = RoleHosting.Logging();
@@ -44,7 +50,7 @@ public sealed class AgentCommand : Command
         w.WriteLine($"drover agent: registering with {join} (endpoint {agent.Endpoint})");
         w.Flush();
         await agent.Registered.WaitAsync(ct);
-        w.WriteLine($"drover agent: {agent.AgentId} on {options.Hostname}, endpoint {agent.Endpoint}, joined {join}");
+        w.WriteLine($"drover agent: {agent.AgentId} on {options.Hostname}, endpoint {agent.Endpoint}, joined {agent.CurrentServer.ToString().TrimEnd('/')}");
         w.Flush();
         await RoleHosting.WaitForStopAsync(ct);
         await agent.StopAsync();

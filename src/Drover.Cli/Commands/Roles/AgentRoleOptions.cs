@@ -29,7 +29,7 @@ public sealed class AgentRoleOptions
 
     public Option<string?> Advertise { get; } = new("--advertise")
     {
-        Description = "Host or address the server uses to reach this agent [default: the listen address, or --hostname when listening on all]",
+        Description = "Address other hosts, DNS and the server use for this agent and its tasks (a name is resolved) [default: the listen address, or --hostname when listening on all]",
         HelpName = "HOST",
     };
 

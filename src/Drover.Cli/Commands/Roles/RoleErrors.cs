@@ -29,6 +29,7 @@ public static class RoleErrors
     private static string Remedy(string listener, string? agentListenOption) => listener switch
     {
         ListenAddressInUseException.Http => "choose another address with --listen",
+        ListenAddressInUseException.Https => "choose another address with --tls-listen",
         ListenAddressInUseException.Dns => "choose another address with --dns-listen (or --dns-listen off)",
         _ => $"choose another address with {agentListenOption ?? "--listen"} (port 0 picks a free one)",
     };

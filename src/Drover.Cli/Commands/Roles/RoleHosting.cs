@@ -41,6 +41,34 @@ public static class RoleHosting
     public static string DnsText(DroverServer server, ServerOptions options) =>
         server.DnsEndpoint is { } ep ? $", DNS {ep} for *.{options.DnsDomain} (try: dig @{ep.Address} -p {ep.Port} <service>.service.{options.DnsDomain})" : ", DNS off";
 
+    /// <summary>The URL agents on other hosts join: the TLS listener when there is one, at the advertised address or the listen address.</summary>
+    public static string JoinUrl(DroverServer server, ServerOptions options)
+    {
+        var url = server.TlsUrl ?? server.Url;
+        var listen = ServerOptions.ParseEndPoint(server.TlsUrl is null ? options.Listen : options.TlsListen!);
+        var host = options.Advertise
+            ?? (listen.Address.Equals(System.Net.IPAddress.Any) || listen.Address.Equals(System.Net.IPAddress.IPv6Any) ? Environment.MachineName : url.Host);
+        return new UriBuilder(url) { Host = host }.Uri.ToString().TrimEnd('/');
+    }
+
+    /// <summary>What the server prints about TLS, the API token and how agents join (nothing when none of it applies).</summary>
+    public static IEnumerable<string> SecurityLines(string role, DroverServer server, ServerOptions options)
+    {
+        var security = server.Security;
+        if (server.TlsUrl is { } tls)
+        {
+            var ca = security.Ca is { } c ? $"CA sha256 {Api.Security.JoinToken.DigestOf(c)}{(security.CaFile is { } f ? $"; clients: --ca {f}" : "")}" : "certificate from --tls-cert";
+            yield return $"{role}: TLS {tls.ToString().TrimEnd('/')} ({(security.CaGenerated ? "generated " : "")}{ca}); agents must join over it";
+        }
+        if (options.ApiToken is not null)
+            yield return $"{role}: the API requires the API token for writes{(options.ApiTokenForReads ? " and reads" : "")} (clients: --token or env DROVER_TOKEN)";
+        if (server.JoinToken is { } token)
+        {
+            yield return $"{role}: join token{(security.JoinTokenFile is { } file ? $" (kept in {file})" : "")}; agents join with:";
+            yield return $"  drover agent --join {JoinUrl(server, options)} --token {token}";
+        }
+    }
+
     public static ILoggerFactory Logging() => LoggerFactory.Create(b =>
     {
         b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });

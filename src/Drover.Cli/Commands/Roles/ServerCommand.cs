@@ -23,6 +23,7 @@ public sealed class ServerCommand : Command
         var w = _context.Console.Out;
         await using var server = await RoleHosting.StartServerAsync(options, RoleErrors.Server, ct);
         w.WriteLine($"drover server: {server.Url} (state {RoleHosting.StateText(options)}){RoleHosting.DnsText(server, options)}");
+        foreach (var line in RoleHosting.SecurityLines("drover server", server, options)) w.WriteLine(line);
         w.Flush();
         await RoleHosting.WaitForStopAsync(ct);
         await server.StopAsync();

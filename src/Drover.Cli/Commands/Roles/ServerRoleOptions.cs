@@ -24,8 +24,46 @@ public sealed class ServerRoleOptions
 
     public Option<string?> Token { get; } = new("--token")
     {
-        Description = "Join token agents must present [env DROVER_TOKEN]",
+        Description = "Join token agents must present (not an API token); without it the server generates one on first start, keeps it in the data directory and prints it with the agent command line [env DROVER_TOKEN]",
         HelpName = "TOKEN",
+    };
+
+    public Option<string?> ApiToken { get; } = new("--api-token")
+    {
+        Description = "API token the REST APIs (Marathon /v2, Consul /v1, Drover) require for writes: Bearer, basic auth password, X-Consul-Token or ?token= (clients: drover --token) [env DROVER_API_TOKEN]",
+        HelpName = "TOKEN",
+    };
+
+    public Option<bool> ApiTokenReads { get; } = new("--api-token-reads")
+    {
+        Description = "Require the API token for reads too (/ping, the CA and the agent protocol stay open)",
+    };
+
+    public Option<string?> TlsListen { get; } = new("--tls-listen")
+    {
+        Description = "Address of an HTTPS listener with the same API; agents must join over it (with a CA the server generates unless --tls-cert is given); plain clients keep --listen",
+        HelpName = "HOST:PORT",
+    };
+
+    public Option<string?> TlsCert { get; } = new("--tls-cert")
+    {
+        Description = "PEM certificate (with intermediates) of the HTTPS listener, instead of generating a CA",
+        HelpName = "FILE",
+    };
+
+    public Option<string?> TlsKey { get; } = new("--tls-key") { Description = "PEM private key of --tls-cert", HelpName = "FILE" };
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = "PEM CA of --tls-cert: published at /v1/drover/ca and pinned by the join token",
+        HelpName = "FILE",
+    };
+
+    /// <summary>drover server only: drover up takes the agent's --advertise for both.</summary>
+    public Option<string?> Advertise { get; } = new("--advertise")
+    {
+        Description = "Address agents and clients reach this server by: named in its TLS certificate and in the printed agent command line",
+        HelpName = "HOST",
     };
 
     public Option<TimeSpan?> AgentTimeout { get; } = new("--agent-timeout")
@@ -60,12 +98,19 @@ public sealed class ServerRoleOptions
         Description = "Answer only passing instances in DNS (by default warning ones too, as Consul)",
     };
 
-    public void AddTo(Command command, bool includeDataDir = true)
+    public void AddTo(Command command, bool includeDataDir = true, bool includeAdvertise = true)
     {
         command.Options.Add(Listen);
         if (includeDataDir) command.Options.Add(DataDir);
         command.Options.Add(InMemory);
         command.Options.Add(Token);
+        command.Options.Add(ApiToken);
+        command.Options.Add(ApiTokenReads);
+        command.Options.Add(TlsListen);
+        command.Options.Add(TlsCert);
+        command.Options.Add(TlsKey);
+        command.Options.Add(TlsCa);
+        if (includeAdvertise) command.Options.Add(Advertise);
         command.Options.Add(AgentTimeout);
         command.Options.Add(DnsListen);
         command.Options.Add(Domain);
@@ -73,7 +118,8 @@ public sealed class ServerRoleOptions
         command.Options.Add(DnsOnlyPassing);
     }
 
-    public ServerOptions Read(ParseResult result, string dataDir)
+    /// <param name="advertise">For drover up: the agent's --advertise, which names the one host of both roles.</param>
+    public ServerOptions Read(ParseResult result, string dataDir, string? advertise = null)
     {
         var dns = result.GetValue(DnsListen)!;
         var options = new ServerOptions
@@ -84,13 +130,25 @@ public sealed class ServerRoleOptions
             Recursors = result.GetValue(Recursors) is { Length: > 0 } r ? r : null,
             DnsOnlyPassing = result.GetValue(DnsOnlyPassing),
             DataDir = result.GetValue(InMemory) ? null : Path.GetFullPath(dataDir),
-            AgentToken = result.GetValue(Token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN"),
+            AgentToken = NonEmpty(result.GetValue(Token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN")),
+            GenerateJoinToken = true,
+            ApiToken = result.GetValue(ApiToken) ?? NonEmpty(Environment.GetEnvironmentVariable("DROVER_API_TOKEN")),
+            ApiTokenForReads = result.GetValue(ApiTokenReads),
+            TlsListen = result.GetValue(TlsListen),
+            TlsCertFile = FullPath(result.GetValue(TlsCert)),
+            TlsKeyFile = FullPath(result.GetValue(TlsKey)),
+            TlsCaFile = FullPath(result.GetValue(TlsCa)),
+            Advertise = advertise ?? result.GetValue(Advertise),
             AgentTimeout = result.GetValue(AgentTimeout) ?? TimeSpan.FromSeconds(10),
         };
         try { options.Validate(); }
         catch (ArgumentException ex) { throw new UsageException(ex.Message); }
         return options;
     }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
 
     public static string DefaultDataDir() =>
         Environment.GetEnvironmentVariable("DROVER_DATA_DIR")

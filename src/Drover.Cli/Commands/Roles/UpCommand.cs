@@ -18,7 +18,7 @@ public sealed class UpCommand : Command
     public UpCommand(CliContext context) : base("up", "Run the all-in-one cluster: server, one agent and DNS, with state in --data-dir")
     {
         _context = context;
-        _server.AddTo(this);
+        _server.AddTo(this, includeAdvertise: false);
         _agent.AddTo(this);
         Options.Add(_keepTasks);
         SetAction(RunAsync);
@@ -27,17 +27,20 @@ public sealed class UpCommand : Command
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
         var dataDir = Path.GetFullPath(result.GetValue(_server.DataDir) ?? ServerRoleOptions.DefaultDataDir());
-        var serverOptions = _server.Read(result, Path.Combine(dataDir, "server"));
-        var agentOptions = _agent.Read(result, "http://placeholder", Path.Combine(dataDir, "agent"), serverOptions.AgentToken)
+        var serverOptions = _server.Read(result, Path.Combine(dataDir, "server"), advertise: result.GetValue(_agent.Advertise));
+        var agentOptions = _agent.Read(result, "http://placeholder", Path.Combine(dataDir, "agent"), token: null)
             with { KillTasksOnStop = !result.GetValue(_keepTasks) };
         var w = _context.Console.Out;
         w.WriteLine($"[1/3] state: {RoleHosting.StateText(serverOptions)}");
         w.Flush();
         await using var server = await RoleHosting.StartServerAsync(serverOptions, RoleErrors.Server, ct);
         w.WriteLine($"[2/3] server: {server.Url} (Marathon API at {server.Url}v2/apps, Consul API at {server.Url}v1/catalog/services){RoleHosting.DnsText(server, serverOptions)}");
+        foreach (var line in RoleHosting.SecurityLines("      server", server, serverOptions)) w.WriteLine(line);
         w.Flush();
         using var loggers = RoleHosting.Logging();
-        await using var agent = new DroverAgent(agentOptions with { ServerUrl = server.Url.ToString().TrimEnd('/') }, loggers);
+        // the agent of this host joins like any other: over TLS when it is on, with the cluster's join token
+        var joinUrl = (server.TlsUrl ?? server.Url).ToString().TrimEnd('/');
+        await using var agent = new DroverAgent(agentOptions with { ServerUrl = joinUrl, Token = server.JoinToken?.ToString() }, loggers);
         await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--agent-listen"), ct);
         await agent.Registered.WaitAsync(TimeSpan.FromSeconds(30), ct);
         w.WriteLine($"[3/3] agent: {agent.AgentId} on {agentOptions.Hostname}, ports {agentOptions.Ports}, endpoint {agent.Endpoint}");

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Agent;
+
+internal static partial class AgentLog
+{
+    // Servers, tokens and TLS (11xx)
+    [LoggerMessage(1100, LogLevel.Error, "Refused by {Server}: {Error}; retrying in {Delay} (fix the join token or the server address; the agent keeps trying)")]
+    public static partial void JoinRefused(this ILogger log, string server, string error, TimeSpan delay);
+
+    [LoggerMessage(1101, LogLevel.Warning, "Moving from server {From} to {To}: {Reason}")]
+    public static partial void ServerSwitched(this ILogger log, string from, string to, string reason);
+
+    [LoggerMessage(1102, LogLevel.Warning, "--advertise {Host} does not resolve to an address ({Error}); the server will use the agent's endpoint address for its tasks")]
+    public static partial void AdvertiseUnresolved(this ILogger log, string host, string error);
+}
