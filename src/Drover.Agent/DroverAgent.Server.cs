@@ -43,7 +43,9 @@ public sealed partial class DroverAgent
                         Attributes = _options.Attributes,
                         Tasks = Tasks.Snapshot(),
                     };
-                    var answer = await _client.RegisterAgentAsync(registration, ct).ConfigureAwait(false);
+                    using var call = CallTimeout(ct, LongCallTimeout);
+                    var answer = await _client.RegisterAgentAsync(registration, call.Token).ConfigureAwait(false);
+                    ServerAnswered();
                     if (answer.AgentId != AgentId) SaveAgentId(answer.AgentId);
                     Volatile.Write(ref _agentId, answer.AgentId);
                     _heartbeatInterval = answer.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(answer.HeartbeatIntervalMs) : _options.HeartbeatInterval;
@@ -53,6 +55,7 @@ public sealed partial class DroverAgent
                 }
                 catch (Exception e) when (IsTransient(e, ct))
                 {
+                    ServerFailed();
                     var delay = backoff.Next();
                     _log.RegistrationFailed(_options.ServerUrl, Describe(e), delay);
                     await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
@@ -75,9 +78,25 @@ public sealed partial class DroverAgent
             var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
             try
             {
+                if (_resyncNeeded)
+                {
+                    await ResyncAsync(id, ct).ConfigureAwait(false);
+                    fingerprint = null;
+                    continue;
+                }
                 var asked = _time.GetTimestamp();
-                var assignments = await _client.GetAssignmentsAsync(id, fingerprint, _options.AssignmentsWait, ct).ConfigureAwait(false);
+                AgentAssignments assignments;
+                using (var poll = StartPoll(ct))
+                {
+                    // cut off, poll briefly: a long poll would hang on the dead connection long after the network is back
+                    var wait = IsCutOff ? TimeSpan.FromSeconds(1) : _options.AssignmentsWait;
+                    assignments = await _client.GetAssignmentsAsync(id, fingerprint, wait, poll.Token).ConfigureAwait(false);
+                }
+                ServerAnswered();
                 backoff.Reset();
+                // Computed across a partition, the set may predate what the server learns from our next full report
+                // (tasks restarted here meanwhile): applying it would kill them. Report first, then ask again.
+                if (_resyncNeeded) continue;
                 if (assignments.Fingerprint == fingerprint)
                 {
                     // An unchanged set that came back at once means the server does not long-poll: do not spin.
@@ -96,6 +115,7 @@ public sealed partial class DroverAgent
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
+                ServerFailed();
                 var delay = backoff.Next();
                 _log.AssignmentsFailed(Describe(e), delay);
                 await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
@@ -113,7 +133,9 @@ public sealed partial class DroverAgent
             var delay = _heartbeatInterval;
             try
             {
-                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot }, ct).ConfigureAwait(false);
+                using var call = CallTimeout(ct, HeartbeatTimeout);
+                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot }, call.Token).ConfigureAwait(false);
+                ServerAnswered();
                 if (backoff.Failing) _log.ServerReachable();
                 backoff.Reset();
                 if (ack.Known) Tasks.Acknowledge(snapshot);
@@ -125,6 +147,7 @@ public sealed partial class DroverAgent
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
+                ServerFailed();
                 delay = backoff.Next();
                 _log.HeartbeatFailed(Describe(e), delay);
             }
@@ -148,7 +171,9 @@ public sealed partial class DroverAgent
             var batch = pending.ToList();
             try
             {
-                var ack = await _client.ReportStatusAsync(id, batch, ct).ConfigureAwait(false);
+                using var call = CallTimeout(ct, LongCallTimeout);
+                var ack = await _client.ReportStatusAsync(id, batch, call.Token).ConfigureAwait(false);
+                ServerAnswered();
                 backoff.Reset();
                 if (!ack.Known)
                 {
@@ -170,6 +195,7 @@ public sealed partial class DroverAgent
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
+                ServerFailed();
                 var delay = backoff.Next();
                 _log.StatusReportFailed(batch.Count, Describe(e), delay);
                 await backoff.DelayAsync(delay, ct).ConfigureAwait(false);

@@ -34,4 +34,7 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(10, LogLevel.Information, "deployment {DeploymentId} {Outcome}: {Detail}")]
     public partial void DeploymentEnded(string deploymentId, string outcome, string detail);
+
+    [LoggerMessage(20, LogLevel.Information, "agent on {Host} restarted task {PreviousTaskId} of {AppId} while cut off: adopted {TaskId} in its place")]
+    public partial void TaskAdopted(string taskId, string previousTaskId, string appId, string host);
 }

@@ -24,5 +24,9 @@ public sealed record TaskSpec
     public IReadOnlyList<ReadinessCheckDefinition> ReadinessChecks { get; init; } = [];
     public ContainerSpec? Container { get; init; }
     public int KillGracePeriodSeconds { get; init; } = 3;
+    /// <summary>The app's launch backoff (Marathon defaults), for restarts the agent makes itself while cut off from the server.</summary>
+    public double BackoffSeconds { get; init; } = 1;
+    public double BackoffFactor { get; init; } = 1.15;
+    public double MaxLaunchDelaySeconds { get; init; } = 3600;
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Strings;
 }

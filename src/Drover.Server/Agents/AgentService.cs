@@ -91,9 +91,19 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         }
         foreach (var r in reports)
         {
-            var t = s.Get(Collections.Tasks, r.TaskId);
-            if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
+            var t = s.Get(Collections.Tasks, r.TaskId);
+            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
+            {
+                // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
+                yield return StateOp.Delete(Collections.Tasks, adopted.Predecessor.Id);
+                yield return StateOp.Put(Collections.Tasks, adopted.Task.Id, adopted.Task);
+                log.TaskAdopted(adopted.Task.Id, adopted.Predecessor.Id, adopted.Task.AppId, adopted.Task.Host);
+                var (task, message) = (adopted.Task, r.Message);
+                after.Add(() => events.StatusChanged(task, task.State, message));
+                continue;
+            }
+            if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
             if (state.IsTerminal())
             {
                 yield return StateOp.Delete(Collections.Tasks, t.Id);

@@ -67,6 +67,9 @@ public sealed class AssignmentService(IStateStore store)
         ReadinessChecks = app.ReadinessChecks,
         Container = app.Container,
         KillGracePeriodSeconds = app.TaskKillGracePeriodSeconds ?? DefaultKillGracePeriodSeconds,
+        BackoffSeconds = app.BackoffSeconds,
+        BackoffFactor = app.BackoffFactor,
+        MaxLaunchDelaySeconds = app.MaxLaunchDelaySeconds,
         Labels = app.Labels,
     };
 }

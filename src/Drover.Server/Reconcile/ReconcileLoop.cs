@@ -152,7 +152,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var count = 0;
                 foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
                 {
-                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable }));
+                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
                 }
                 log.AgentUnreachable(a.Id, agent.Hostname, (now - lastSeen).TotalSeconds, count);
