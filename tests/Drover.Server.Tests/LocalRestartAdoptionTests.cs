@@ -44,20 +44,44 @@ public sealed class LocalRestartAdoptionTests
     }
 
     [Fact(Timeout = 30000)]
-    public async Task An_incarnation_whose_predecessor_the_server_no_longer_has_stays_unknown()
+    public async Task An_incarnation_reported_after_its_predecessors_end_is_adopted_and_the_replacement_launched_meanwhile_goes()
+    {
+        await using var t = await TestServer.StartAsync();
+        var agent = await t.RegisterAgentAsync("host-a");
+        await t.SendJsonAsync(HttpMethod.Post, "/v2/apps",
+            """{"id":"/r","cmd":"x","instances":1,"cpus":0.1,"mem":16,"labels":{"DROVER_UNREACHABLE_KEEP":"returning"}}""");
+        var first = (await t.AssignmentsAsync(agent, a => a.Tasks.Count == 1)).Tasks[0].Spec;
+        await t.ReportAsync(agent, (first.TaskId, "/r", "TASK_RUNNING"));
+        // the end of the first task arrives alone (sent into the partition, delivered after it): a replacement follows
+        await t.ReportAsync(agent, (first.TaskId, "/r", "TASK_FAILED"));
+        var replacement = (await t.AssignmentsAsync(agent, a => a.Tasks.Count == 1 && a.Tasks[0].Spec.TaskId != first.TaskId)).Tasks[0].Spec;
+        await t.ReportAsync(agent, (replacement.TaskId, "/r", "TASK_RUNNING"));
+
+        var restarted = TaskIncarnation.Next(first.TaskId);
+        await t.ReportAsync(agent, (restarted, "/r", "TASK_RUNNING"));
+
+        // the restarted task is adopted; the app has one too many, and the label keeps the returning one
+        var assigned = await t.AssignmentsAsync(agent, a => a.Tasks.Any(x => x.Spec.TaskId == replacement.TaskId && x.Kill));
+        Assert.Contains(assigned.Tasks, x => x.Spec.TaskId == restarted && !x.Kill);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task An_incarnation_of_a_task_the_server_wanted_gone_stays_unknown()
     {
         await using var t = await TestServer.StartAsync();
         var agent = await t.RegisterAgentAsync("host-a");
         await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/r","cmd":"x","instances":1,"cpus":0.1,"mem":16}""");
         var first = (await t.AssignmentsAsync(agent, a => a.Tasks.Count == 1)).Tasks[0].Spec;
-        await t.ReportAsync(agent, (first.TaskId, "/r", "TASK_FAILED"));
-        var replacement = (await t.AssignmentsAsync(agent, a => a.Tasks.Count == 1 && a.Tasks[0].Spec.TaskId != first.TaskId)).Tasks[0].Spec;
+        await t.ReportAsync(agent, (first.TaskId, "/r", "TASK_RUNNING"));
+        await t.DeploymentsFinishedAsync();
+        await t.Client.ScaleAppAsync("/r", 0);
+        await t.AssignmentsAsync(agent, a => a.Tasks.Count == 1 && a.Tasks[0].Kill);
 
         var stray = TaskIncarnation.Next(first.TaskId);
         await t.ReportAsync(agent, (stray, "/r", "TASK_RUNNING"));
 
         var tasks = await t.Client.ListTasksAsync("/r");
-        Assert.Equal([replacement.TaskId], tasks.Select(x => x.Id).ToArray());
+        Assert.Equal([first.TaskId], tasks.Select(x => x.Id).ToArray());
         var assigned = await t.Client.GetAssignmentsAsync(agent, null, TimeSpan.Zero);
         Assert.DoesNotContain(assigned.Tasks, a => a.Spec.TaskId == stray); // so the agent kills it
     }

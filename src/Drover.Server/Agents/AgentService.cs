@@ -93,7 +93,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
             var t = s.Get(Collections.Tasks, r.TaskId);
-            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
+            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now, recent) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
                 yield return StateOp.Delete(Collections.Tasks, adopted.Predecessor.Id);
@@ -107,7 +107,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             if (state.IsTerminal())
             {
                 yield return StateOp.Delete(Collections.Tasks, t.Id);
-                recent.Remember(t.Id, agentId, t.AppId);
+                recent.Ended(t, now);
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
                 log.TaskEnded(t.Id, t.AppId, r.State, r.Message ?? "");
                 var ended = t;

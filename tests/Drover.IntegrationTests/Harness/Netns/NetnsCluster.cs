@@ -165,6 +165,24 @@ public sealed class NetnsCluster : IAsyncDisposable
         return list;
     }
 
+    /// <summary>The recorded tasks of an agent whose process is alive right now (not a zombie).</summary>
+    public IReadOnlyList<AgentTaskFile> LiveTaskFiles(string hostname) => [.. TaskFiles(hostname).Where(f => IsAlive(f.Pid))];
+
+    /// <summary>True while the process exists and is not a zombie waiting to be reaped.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state != "Z" && state != "X";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public Task<AppInfo> ApplyAsync(string json)
     {
         using var doc = JsonDocument.Parse(json);
