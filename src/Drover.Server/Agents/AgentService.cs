@@ -31,7 +31,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 Endpoint = reg.Endpoint,
                 Resources = reg.Resources,
                 Attributes = reg.Attributes,
-                Status = existing?.Status == AgentStatus.Draining ? AgentStatus.Draining : AgentStatus.Active,
+                Status = existing?.ReachableStatus ?? AgentStatus.Active,
+                Drain = existing?.Drain,
                 RegisteredAt = existing?.RegisteredAt ?? now,
                 LastSeenAt = now,
             };
@@ -65,7 +66,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             var ops = new List<StateOp>();
             if (agent.Status == AgentStatus.Unreachable)
             {
-                ops.Add(StateOp.Put(Collections.Agents, agentId, agent with { Status = AgentStatus.Active, LastSeenAt = now }));
+                ops.Add(StateOp.Put(Collections.Agents, agentId, agent with { Status = agent.ReachableStatus, LastSeenAt = now }));
                 log.AgentReconnected(agentId, agent.Hostname);
             }
             ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after));
