@@ -112,4 +112,17 @@ internal static partial class AgentLog
 
     [LoggerMessage(3007, LogLevel.Warning, "Cannot remove cgroup {Dir}: {Error}")]
     public static partial void CgroupRemoveFailed(this ILogger log, string dir, string error);
+
+    // Cut off from the server (4xxx)
+    [LoggerMessage(4000, LogLevel.Warning, "Task {TaskId} of {AppId} ended while the server is unreachable: restarted here as {NewTaskId}")]
+    public static partial void TaskRestartedLocally(this ILogger log, string taskId, string newTaskId, string appId);
+
+    [LoggerMessage(4001, LogLevel.Warning, "No answer from the server for {Seconds:0.#}s: running cut off (tasks that end are restarted here, with their app's backoff)")]
+    public static partial void CutOff(this ILogger log, double seconds);
+
+    [LoggerMessage(4002, LogLevel.Information, "Server reachable again: reporting every task before applying assignments")]
+    public static partial void Resyncing(this ILogger log);
+
+    [LoggerMessage(4003, LogLevel.Information, "Task {TaskId} of {AppId} ended while cut off: restarting it here in {Delay}")]
+    public static partial void LocalRestartScheduled(this ILogger log, string taskId, string appId, TimeSpan delay);
 }

@@ -50,7 +50,9 @@ public sealed partial class DroverAgent
                         Tasks = Tasks.Snapshot(),
                         HeldPorts = ScanHeldPorts(),
                     };
-                    var answer = await _client.RegisterAgentAsync(registration, ct).ConfigureAwait(false);
+                    using var call = CallTimeout(ct, LongCallTimeout);
+                    var answer = await _client.RegisterAgentAsync(registration, call.Token).ConfigureAwait(false);
+                    ServerAnswered();
                     if (answer.AgentId != AgentId) SaveAgentId(answer.AgentId);
                     Volatile.Write(ref _agentId, answer.AgentId);
                     _heartbeatInterval = answer.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(answer.HeartbeatIntervalMs) : _options.HeartbeatInterval;
@@ -69,6 +71,7 @@ public sealed partial class DroverAgent
                 }
                 catch (Exception e) when (IsTransient(e, ct))
                 {
+                    ServerFailed();
                     var delay = backoff.Next();
                     _log.RegistrationFailed(_servers.Current.ToString(), Describe(e), delay);
                     await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
@@ -91,9 +94,25 @@ public sealed partial class DroverAgent
             var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
             try
             {
+                if (_resyncNeeded)
+                {
+                    await ResyncAsync(id, ct).ConfigureAwait(false);
+                    fingerprint = null;
+                    continue;
+                }
                 var asked = _time.GetTimestamp();
-                var assignments = await _client.GetAssignmentsAsync(id, fingerprint, _options.AssignmentsWait, ct).ConfigureAwait(false);
+                AgentAssignments assignments;
+                using (var poll = StartPoll(ct))
+                {
+                    // cut off, poll briefly: a long poll would hang on the dead connection long after the network is back
+                    var wait = IsCutOff ? TimeSpan.FromSeconds(1) : _options.AssignmentsWait;
+                    assignments = await _client.GetAssignmentsAsync(id, fingerprint, wait, poll.Token).ConfigureAwait(false);
+                }
+                ServerAnswered();
                 backoff.Reset();
+                // Computed across a partition, the set may predate what the server learns from our next full report
+                // (tasks restarted here meanwhile): applying it would kill them. Report first, then ask again.
+                if (_resyncNeeded) continue;
                 if (assignments.Fingerprint == fingerprint)
                 {
                     // An unchanged set that came back at once means the server does not long-poll: do not spin.
@@ -112,6 +131,7 @@ public sealed partial class DroverAgent
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
+                ServerFailed();
                 var delay = backoff.Next();
                 _log.AssignmentsFailed(Describe(e), delay);
                 await backoff.DelayAsync(delay, ct).ConfigureAwait(false);
@@ -129,7 +149,9 @@ public sealed partial class DroverAgent
             var delay = _heartbeatInterval;
             try
             {
-                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts() }, ct).ConfigureAwait(false);
+                using var call = CallTimeout(ct, HeartbeatTimeout);
+                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts() }, call.Token).ConfigureAwait(false);
+                ServerAnswered();
                 if (backoff.Failing) _log.ServerReachable();
                 backoff.Reset();
                 if (ack.Known) Tasks.Acknowledge(snapshot);
@@ -143,6 +165,7 @@ public sealed partial class DroverAgent
             {
                 // a server that hangs is as good as gone: the next heartbeat tries the next one
                 if (e is OperationCanceledException) _servers.MarkFailed(_servers.Current, "heartbeat timed out");
+                ServerFailed();
                 delay = backoff.Next();
                 _log.HeartbeatFailed(Describe(e), delay);
             }
@@ -166,7 +189,9 @@ public sealed partial class DroverAgent
             var batch = pending.ToList();
             try
             {
-                var ack = await _client.ReportStatusAsync(id, batch, ct).ConfigureAwait(false);
+                using var call = CallTimeout(ct, LongCallTimeout);
+                var ack = await _client.ReportStatusAsync(id, batch, call.Token).ConfigureAwait(false);
+                ServerAnswered();
                 backoff.Reset();
                 if (!ack.Known)
                 {
@@ -188,6 +213,7 @@ public sealed partial class DroverAgent
             }
             catch (Exception e) when (IsTransient(e, ct))
             {
+                ServerFailed();
                 var delay = backoff.Next();
                 _log.StatusReportFailed(batch.Count, Describe(e), delay);
                 await backoff.DelayAsync(delay, ct).ConfigureAwait(false);

@@ -44,6 +44,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly TaskCompletionSource<string> _registeredOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DataDirLock _dataDirLock;
     private readonly HeldPorts _heldPorts;
+    private readonly LocalRestarts _restarts;
     private WebApplication? _web;
     private Task _loops = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
@@ -85,6 +86,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 OnStatus = r => _statusQueue.Writer.TryWrite(r),
                 FindHeldPorts = _heldPorts.Among,
             });
+            _restarts = new LocalRestarts(Tasks, _time, _loggerFactory.CreateLogger("Drover.Agent.Tasks"));
             _agentId = ReadAgentId();
         }
         catch
@@ -133,12 +135,14 @@ public sealed partial class DroverAgent : IAsyncDisposable
         }
         _log.AgentStarted(Endpoint, Tasks.All().Count, _options.ServerUrl);
         var stop = _stopping.Token;
+        ServerAnswered(); // a fresh agent is not cut off until the server has had a chance to answer
         _loops = Task.WhenAll(
             RunLoopAsync("assignments", AssignmentsLoopAsync, stop),
             RunLoopAsync("heartbeat", HeartbeatLoopAsync, stop),
             RunLoopAsync("status", StatusLoopAsync, stop),
             RunLoopAsync("sandbox-gc", SandboxGcLoopAsync, stop),
-            RunLoopAsync("log-index", LogIndexLoopAsync, stop));
+            RunLoopAsync("log-index", LogIndexLoopAsync, stop),
+            RunLoopAsync("local-restarts", LocalRestartLoopAsync, stop));
     }
 
     /// <summary>Stops talking to the server and serving HTTP. Tasks keep running unless <see cref="AgentOptions.KillTasksOnStop"/>.</summary>

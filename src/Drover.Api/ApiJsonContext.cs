@@ -36,6 +36,7 @@ namespace Drover.Api;
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<DeploymentInfo>))]
 [JsonSerializable(typeof(AgentsResponse))]
+[JsonSerializable(typeof(AgentView))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, int>))]

@@ -102,6 +102,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<AppService>();
         s.AddSingleton<TaskService>();
         s.AddSingleton<RecentTasks>();
+        s.AddSingleton<Agents.DrainService>();
         s.AddSingleton<AgentLiveness>();
         s.AddSingleton<AgentService>();
         s.AddSingleton<AssignmentService>();

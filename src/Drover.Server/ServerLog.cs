@@ -37,4 +37,13 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(11, LogLevel.Information, "agent {AgentId} ({Hostname}): ports held by other programs now [{Ports}]; placement skips them")]
     public partial void AgentHeldPorts(string agentId, string hostname, string ports);
+
+    [LoggerMessage(20, LogLevel.Information, "agent on {Host} restarted task {PreviousTaskId} of {AppId} while cut off: adopted {TaskId} in its place")]
+    public partial void TaskAdopted(string taskId, string previousTaskId, string appId, string host);
+
+    [LoggerMessage(21, LogLevel.Information, "agent {AgentId} ({Host}) draining (deadline: {Deadline}): no new tasks, its tasks move away")]
+    public partial void AgentDraining(string agentId, string host, string deadline);
+
+    [LoggerMessage(22, LogLevel.Information, "agent {AgentId} ({Host}) undrained: it takes new tasks again")]
+    public partial void AgentUndrained(string agentId, string host);
 }

@@ -99,6 +99,36 @@ public sealed class LocalTasks : IAsyncDisposable
         return TaskRunner.Launch(spec, driver, _ctx);
     }
 
+    /// <summary>
+    /// Starts the next incarnation of an ended task (same app version, ports and everything else; a new task id,
+    /// <c>…._app.N+1</c>). For an agent cut off from the server: the server learns of it from the next report and
+    /// adopts it in place of the ended one. Returns null when <paramref name="ended"/> is not restartable or already was.
+    /// </summary>
+    public TaskRunner? RestartLocally(TaskRunner ended)
+    {
+        if (!ended.EndedByItself) return null;
+        var next = TaskIncarnation.Next(ended.TaskId);
+        lock (_gate)
+        {
+            if (_runners.ContainsKey(next) || _tombstones.ContainsKey(next) || !_runners.ContainsKey(ended.TaskId)) return null;
+            if (!ended.TrySupersede()) return null;
+            var runner = StartRunner(NextIncarnation(ended.Spec, next));
+            _runners[next] = runner;
+            _ctx.Log.TaskRestartedLocally(ended.TaskId, next, ended.Spec.AppId);
+            return runner;
+        }
+    }
+
+    private static TaskSpec NextIncarnation(TaskSpec spec, string nextId)
+    {
+        var env = new Dictionary<string, string>(spec.Env, StringComparer.Ordinal);
+        foreach (var key in (string[])["MESOS_TASK_ID", "DROVER_TASK_ID"])
+        {
+            if (env.ContainsKey(key)) env[key] = nextId;
+        }
+        return spec with { TaskId = nextId, Env = env };
+    }
+
     /// <summary>The server has stored these reports: forget tasks whose terminal state was among them.</summary>
     public void Acknowledge(IEnumerable<TaskStatusReport> reports)
     {

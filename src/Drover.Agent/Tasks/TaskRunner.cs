@@ -45,6 +45,8 @@ public sealed class TaskRunner : IAsyncDisposable
     private bool _killRequested;
     private string? _healthFailure;
     private IReadOnlyList<int>? _heldPorts;
+    private DateTimeOffset? _endedAt;
+    private bool _superseded;
 
     private TaskRunner(TaskSpec spec, ITaskDriver? driver, TaskRunnerContext ctx)
     {
@@ -66,6 +68,31 @@ public sealed class TaskRunner : IAsyncDisposable
     public string? Sandbox => Handle?.Sandbox ?? (_driver is null ? null : SafeSandbox(_driver, TaskId));
     public IReadOnlyList<HealthCheckRunner> HealthChecks { get { lock (_gate) return [.. _checks]; } }
     public IReadOnlyList<ReadinessCheckRunner> ReadinessChecks { get { lock (_gate) return [.. _readiness]; } }
+    /// <summary>When the task reached its terminal state (by this agent's clock).</summary>
+    public DateTimeOffset? EndedAt { get { lock (_gate) return _endedAt; } }
+
+    /// <summary>
+    /// Ended by itself (crashed, exited, failed its health checks or its launch) on a driver that can start it again:
+    /// what an agent cut off from the server restarts. A task killed on request (TASK_KILLED) is not.
+    /// </summary>
+    public bool EndedByItself
+    {
+        get { lock (_gate) return _driver is not null && _state is TaskState.Failed or TaskState.Finished; }
+    }
+
+    /// <summary>A later incarnation of this task has been started locally (see <see cref="LocalTasks.RestartLocally"/>).</summary>
+    public bool Superseded { get { lock (_gate) return _superseded; } }
+
+    /// <summary>Marks the task as continued by a later incarnation; false if it already was.</summary>
+    internal bool TrySupersede()
+    {
+        lock (_gate)
+        {
+            if (_superseded || !_state.IsTerminal()) return false;
+            _superseded = true;
+            return true;
+        }
+    }
 
     /// <summary>A new task: stages (fetches) and starts it through <paramref name="driver"/>.</summary>
     public static TaskRunner Launch(TaskSpec spec, ITaskDriver driver, TaskRunnerContext ctx)
@@ -302,6 +329,7 @@ public sealed class TaskRunner : IAsyncDisposable
             _state = state;
             _message = message;
             _exitCode = exitCode;
+            _endedAt = _ctx.Time.GetUtcNow();
         }
         _ctx.Log.TaskEnded(TaskId, state.ToWire(), message ?? "");
         Report();

@@ -28,4 +28,16 @@ public sealed partial class DroverClient
 
     public Task<AgentsResponse> GetAgentsAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "/v1/drover/agents", null, ApiJsonContext.Default.AgentsResponse, ct);
+
+    /// <summary>Drains an agent (by id or hostname): no new tasks there, its tasks move away; with a deadline, those left then are killed.</summary>
+    public Task<AgentView> DrainAgentAsync(string idOrHost, TimeSpan? deadline = null, CancellationToken ct = default)
+    {
+        var path = $"/v1/drover/agents/{Uri.EscapeDataString(idOrHost)}/drain";
+        if (deadline is { } d) path += $"?deadline={(long)Math.Ceiling(d.TotalSeconds)}s";
+        return SendAsync(HttpMethod.Post, path, null, ApiJsonContext.Default.AgentView, ct);
+    }
+
+    /// <summary>Ends a drain: the agent takes new tasks again.</summary>
+    public Task<AgentView> UndrainAgentAsync(string idOrHost, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"/v1/drover/agents/{Uri.EscapeDataString(idOrHost)}/drain", null, ApiJsonContext.Default.AgentView, ct);
 }

@@ -117,6 +117,8 @@ public sealed record AgentView
     public double UsedMemMb { get; init; }
     public double UsedDiskMb { get; init; }
     public int Tasks { get; init; }
+    /// <summary>"draining" while tasks remain on a draining agent, "drained" once none do; null when the agent is not draining.</summary>
+    public string? Drain { get; init; }
 }
 public sealed record AgentsResponse(IReadOnlyList<AgentView> Agents);
 

@@ -25,9 +25,25 @@ public sealed record AgentInfo
     public IReadOnlyList<int> HeldPorts { get; init; } = [];
     public required string RegisteredAt { get; init; }
     public required string LastSeenAt { get; init; }
+    /// <summary>
+    /// Set by <c>drover agent drain</c> until undrained: no new work is placed here and the tasks move away. Kept while
+    /// the agent is unreachable, so <see cref="Status"/> is <see cref="AgentStatus.Draining"/> again when it returns.
+    /// </summary>
+    public AgentDrain? Drain { get; init; }
+
+    /// <summary>The status of a reachable agent: Draining while a drain is on, else Active.</summary>
+    public AgentStatus ReachableStatus => Drain is null ? AgentStatus.Active : AgentStatus.Draining;
 }
 
 public enum AgentStatus { Active, Unreachable, Draining }
+
+/// <summary>A drain of an agent: since when, and the deadline after which its remaining tasks are killed (and replaced elsewhere).</summary>
+public sealed record AgentDrain
+{
+    public required string StartedAt { get; init; }
+    /// <summary>Null: no deadline, tasks move only as their apps' upgrade strategies allow.</summary>
+    public string? Deadline { get; init; }
+}
 
 public sealed record AgentResources
 {

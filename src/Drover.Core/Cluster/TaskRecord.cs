@@ -25,6 +25,12 @@ public sealed record TaskRecord
     /// <summary>One per readiness check of the task's version, once checked; a ready result stays ready.</summary>
     public IReadOnlyList<ReadinessCheckResult> ReadinessCheckResults { get; init; } = [];
     public string? Message { get; init; }
+    /// <summary>
+    /// Its agent was unreachable at some point while the task ran (or it continues, as a later incarnation, a task
+    /// that was). When the agent comes back and the app has too many instances, this tells returning tasks from
+    /// their replacements (label DROVER_UNREACHABLE_KEEP).
+    /// </summary>
+    public bool WasUnreachable { get; init; }
 }
 
 /// <summary>Mesos task states, as Marathon names them on the wire (TASK_*).</summary>

@@ -26,5 +26,9 @@ public sealed record TaskSpec
     /// <summary>The app's networks (Marathon 1.5+), which say BRIDGE or USER for containers that do not set docker.network.</summary>
     public IReadOnlyList<NetworkSpec>? Networks { get; init; }
     public int KillGracePeriodSeconds { get; init; } = 3;
+    /// <summary>The app's launch backoff (Marathon defaults), for restarts the agent makes itself while cut off from the server.</summary>
+    public double BackoffSeconds { get; init; } = 1;
+    public double BackoffFactor { get; init; } = 1.15;
+    public double MaxLaunchDelaySeconds { get; init; } = 3600;
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty.Strings;
 }

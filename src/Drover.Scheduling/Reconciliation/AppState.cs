@@ -52,14 +52,19 @@ internal sealed class AppState(AppDefinition app)
     /// Reachable tasks in the order they should be killed: not running first, then unhealthy, then by the app's
     /// killSelection (YOUNGEST_FIRST = latest stagedAt first), then by id.
     /// </summary>
-    public List<TaskView> Victims(List<TaskView> tasks)
+    /// <param name="afterReconnect">The surplus came from an agent that returned: the app's <see cref="UnreachableKeep"/> preference
+    /// decides right after "not running" (a task that is not running is never worth keeping).</param>
+    public List<TaskView> Victims(List<TaskView> tasks, bool afterReconnect = false)
     {
         var list = new List<TaskView>(tasks.Count);
         foreach (var t in tasks) if (t.Reachable) list.Add(t);
         var oldestFirst = string.Equals(App.KillSelection, KillSelections.OldestFirst, StringComparison.OrdinalIgnoreCase);
+        var keep = afterReconnect ? UnreachableKeep.Of(App) : UnreachableKeep.Preference.KillSelection;
         list.Sort((a, b) =>
         {
             var c = Rank(a).CompareTo(Rank(b));
+            if (c != 0) return c;
+            c = KeepRank(a, keep).CompareTo(KeepRank(b, keep));
             if (c != 0) return c;
             c = oldestFirst ? a.StagedAt.CompareTo(b.StagedAt) : b.StagedAt.CompareTo(a.StagedAt);
             return c != 0 ? c : string.CompareOrdinal(a.Task.Id, b.Task.Id);
@@ -68,4 +73,12 @@ internal sealed class AppState(AppDefinition app)
     }
 
     private int Rank(TaskView t) => t.Task.State != TaskState.Running ? 0 : IsHealthy(t) ? 2 : 1;
+
+    /// <summary>Running tasks first by the keep preference: 0 = to be killed before 1.</summary>
+    private static int KeepRank(TaskView t, UnreachableKeep.Preference keep) => t.Task.State != TaskState.Running ? 0 : keep switch
+    {
+        UnreachableKeep.Preference.Returning => t.Task.WasUnreachable ? 1 : 0,
+        UnreachableKeep.Preference.Replacement => t.Task.WasUnreachable ? 0 : 1,
+        _ => 0,
+    };
 }

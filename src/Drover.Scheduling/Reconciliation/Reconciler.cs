@@ -133,7 +133,7 @@ public static partial class Reconciler
         var excess = s.Counted.Count - desired;
         if (excess <= 0) return -excess;
         var reason = ExcessLooksLikeReconnect(s) ? KillReason.DuplicateAfterReconnect : KillReason.ScaleDown;
-        foreach (var t in s.Victims(s.Counted))
+        foreach (var t in s.Victims(s.Counted, afterReconnect: reason == KillReason.DuplicateAfterReconnect))
         {
             if (excess-- == 0) break;
             kills.Add(s.Kill(t, reason));

@@ -46,19 +46,46 @@ public static class AgentEndpoints
         r.MapGet("/v1/drover/agents", (StateWriter writer) =>
         {
             var s = writer.Current;
-            var usage = new Dictionary<string, (double Cpus, double Mem, double Disk, int Count)>();
-            foreach (var t in s.All(Collections.Tasks))
-            {
-                usage.TryGetValue(t.AgentId, out var u);
-                usage[t.AgentId] = (u.Cpus + t.Cpus, u.Mem + t.MemMb, u.Disk + t.DiskMb, u.Count + 1);
-            }
-            var list = s.All(Collections.Agents).Select(a =>
-            {
-                usage.TryGetValue(a.Id, out var u);
-                return new AgentView { Agent = a, UsedCpus = u.Cpus, UsedMemMb = u.Mem, UsedDiskMb = u.Disk, Tasks = u.Count };
-            }).ToList();
+            var usage = Usage(s);
+            var list = s.All(Collections.Agents).Select(a => View(a, usage)).ToList();
             return Responses.Json(new AgentsResponse(list), ApiJsonContext.Default.AgentsResponse);
         });
+        // Drover extensions (not Marathon's): drain and undrain an agent, named by id or hostname
+        r.MapPost("/v1/drover/agents/{idOrHost}/drain", async (string idOrHost, HttpContext ctx, DrainService drains, StateWriter writer, CancellationToken ct) =>
+        {
+            var raw = ctx.Request.Query["deadline"].ToString();
+            TimeSpan? deadline = raw.Length == 0 ? null
+                : Core.Json.Durations.TryParse(raw, out var d, bareSeconds: true) ? d
+                : throw ApiException.BadRequest($"Invalid deadline '{raw}': use a duration such as 30s, 5m or 1h");
+            var agent = await drains.DrainAsync(idOrHost, deadline, ct);
+            return Responses.Json(View(agent, Usage(writer.Current)), ApiJsonContext.Default.AgentView);
+        });
+        r.MapDelete("/v1/drover/agents/{idOrHost}/drain", async (string idOrHost, DrainService drains, StateWriter writer, CancellationToken ct) =>
+        {
+            var agent = await drains.UndrainAsync(idOrHost, ct);
+            return Responses.Json(View(agent, Usage(writer.Current)), ApiJsonContext.Default.AgentView);
+        });
+    }
+
+    private static Dictionary<string, (double Cpus, double Mem, double Disk, int Count)> Usage(StateSnapshot s)
+    {
+        var usage = new Dictionary<string, (double Cpus, double Mem, double Disk, int Count)>();
+        foreach (var t in s.All(Collections.Tasks))
+        {
+            usage.TryGetValue(t.AgentId, out var u);
+            usage[t.AgentId] = (u.Cpus + t.Cpus, u.Mem + t.MemMb, u.Disk + t.DiskMb, u.Count + 1);
+        }
+        return usage;
+    }
+
+    private static AgentView View(AgentInfo a, Dictionary<string, (double Cpus, double Mem, double Disk, int Count)> usage)
+    {
+        usage.TryGetValue(a.Id, out var u);
+        return new AgentView
+        {
+            Agent = a, UsedCpus = u.Cpus, UsedMemMb = u.Mem, UsedDiskMb = u.Disk, Tasks = u.Count,
+            Drain = a.Drain is null ? null : u.Count > 0 ? "draining" : "drained",
+        };
     }
 
     private static async Task<T> ReadAsync<T>(HttpContext ctx, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken ct)

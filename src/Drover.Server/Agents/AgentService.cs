@@ -38,7 +38,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 Attributes = reg.Attributes,
                 HeldPorts = AgentHeldPorts.Normalize(reg.HeldPorts, reg.Resources.Ports) ?? existing?.HeldPorts ?? [],
                 Drivers = reg.Drivers is { Count: > 0 } d ? [.. d.Distinct(StringComparer.Ordinal)] : TaskDrivers.Default,
-                Status = existing?.Status == AgentStatus.Draining ? AgentStatus.Draining : AgentStatus.Active,
+                Status = existing?.ReachableStatus ?? AgentStatus.Active,
+                Drain = existing?.Drain,
                 RegisteredAt = existing?.RegisteredAt ?? now,
                 LastSeenAt = now,
             };
@@ -76,15 +77,16 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             var updated = agent;
             if (agent.Status == AgentStatus.Unreachable)
             {
-                updated = updated with { Status = AgentStatus.Active, LastSeenAt = now };
-                log.AgentReconnected(agentId, agent.Hostname);
+                updated = updated with { Status = agent.ReachableStatus, LastSeenAt = now };
+                after.Add(() => log.AgentReconnected(agentId, agent.Hostname));
             }
             if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
                 updated = updated with { HeldPorts = held };
             ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after, updated, a => updated = a).ToList());
             if (!ReferenceEquals(updated, agent))
             {
-                if (!updated.HeldPorts.SequenceEqual(agent.HeldPorts)) log.AgentHeldPorts(agentId, agent.Hostname, string.Join(",", updated.HeldPorts));
+                var nowHeld = updated.HeldPorts;
+                if (!nowHeld.SequenceEqual(agent.HeldPorts)) after.Add(() => log.AgentHeldPorts(agentId, agent.Hostname, string.Join(",", nowHeld)));
                 ops.Insert(0, StateOp.Put(Collections.Agents, agentId, updated));
             }
             return ops;
@@ -114,17 +116,28 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         }
         foreach (var r in reports)
         {
-            var t = s.Get(Collections.Tasks, r.TaskId);
-            if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
+            var t = s.Get(Collections.Tasks, r.TaskId);
+            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now, recent) is { } adopted)
+            {
+                // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
+                yield return StateOp.Delete(Collections.Tasks, adopted.Predecessor.Id);
+                yield return StateOp.Put(Collections.Tasks, adopted.Task.Id, adopted.Task);
+                var (task, predecessor, message) = (adopted.Task, adopted.Predecessor, r.Message);
+                after.Add(() => log.TaskAdopted(task.Id, predecessor.Id, task.AppId, task.Host));
+                after.Add(() => events.StatusChanged(task, task.State, message));
+                continue;
+            }
+            if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
             if (state.IsTerminal())
             {
                 yield return StateOp.Delete(Collections.Tasks, t.Id);
-                recent.Remember(t.Id, agentId, t.AppId);
+                recent.Ended(t, now);
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
-                log.TaskEnded(t.Id, t.AppId, r.State, r.Message ?? "");
                 var ended = t;
                 var message = r.Message;
+                var wire = r.State;
+                after.Add(() => log.TaskEnded(ended.Id, ended.AppId, wire, message ?? ""));
                 after.Add(() => events.StatusChanged(ended, state, message));
                 if (message?.StartsWith("health check failed", StringComparison.Ordinal) == true)
                     after.Add(() => events.UnhealthyKilled(ended, message));

@@ -68,6 +68,9 @@ public sealed class AssignmentService(IStateStore store)
         Container = app.Container,
         Networks = app.Networks,
         KillGracePeriodSeconds = app.TaskKillGracePeriodSeconds ?? DefaultKillGracePeriodSeconds,
+        BackoffSeconds = app.BackoffSeconds,
+        BackoffFactor = app.BackoffFactor,
+        MaxLaunchDelaySeconds = app.MaxLaunchDelaySeconds,
         Labels = app.Labels,
     };
 }

@@ -84,6 +84,11 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         {
             var ops = new List<StateOp>();
             ops.AddRange(ExpungeUnreachable(s, now));
+            foreach (var (op, t, agent) in DrainService.DeadlineKills(s, now))
+            {
+                ops.Add(op);
+                log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed");
+            }
             var (deploymentOps, deploymentEvents) = deployments.Check(s);
             ops.AddRange(deploymentOps);
             after.AddRange(deploymentEvents);
@@ -152,7 +157,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var count = 0;
                 foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
                 {
-                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable }));
+                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
                 }
                 log.AgentUnreachable(a.Id, agent.Hostname, (now - lastSeen).TotalSeconds, count);

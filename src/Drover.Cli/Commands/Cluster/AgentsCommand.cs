@@ -23,7 +23,10 @@ public sealed class AgentsCommand : ClientCommand
         foreach (var v in agents.Agents.OrderBy(a => a.Agent.Hostname, StringComparer.Ordinal))
         {
             var a = v.Agent;
-            t.Add(a.Id, a.Hostname, a.Status.ToString().ToLowerInvariant(), v.Tasks,
+            var status = a.Status.ToString().ToLowerInvariant();
+            // "drained" says the drain is over; an unreachable agent that drains shows both
+            if (v.Drain is { } drain && drain != status) status = a.Status == Core.Cluster.AgentStatus.Unreachable ? $"{status}, {drain}" : drain;
+            t.Add(a.Id, a.Hostname, status, v.Tasks,
                 $"{v.UsedCpus:0.##}/{a.Resources.Cpus:0.##}", $"{v.UsedMemMb:0}/{a.Resources.MemMb:0}", $"{v.UsedDiskMb:0}/{a.Resources.DiskMb:0}",
                 string.Join(",", a.Resources.Ports.Select(p => $"{p.Begin}-{p.End}")) + HeldSuffix(a.HeldPorts),
                 string.Join(",", a.Drivers),

@@ -35,6 +35,9 @@ public sealed class AgentCommand : Command
         Options.Add(_dataDir);
         _agent.AddTo(this);
         SetAction(RunAsync);
+        // An agent's own operations, run from anywhere against the server (the role above needs --join; these do not).
+        Subcommands.Add(new Cluster.AgentDrainCommand(context));
+        Subcommands.Add(new Cluster.AgentUndrainCommand(context));
     }
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
