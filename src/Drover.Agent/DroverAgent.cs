@@ -260,7 +260,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private void ConfigureContainerDns(string? dnsEndpoint)
     {
         if (_drivers.OfType<DockerDriver>().FirstOrDefault() is not { } docker) return;
-        var (servers, why) = ContainerDns.Choose(dnsEndpoint, _options.ServerUrl);
+        var (servers, why) = ContainerDns.Choose(dnsEndpoint, _servers.Current.ToString()); // the server this agent registered with
         if (servers.SequenceEqual(docker.ContainerDns)) return;
         docker.ContainerDns = servers;
         if (servers.Count > 0) _log.ContainerDnsSet(why);

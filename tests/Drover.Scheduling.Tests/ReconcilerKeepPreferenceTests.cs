@@ -55,11 +55,23 @@ public class ReconcilerKeepPreferenceTests
     }
 
     [Fact]
-    public void A_returning_task_that_is_not_running_goes_first_whatever_the_label()
+    public void A_returning_task_still_starting_is_waited_for_then_kept_once_it_runs()
     {
         var sim = Returned(UnreachableKeep.Returning);
         var i1 = sim.Tasks.FindIndex(t => t.Id == "t1");
-        sim.Tasks[i1] = sim.Tasks[i1] with { State = TaskState.Staging };
+        // restarted by the agent while cut off: its first report says it is starting
+        sim.Tasks[i1] = sim.Tasks[i1] with { State = TaskState.Starting, StagedAt = F.At(sim.Now.AddSeconds(-1)) };
+        Assert.Empty(sim.Plan().Kills);
+        sim.Tasks[i1] = sim.Tasks[i1] with { State = TaskState.Running };
+        Assert.Equal(Replacement(sim), Assert.Single(sim.Plan().Kills).TaskId);
+    }
+
+    [Fact]
+    public void A_returning_task_stuck_starting_goes_first_whatever_the_label()
+    {
+        var sim = Returned(UnreachableKeep.Returning);
+        var i1 = sim.Tasks.FindIndex(t => t.Id == "t1");
+        sim.Tasks[i1] = sim.Tasks[i1] with { State = TaskState.Staging, StagedAt = F.At(sim.Now.AddMinutes(-5)) };
         Assert.Equal("t1", Assert.Single(sim.Plan().Kills).TaskId);
     }
 

@@ -1,3 +1,4 @@
+using Drover.Core.Retry;
 using Drover.Core.Cluster;
 using Microsoft.Extensions.Logging;
 
@@ -57,8 +58,8 @@ public sealed class LocalRestarts(LocalTasks tasks, TimeProvider time, ILogger l
     {
         var key = spec.AppId + "@" + spec.Version;
         var max = Math.Max(0, spec.MaxLaunchDelaySeconds);
-        var seconds = _delays.TryGetValue(key, out var d) ? d.Seconds * Math.Max(1, spec.BackoffFactor) : spec.BackoffSeconds;
-        seconds = Math.Clamp(seconds, 0, max);
+        // Marathon's launch delay: backoffSeconds, then × backoffFactor per restart, capped at maxLaunchDelaySeconds
+        var seconds = _delays.TryGetValue(key, out var d) ? Backoff.Grow(d.Seconds, spec.BackoffFactor, max) : Math.Clamp(spec.BackoffSeconds, 0, max);
         _delays[key] = new AppDelay((d?.Restarts ?? 0) + 1, seconds);
         return TimeSpan.FromSeconds(seconds);
     }

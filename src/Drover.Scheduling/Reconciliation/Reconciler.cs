@@ -65,7 +65,7 @@ public static partial class Reconciler
         {
             var app = state.App;
             state.Counted.Sort(TaskView.ById);
-            var want = state.IsUpgrading ? PlanUpgrade(state, kills) : PlanSteady(state, kills);
+            var want = state.IsUpgrading ? PlanUpgrade(state, kills) : PlanSteady(state, kills, now);
 
             var backoff = CurrentBackoff(input, state, now, resets);
             if (want <= 0) continue;
@@ -127,12 +127,15 @@ public static partial class Reconciler
     }
 
     /// <summary>No outdated tasks: kill the surplus or ask for the deficit. Returns how many to launch.</summary>
-    private static int PlanSteady(AppState s, List<KillOrder> kills)
+    private static int PlanSteady(AppState s, List<KillOrder> kills, DateTimeOffset now)
     {
         var desired = Math.Max(0, s.App.Instances);
         var excess = s.Counted.Count - desired;
         if (excess <= 0) return -excess;
         var reason = ExcessLooksLikeReconnect(s) ? KillReason.DuplicateAfterReconnect : KillReason.ScaleDown;
+        // A returning agent reports a task it restarted while cut off as it starts, then as it runs: choose the
+        // survivors once it runs (or ended), not from the first report, unless it is stuck starting.
+        if (reason == KillReason.DuplicateAfterReconnect && s.Counted.Any(t => IsReturningAndStarting(t, now))) return 0;
         foreach (var t in s.Victims(s.Counted, afterReconnect: reason == KillReason.DuplicateAfterReconnect))
         {
             if (excess-- == 0) break;
@@ -140,6 +143,12 @@ public static partial class Reconciler
         }
         return 0;
     }
+
+    /// <summary>How long a returning task may take to start before the surplus is settled without it.</summary>
+    internal static readonly TimeSpan ReturningStartGrace = TimeSpan.FromSeconds(60);
+
+    private static bool IsReturningAndStarting(TaskView t, DateTimeOffset now) =>
+        t.Task.WasUnreachable && t.Task.State is TaskState.Staging or TaskState.Starting && now - t.StagedAt < ReturningStartGrace;
 
     /// <summary>
     /// Surplus after a scale-down has only tasks staged before the app's last scaling; a task staged after it

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Net;
 using System.Net.Sockets;
 using Drover.Agent.Docker;
+using Drover.IntegrationTests.Harness.Netns;
 
 namespace Drover.IntegrationTests.Harness;
 
@@ -25,12 +26,14 @@ public sealed class DockerDaemon : IAsyncDisposable
 
     private readonly string _dir;
     private readonly string _bridge;
+    private readonly NetnsHost? _host;
     private DroverProcess? _process;
 
-    private DockerDaemon(string dir, string bridge)
+    private DockerDaemon(string dir, string bridge, NetnsHost? host)
     {
         _dir = dir;
         _bridge = bridge;
+        _host = host;
     }
 
     /// <summary>The daemon's unix socket (what the agent's --docker-socket gets).</summary>
@@ -39,7 +42,12 @@ public sealed class DockerDaemon : IAsyncDisposable
     /// <summary>The host's address on this daemon's bridge (the containers' gateway).</summary>
     public string BridgeAddress { get; private set; } = "";
 
-    public static async Task<DockerDaemon> StartAsync()
+    /// <param name="host">
+    /// A network-namespace host to run the daemon in (its bridge, containers and published ports live there, as on a
+    /// machine of its own); null: this machine's own network namespace. The socket is a file either way, so the test
+    /// and the agent reach it alike.
+    /// </param>
+    public static async Task<DockerDaemon> StartAsync(NetnsHost? host = null)
     {
         var dockerd = new[] { "/usr/sbin/dockerd", "/usr/bin/dockerd" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("dockerd is not installed (apt-get install docker.io; ./test.sh does it): the Docker tests cannot run");
@@ -49,7 +57,7 @@ public sealed class DockerDaemon : IAsyncDisposable
         // Short: the sockets under it (docker.sock, containerd's) must fit in 107 bytes.
         var dir = Path.Combine("/tmp", "drv-d-" + tag);
         Directory.CreateDirectory(dir);
-        var daemon = new DockerDaemon(dir, "drvb" + tag);
+        var daemon = new DockerDaemon(dir, "drvb" + tag, host);
         try
         {
             await daemon.CreateBridgeAsync();
@@ -67,26 +75,30 @@ public sealed class DockerDaemon : IAsyncDisposable
     /// <summary>A /24 in 172.31.0.0/16 that no interface on this host uses yet; the bridge gets .1.</summary>
     private async Task CreateBridgeAsync()
     {
-        var used = await Run("ip", "-4", "-o", "addr");
+        var used = await Run("ip", [.. NamespaceArgs, "-4", "-o", "addr"]);
         var free = Enumerable.Range(1, 254).OrderBy(_ => Random.Shared.Next()).First(n => !used.Stdout.Contains($"172.31.{n}.", StringComparison.Ordinal));
         BridgeAddress = $"172.31.{free}.1";
-        await Must("ip", "link", "add", "name", _bridge, "type", "bridge");
-        await Must("ip", "addr", "add", BridgeAddress + "/24", "dev", _bridge);
-        await Must("ip", "link", "set", _bridge, "up");
+        await Must("ip", [.. NamespaceArgs, "link", "add", "name", _bridge, "type", "bridge"]);
+        await Must("ip", [.. NamespaceArgs, "addr", "add", BridgeAddress + "/24", "dev", _bridge]);
+        await Must("ip", [.. NamespaceArgs, "link", "set", _bridge, "up"]);
     }
+
+    /// <summary><c>ip -n NS</c> for a daemon inside a namespace host.</summary>
+    private string[] NamespaceArgs => _host is null ? [] : ["-n", _host.Namespace];
 
     private async Task StartDaemonAsync(string dockerd)
     {
-        _process = DroverProcess.StartExecutable(dockerd,
+        string[] args =
             ["--data-root", Path.Combine(_dir, "root"), "--exec-root", Path.Combine(_dir, "exec"), "-H", "unix://" + Socket,
              "--pidfile", Path.Combine(_dir, "docker.pid"), "--iptables=false", "--ip-forward=false", "--ip-masq=false",
-             "--bridge", _bridge, "--shutdown-timeout", "3"],
-            new ProcessOptions
-            {
-                Name = "dockerd:" + _bridge,
-                // containerd and runc live in /usr/bin and /usr/sbin, which a test runner's PATH may lack.
-                Environment = new Dictionary<string, string?> { ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
-            });
+             "--bridge", _bridge, "--shutdown-timeout", "3"];
+        var options = new ProcessOptions
+        {
+            Name = "dockerd:" + (_host?.Name ?? _bridge),
+            // containerd and runc live in /usr/bin and /usr/sbin, which a test runner's PATH may lack.
+            Environment = new Dictionary<string, string?> { ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
+        };
+        _process = _host is null ? DroverProcess.StartExecutable(dockerd, args, options) : _host.Start(dockerd, args, options);
         Client = new DockerClient(Socket);
         await Eventually.AsyncAssert(async () =>
         {
@@ -143,12 +155,15 @@ public sealed class DockerDaemon : IAsyncDisposable
         foreach (var mount in File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(_dir + "/", StringComparison.Ordinal))
                      .OrderByDescending(m => m.Length))
             await Run("umount", "-l", mount);
-        await Run("ip", "link", "del", _bridge);
+        await Run("ip", [.. NamespaceArgs, "link", "del", _bridge]);
         try { Directory.Delete(_dir, recursive: true); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static Task<ProcessResult> Run(string file, params string[] args) => ProcessRunner.RunAsync(file, args, TimeSpan.FromSeconds(60));
+
+    /// <summary>Process of the daemon (for diagnostics).</summary>
+    public string FormatOutput(int lines = 30) => _process?.FormatOutput(lines) ?? "dockerd: not started";
 
     private static async Task Must(string file, params string[] args)
     {

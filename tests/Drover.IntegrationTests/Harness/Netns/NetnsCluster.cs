@@ -12,10 +12,14 @@ public sealed record NetnsClusterOptions
     public IReadOnlyList<string> ServerArgs { get; init; } = [];
     /// <summary>Extra arguments of every <c>drover agent</c>.</summary>
     public IReadOnlyList<string> AgentArgs { get; init; } = [];
+    /// <summary>Each agent host gets a dockerd of its own (inside its namespace) and the agent its socket.</summary>
+    public bool Docker { get; init; }
+    /// <summary>The server's DNS on port 53 of its own address (where containers and other hosts reach it); else 127.0.0.1:0.</summary>
+    public bool DnsOnServerAddress { get; init; }
 }
 
-/// <summary>One agent host of a <see cref="NetnsCluster"/>.</summary>
-public sealed record NetnsAgent(NetnsHost Host, string Hostname, string DataDir, DroverProcess Process);
+/// <summary>One agent host of a <see cref="NetnsCluster"/>, with its own dockerd when the cluster has Docker.</summary>
+public sealed record NetnsAgent(NetnsHost Host, string Hostname, string DataDir, DroverProcess Process, DockerDaemon? Docker = null);
 
 /// <summary>A task as the agent recorded it on disk (DataDir/tasks/&lt;id&gt;.json): enough to kill it behind Drover's back.</summary>
 public sealed record AgentTaskFile(string TaskId, string AppId, int Pid);
@@ -86,7 +90,8 @@ public sealed class NetnsCluster : IAsyncDisposable
     private async Task StartServerAsync()
     {
         Server = ServerHost.StartDrover(["server", "--listen", $"{ServerHost.Address}:{ServerPort}", "--data-dir", _dir.Combine("server"),
-            "--dns-listen", "127.0.0.1:0", .. _options.ServerArgs], "server");
+            "--dns-listen", _options.DnsOnServerAddress ? $"{ServerHost.Address}:53" : "127.0.0.1:0", "--token", DroverProcess.TestJoinToken,
+            .. _options.ServerArgs], "server");
         await Eventually.AsyncAssert(async () =>
         {
             if (Server.HasExited) throw new EventuallyAbortedException($"the server exited\n{Server.FormatOutput()}");
@@ -98,15 +103,26 @@ public sealed class NetnsCluster : IAsyncDisposable
     public async Task<NetnsAgent> AddAgentAsync(string hostname)
     {
         var host = await Network.AddHostAsync(hostname);
-        var agent = new NetnsAgent(host, hostname, _dir.Combine("agent-" + hostname), null!);
-        agent = agent with { Process = StartAgentProcess(agent) };
+        var docker = _options.Docker ? await DockerDaemon.StartAsync(host) : null;
+        var agent = new NetnsAgent(host, hostname, _dir.Combine("agent-" + hostname), null!, docker);
+        try
+        {
+            agent = agent with { Process = StartAgentProcess(agent) };
+        }
+        catch
+        {
+            if (docker is not null) await docker.DisposeAsync();
+            throw;
+        }
         lock (_agents) _agents.Add(agent);
         return agent;
     }
 
     private DroverProcess StartAgentProcess(NetnsAgent a) =>
         a.Host.StartDrover(["agent", "--join", ServerUrl.ToString().TrimEnd('/'), "--data-dir", a.DataDir, "--hostname", a.Hostname,
-            "--listen", $"{a.Host.Address}:5051", "--ports", AgentPorts, .. _options.AgentArgs], "agent:" + a.Hostname);
+            "--listen", $"{a.Host.Address}:5051", "--ports", AgentPorts, "--docker-socket", a.Docker?.Socket ?? "none", "--token", DroverProcess.TestJoinToken,
+            .. _options.AgentArgs],
+            "agent:" + a.Hostname);
 
     public NetnsAgent Agent(string hostname) => Agents.FirstOrDefault(a => a.Hostname == hostname)
         ?? throw new ArgumentException($"no agent host '{hostname}'", nameof(hostname));
@@ -197,11 +213,14 @@ public sealed class NetnsCluster : IAsyncDisposable
     }
 
     public string Diagnostics() =>
-        Server.FormatOutput(60) + "\n" + string.Join("\n", Agents.Select(a => (a.Host.IsCut ? "[cut off] " : "") + a.Process.FormatOutput(60)));
+        Server.FormatOutput(60) + "\n" + string.Join("\n", Agents.Select(a => (a.Host.IsCut ? "[cut off] " : "") + a.Process.FormatOutput(60)
+            + (a.Docker is { } d ? "\n" + d.FormatOutput(20) : "")));
 
     public async ValueTask DisposeAsync()
     {
         foreach (var a in Agents) if (a.Process is not null) await a.Process.DisposeAsync();
+        // dockerd stops its containers before the network goes
+        foreach (var a in Agents) if (a.Docker is not null) await a.Docker.DisposeAsync();
         if (Server is not null) await Server.DisposeAsync();
         // Tasks live in the agents' namespaces: removing the network ends every one of them by PID.
         await Network.DisposeAsync();

@@ -43,9 +43,13 @@ public sealed class NetnsHost
         IsCut = false;
     }
 
-    /// <summary>Starts a long-running process inside the host (<c>ip netns exec</c> execs it, so its PID is the program's own).</summary>
+    /// <summary>
+    /// Starts a long-running process inside the host. <c>nsenter --net</c> enters only the network namespace and execs
+    /// the program (its PID is the program's own); unlike <c>ip netns exec</c> it leaves the mounts alone, so the
+    /// process sees the machine's /sys/fs/cgroup as it would on a host of its own (the agent's cgroups, dockerd).
+    /// </summary>
     public DroverProcess Start(string fileName, IEnumerable<string> args, ProcessOptions? options = null) =>
-        DroverProcess.StartExecutable(IpCommand.IpPath, ["netns", "exec", Namespace, fileName, .. args],
+        DroverProcess.StartExecutable(NsenterPath, [$"--net=/run/netns/{Namespace}", fileName, .. args],
             (options ?? new ProcessOptions()) with { Name = options?.Name ?? $"{Name}:{Path.GetFileName(fileName)}" });
 
     /// <summary>Starts <c>dotnet drover.dll args…</c> inside the host.</summary>
@@ -54,7 +58,9 @@ public sealed class NetnsHost
 
     /// <summary>Runs a command to completion inside the host.</summary>
     public Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> args, TimeSpan timeout) =>
-        ProcessRunner.RunAsync(IpCommand.IpPath, ["netns", "exec", Namespace, fileName, .. args], timeout);
+        ProcessRunner.RunAsync(NsenterPath, [$"--net=/run/netns/{Namespace}", fileName, .. args], timeout);
+
+    private static string NsenterPath { get; } = File.Exists("/usr/bin/nsenter") ? "/usr/bin/nsenter" : "nsenter";
 
     /// <summary>Runs the drover CLI to completion inside the host.</summary>
     public Task<ProcessResult> RunDroverAsync(TimeSpan timeout, params string[] args) =>
