@@ -64,8 +64,9 @@ public static class RoleHosting
             yield return $"{role}: the API requires the API token for writes{(options.ApiTokenForReads ? " and reads" : "")} (clients: --token or env DROVER_TOKEN)";
         if (server.JoinToken is { } token)
         {
-            yield return $"{role}: join token{(security.JoinTokenFile is { } file ? $" (kept in {file})" : "")}; agents join with:";
-            yield return $"  drover agent --join {JoinUrl(server, options)} --token {token}";
+            // one line to write, so a log line from the starting server never lands between the two
+            yield return $"{role}: join token{(security.JoinTokenFile is { } file ? $" (kept in {file})" : "")}; agents join with:"
+                + $"{Environment.NewLine}  drover agent --join {JoinUrl(server, options)} --token {token}";
         }
     }
 
