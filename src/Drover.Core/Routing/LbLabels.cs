@@ -36,8 +36,9 @@ public static partial class LbLabels
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+$")]
     private static partial Regex GroupName();
 
-    // HAProxy config words: no whitespace, quotes, '#' or backslashes in a path we write into an ACL.
-    [GeneratedRegex(@"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$")]
+    // Written into HAProxy ACLs and a regsub() argument: unreserved URL characters, '%' escapes and '/' only, so
+    // nothing in it can end a config word or an argument list.
+    [GeneratedRegex(@"^/[A-Za-z0-9\-._~%/]*$")]
     private static partial Regex PathPrefix();
 
     public static LbLabelsResult Parse(AppDefinition app)
