@@ -101,6 +101,13 @@ public static class ConfigRenderer
         return string.Join(' ', parts);
     }
 
+    /// <summary>
+    /// The keywords for "add server". HAProxy 2.6 refuses 'cookie' on dynamic servers, so a sticky backend's new
+    /// servers come with a reload instead (<see cref="Planning.Planner"/>); everything else is the same as in the config.
+    /// </summary>
+    public static string RuntimeServerArgs(LbServer sv, LbBackend be, HaproxySettings s) =>
+        ServerArgs(sv, be with { Sticky = false }, s);
+
     private static string ServerLine(LbServer sv, LbBackend be, HaproxySettings s)
     {
         var line = $"server {sv.Name} {ServerArgs(sv, be, s)}";

@@ -29,6 +29,9 @@ public static class Planner
     public static LbPlan Plan(LbConfig current, LbConfig desired)
     {
         if (!current.SameShape(desired)) return new LbPlan(true, []);
+        // HAProxy 2.6 does not take 'cookie' on a server added at runtime: a sticky backend's new servers need a reload.
+        if (desired.Backends.Any(b => b.Sticky && b.Servers.Any(s => current.Backend(b.Name)!.Servers.All(o => o.Name != s.Name || o.Address != s.Address || o.Port != s.Port))))
+            return new LbPlan(true, []);
         var ops = new List<RuntimeOp>();
         foreach (var want in desired.Backends)
         {
