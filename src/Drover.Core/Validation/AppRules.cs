@@ -1,4 +1,5 @@
 using Drover.Core.Apps;
+using Drover.Core.Routing;
 
 namespace Drover.Core.Validation;
 
@@ -31,6 +32,8 @@ public static class AppRules
         if (app.UpgradeStrategy.MaximumOverCapacity is < 0 or > 1)
             e.Add("/upgradeStrategy/maximumOverCapacity", "must be between 0 and 1");
         if (UnreachableKeep.Problem(app) is { } keepProblem) e.Add($"/labels/{UnreachableKeep.Label}", keepProblem);
+        // Routing labels are checked at submit time so a bad value never reaches a load balancer's config.
+        foreach (var p in LbLabels.Parse(app).Problems) e.Add($"/labels/{p.Label}", p.ToString());
         var unreachable = app.UnreachableStrategy;
         if (!unreachable.IsDisabled && (unreachable.InactiveAfterSeconds < 0 || unreachable.ExpungeAfterSeconds < unreachable.InactiveAfterSeconds))
             e.Add("/unreachableStrategy", "inactiveAfterSeconds must be ≥ 0 and ≤ expungeAfterSeconds");
