@@ -22,9 +22,11 @@ public sealed class HaproxyResolversTests(ITestOutputHelper output)
         """;
 
     /// <summary>
-    /// Two backends, one per SRV naming style. Instances on one host share 127.0.0.1, which HAProxy
-    /// refuses to give two servers of a backend unless <c>resolve-opts allow-dup-ip</c>;
-    /// <c>init-addr none</c> lets it start before the name has records.
+    /// Two backends, one per SRV naming style, deliberately without <c>resolve-opts allow-dup-ip</c>:
+    /// instances on one host share 127.0.0.1, and an SRV record whose address is not in ADDITIONAL
+    /// makes HAProxy resolve the target itself and refuse a second server on the same address, so
+    /// with one shared A record (the old answer) the third and fourth servers stayed
+    /// "MAINT (resolution)" here. <c>init-addr none</c> lets HAProxy start before the name has records.
     /// </summary>
     private static string Config(string dir, int dnsPort, int frontendPort, int marathonPort) => $"""
         global
@@ -57,11 +59,11 @@ public sealed class HaproxyResolversTests(ITestOutputHelper output)
 
         backend web
             balance roundrobin
-            server-template web {Slots} _{Service}._tcp.service.drover resolvers drover resolve-prefer ipv4 resolve-opts allow-dup-ip
+            server-template web {Slots} _{Service}._tcp.service.drover resolvers drover resolve-prefer ipv4
 
         backend web_marathon
             balance roundrobin
-            server-template task {Slots} _{Service}._tcp.marathon.drover resolvers drover resolve-prefer ipv4 resolve-opts allow-dup-ip
+            server-template task {Slots} _{Service}._tcp.marathon.drover resolvers drover resolve-prefer ipv4
         """;
 
     [Fact(Timeout = 300_000)]
