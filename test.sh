@@ -33,7 +33,7 @@ APT_PACKAGES=(
   busybox-static     # /bin/busybox: the rootfs of the tests' local image (nothing is pulled from the internet)
   docker-registry    # a private registry on 127.0.0.1 for the authenticated-pull test
   apache2-utils      # htpasswd (bcrypt) for that registry's basic auth
-  haproxy            # the load balancer Drover.Lb renders configs for and drives through its runtime API
+  haproxy            # the load balancer Drover.Lb drives through its runtime API; its DNS resolvers run against Drover's DNS
 )
 
 START=$(date +%s)

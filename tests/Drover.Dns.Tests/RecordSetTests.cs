@@ -88,7 +88,7 @@ public class RecordSetTests
         Assert.Matches("^web-[a-z0-9]{5}-node-1\\.marathon\\.drover$", task);
         Assert.Contains(records, r => r.Port == 31001 && r.Target == task);
         Assert.Equal(["10.0.0.1"], AddressStrings(Ask(set, task, DnsRecordType.A)));
-        Assert.Equal(3, srv.Additionals.Count);
+        Assert.Equal(6, srv.Additionals.Count); // one A record per SRV record, as Consul does
 
         // external services (no AppId) have no marathon names
         Assert.Equal(DnsResponseCode.NXDomain, Ask(set, "api.marathon.drover", DnsRecordType.A).ResponseCode);

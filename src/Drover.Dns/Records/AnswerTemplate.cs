@@ -95,9 +95,7 @@ internal sealed class AnswerTemplate
         var body = writer.Position;
 
         var answerEnds = new List<int>();
-        var targets = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var targetsBefore = new List<int>();
+        var targets = new List<string?>();
         foreach (var answer in answers)
         {
             try
@@ -110,47 +108,54 @@ internal sealed class AnswerTemplate
             }
 
             answerEnds.Add(writer.Position - body);
-            var target = answer.Data switch
+            targets.Add(answer.Data switch
             {
                 DnsSrvData srv => srv.Target,
                 DnsNameData ns => ns.Name,
                 _ => null,
-            };
-            if (target is not null && seen.Add(target))
-            {
-                targets.Add(target);
-            }
-
-            targetsBefore.Add(targets.Count);
+            });
         }
 
+        // The target's addresses once PER ANSWER, not once per target: Consul's serviceSRVRecords
+        // (hashicorp/consul agent/dns.go) appends each instance's extra records to resp.Extra, so a
+        // node's A record repeats for every SRV record pointing at it. HAProxy's resolvers pair each
+        // SRV record with one additional record of its target, one to one; with a shared A record
+        // the third instance on a host stayed "MAINT (resolution)".
         var answersLength = writer.Position - body;
         var additionalEnds = new List<int>();
-        var recordsForTargets = new List<int>(); // additional records needed by the first i+1 targets
-        foreach (var target in targets)
+        var additionalFor = new int[answerEnds.Count]; // additional records needed by the first i+1 answers
+        var complete = 0; // answers whose additional records were all written
+        for (var i = 0; i < targets.Count; i++)
         {
-            foreach (var address in set.GetAddresses(target))
+            if (targets[i] is { } target)
             {
-                try
+                foreach (var address in set.GetAddresses(target))
                 {
-                    // the owner compresses to a pointer at the target inside an answer written above
-                    writer.WriteRecord(DnsResourceRecord.Address(target, address, set.TtlOf(target)));
-                }
-                catch (DnsMessageTooLargeException)
-                {
-                    goto done;
-                }
+                    try
+                    {
+                        // the owner compresses to a pointer at the target inside an answer written above
+                        writer.WriteRecord(DnsResourceRecord.Address(target, address, set.TtlOf(target)));
+                    }
+                    catch (DnsMessageTooLargeException)
+                    {
+                        goto done;
+                    }
 
-                additionalEnds.Add(writer.Position - body - answersLength);
+                    additionalEnds.Add(writer.Position - body - answersLength);
+                }
             }
 
-            recordsForTargets.Add(additionalEnds.Count);
+            additionalFor[i] = additionalEnds.Count;
+            complete = i + 1;
         }
 
     done:
-        var additionalFor = targetsBefore
-            .Select(t => t == 0 ? 0 : Math.Min(additionalEnds.Count, recordsForTargets.Count >= t ? recordsForTargets[t - 1] : additionalEnds.Count))
-            .ToArray();
+        // the message is full: the remaining answers come with every additional record that was written
+        for (var i = complete; i < additionalFor.Length; i++)
+        {
+            additionalFor[i] = additionalEnds.Count;
+        }
+
         return new TemplateVariant(
             buffer.AsSpan(body, writer.Position - body).ToArray(), [.. answerEnds], answersLength, [.. additionalEnds], additionalFor);
     }
