@@ -31,6 +31,7 @@ public static class AppRules
         if (app.UpgradeStrategy.MaximumOverCapacity is < 0 or > 1)
             e.Add("/upgradeStrategy/maximumOverCapacity", "must be between 0 and 1");
         if (UnreachableKeep.Problem(app) is { } keepProblem) e.Add($"/labels/{UnreachableKeep.Label}", keepProblem);
+        if (LoadBalancing.LbLabels.DrainTimeoutError(app.Labels) is { } drainProblem) e.Add($"/labels/{LoadBalancing.LbLabels.DrainTimeoutSeconds}", drainProblem);
         var unreachable = app.UnreachableStrategy;
         if (!unreachable.IsDisabled && (unreachable.InactiveAfterSeconds < 0 || unreachable.ExpungeAfterSeconds < unreachable.InactiveAfterSeconds))
             e.Add("/unreachableStrategy", "inactiveAfterSeconds must be ≥ 0 and ≤ expungeAfterSeconds");
