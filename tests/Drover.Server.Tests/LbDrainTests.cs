@@ -72,6 +72,28 @@ public sealed class LbDrainTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task A_task_record_update_the_lbs_do_not_route_by_does_not_hold_the_kill_longer()
+    {
+        await using var t = await StartAsync();
+        var (agent, ids) = await LbStateTests.RunWebAsync(t, PatientWebApp);
+        await t.Client.HeartbeatLbAsync("lb-1", new LbHeartbeat { AppliedIndex = 1 });
+        await t.Client.KillTasksAsync([ids[0]]);
+        await DrainingAsync(t, x => x.Id == ids[0]);
+        // its replacement is placed meanwhile (a routing change of its own): wait for the state to settle with it
+        var state = await Eventually.Get(() => t.Client.WatchLbStateAsync(0, TimeSpan.FromSeconds(1)), s => s.Apps[0].Tasks.Count == 3, "the replacement is in the lb state");
+
+        // the agent reports the task again (a message, say): its record moves on, the lb state does not
+        var recordBefore = t.Writer.Current.Entry("tasks", ids[0])!.ModifyIndex;
+        await t.Client.ReportStatusAsync(agent, [new Api.Agents.TaskStatusReport { TaskId = ids[0], AppId = "/web", State = "TASK_RUNNING", Message = "still serving" }]);
+        Assert.True(t.Writer.Current.Entry("tasks", ids[0])!.ModifyIndex > recordBefore);
+        Assert.Equal(state.Index, (await t.Client.WatchLbStateAsync(0, TimeSpan.FromSeconds(1))).Index);
+
+        // applying a state that shows it draining is enough, though the record has moved past that index
+        await t.Client.HeartbeatLbAsync("lb-1", new LbHeartbeat { AppliedIndex = state.Index });
+        await t.AssignmentsAsync(agent, a => a.Tasks.Single(x => x.Spec.TaskId == ids[0]).Kill, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task An_lb_that_never_acknowledges_holds_the_kill_only_for_the_drain_timeout()
     {
         await using var t = await StartAsync();

@@ -45,11 +45,10 @@ public static class LbDrain
     }
 
     /// <summary>
-    /// Whether a draining task's kill can go ahead. <paramref name="taskModifyIndex"/> is the store index of the task's
-    /// current record: an lb that applied an lb state at or past it has seen the task draining (the lb state changes at
-    /// every index where a routing-relevant record does, so its index is never past a write it does not show).
+    /// Whether a draining task's kill can go ahead. <paramref name="shownAtIndex"/> is the lb-state index from which the
+    /// lb state shows the task draining: an lb that applied that index or a later one has taken it out of rotation.
     /// </summary>
-    public static DrainDecision Decide(TaskRecord task, long taskModifyIndex, AppDefinition? app, IReadOnlyCollection<LbInstanceView> lbs, DateTimeOffset now)
+    public static DrainDecision Decide(TaskRecord task, long shownAtIndex, AppDefinition? app, IReadOnlyCollection<LbInstanceView> lbs, DateTimeOffset now)
     {
         if (!task.Draining) return new(DrainRelease.Acknowledged, null);
         var started = MarathonTime.TryParse(task.DrainStartedAt, out var s) ? s : now;
@@ -62,7 +61,7 @@ public static class LbDrain
         {
             if (!lb.IsLive(now)) continue;
             anyLive = true;
-            if (lb.AppliedIndex >= taskModifyIndex) continue;
+            if (lb.AppliedIndex >= shownAtIndex) continue;
             waiting = true;
             if (lb.ExpiresAt < recheck) recheck = lb.ExpiresAt; // it may stop counting before the deadline
         }

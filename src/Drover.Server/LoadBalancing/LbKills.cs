@@ -17,15 +17,19 @@ public static class LbKills
         LbDrain.MarkForKill(t, AppOf(s, t), lbs.Views(), now);
 
     /// <summary>Writes that release held kills whose drain is over, with why.</summary>
-    public static IEnumerable<(StateOp Op, TaskRecord Task, DrainRelease Why)> Releases(StateSnapshot s, LbRegistry lbs, DateTimeOffset now)
+    public static IEnumerable<(StateOp Op, TaskRecord Task, DrainRelease Why)> Releases(StateSnapshot s, LbRegistry lbs, LbStateCache cache, DateTimeOffset now)
     {
         IReadOnlyList<LbInstanceView>? views = null;
-        foreach (var e in s.Entries(Collections.Tasks.Name).Values)
+        LbStateCache.Entry? shown = null;
+        foreach (var t in s.All(Collections.Tasks))
         {
-            var t = StateSnapshot.Decode(Collections.Tasks, e);
             if (!t.Draining) continue;
             views ??= lbs.Views();
-            var decision = LbDrain.Decide(t, e.ModifyIndex, AppOf(s, t), views, now);
+            // the lb state shows this write from some index on; rendering it here if no lb has asked yet
+            shown ??= cache.Get(s);
+            // not shown draining in a newer state: it ended or was released meanwhile, and the next pass sees that
+            if (!shown.DrainingSince.TryGetValue(t.Id, out var shownAt)) continue;
+            var decision = LbDrain.Decide(t, shownAt, AppOf(s, t), views, now);
             if (decision.Release is { } why) yield return (StateOp.Put(Collections.Tasks, t.Id, t with { Draining = false }), t, why);
         }
     }

@@ -12,10 +12,12 @@ namespace Drover.Server.LoadBalancing;
 /// </summary>
 public sealed class LbStateCache
 {
-    public sealed record Entry(long StoreIndex, long Index, byte[] Body);
+    /// <param name="DrainingSince">Each task shown draining, with the lb index at which it first was: an lb that applied that index has it out of rotation.</param>
+    public sealed record Entry(long StoreIndex, long Index, byte[] Body, IReadOnlyDictionary<string, long> DrainingSince);
 
+    private static readonly IReadOnlyDictionary<string, long> NoneDraining = new Dictionary<string, long>();
     private readonly Lock _gate = new();
-    private Entry _latest = new(-1, 0, []);
+    private Entry _latest = new(-1, 0, [], NoneDraining);
     private byte[] _latestApps = [];
 
     public Entry Get(StateSnapshot s)
@@ -32,7 +34,10 @@ public sealed class LbStateCache
             }
             var index = Math.Max(1, s.Index); // Consul never answers index 0: clients treat 0 as "no index yet"
             _latestApps = appsBytes;
-            _latest = new Entry(s.Index, index, JsonSerializer.SerializeToUtf8Bytes(new LbState { Index = index, Apps = apps }, LbJsonContext.Default.LbState));
+            var draining = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var task in apps.SelectMany(a => a.Tasks).Where(t => t.Draining))
+                draining[task.Id] = _latest.DrainingSince.TryGetValue(task.Id, out var since) ? since : index;
+            _latest = new Entry(s.Index, index, JsonSerializer.SerializeToUtf8Bytes(new LbState { Index = index, Apps = apps }, LbJsonContext.Default.LbState), draining);
             return _latest;
         }
     }

@@ -16,7 +16,8 @@ namespace Drover.Server.Reconcile;
 /// new tasks assigned to agents, kill marks on surplus ones.
 /// </summary>
 public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLiveness liveness, ServerOptions options, TimeProvider time, ServerLog log,
-    Deployments.DeploymentMonitor deployments, Events.TaskEvents events, LoadBalancing.LbRegistry lbs)
+    Deployments.DeploymentMonitor deployments, Events.TaskEvents events, LoadBalancing.LbRegistry lbs,
+    LoadBalancing.LbStateCache lbState)
     : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -91,7 +92,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed");
             }
             // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
-            foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, now))
+            foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, lbState, now))
             {
                 ops.Add(op);
                 log.TaskKillReleased(t.Id, t.AppId, LoadBalancing.LbKills.Describe(why, t, now));
