@@ -108,6 +108,8 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<AssignmentService>();
         s.AddSingleton<LaunchQueue>();
         s.AddSingleton<ReconcileLoop>();
+        s.AddSingleton<LoadBalancing.LbRegistry>();
+        s.AddSingleton<LoadBalancing.LbStateCache>();
         s.AddSingleton<Events.EventBus>();
         s.AddSingleton<Events.TaskEvents>();
         s.AddSingleton<Deployments.DeploymentEvents>();
@@ -134,6 +136,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapTaskEndpoints();
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();
+        LoadBalancing.LbEndpoints.MapLbEndpoints(app);
         Deployments.DeploymentEndpoints.MapDeploymentEndpoints(app);
         Events.EventEndpoints.MapEventEndpoints(app);
         Groups.GroupEndpoints.MapGroupEndpoints(app);

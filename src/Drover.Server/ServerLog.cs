@@ -23,6 +23,9 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
     [LoggerMessage(6, LogLevel.Information, "killing task {TaskId} of {AppId}: {Reason}")]
     public partial void TaskKilling(string taskId, string appId, string reason);
 
+    [LoggerMessage(23, LogLevel.Information, "sending the kill of task {TaskId} of {AppId} to its agent: {Reason}")]
+    public partial void TaskKillReleased(string taskId, string appId, string reason);
+
     [LoggerMessage(7, LogLevel.Error, "reconciliation pass failed; retrying")]
     public partial void ReconcileFailed(Exception ex);
 

@@ -35,6 +35,8 @@ public sealed record ServerOptions
     public int ServicePortMax { get; init; } = 20000;
     /// <summary>Interval of the periodic reconciliation pass (state changes trigger passes immediately).</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often load balancers are asked to heartbeat (PUT /v1/drover/lb/instances/{id}); 3 missed = gone.</summary>
+    public TimeSpan LbHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>host:port of the DNS server (UDP and TCP); null = no DNS server.</summary>
     public string? DnsListen { get; init; }

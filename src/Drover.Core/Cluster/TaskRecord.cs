@@ -21,6 +21,16 @@ public sealed record TaskRecord
     public double DiskMb { get; init; }
     /// <summary>Set when the server wants the task gone; the agent kills it and reports a terminal state.</summary>
     public bool KillRequested { get; init; }
+    /// <summary>
+    /// With <see cref="KillRequested"/>: the kill is held until every live load balancer has taken the task out of
+    /// rotation (or the app's drain timeout passes); the agent is told to kill only once this is false again.
+    /// </summary>
+    public bool Draining { get; init; }
+    /// <summary>When draining began (Marathon time format); kept after the drain ends, for the record.</summary>
+    public string? DrainStartedAt { get; init; }
+    /// <summary>What the agent acts on: the kill, once no load balancer drain holds it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool KillReleased => KillRequested && !Draining;
     public IReadOnlyList<HealthCheckResult> HealthCheckResults { get; init; } = [];
     /// <summary>One per readiness check of the task's version, once checked; a ready result stays ready.</summary>
     public IReadOnlyList<ReadinessCheckResult> ReadinessCheckResults { get; init; } = [];

@@ -34,6 +34,7 @@ public static class AppRules
         if (UnreachableKeep.Problem(app) is { } keepProblem) e.Add($"/labels/{UnreachableKeep.Label}", keepProblem);
         // Routing labels are checked at submit time so a bad value never reaches a load balancer's config.
         foreach (var p in LbLabels.Parse(app).Problems) e.Add($"/labels/{p.Label}", p.ToString());
+        if (LoadBalancing.LbDrainLabels.DrainTimeoutError(app.Labels) is { } drainProblem) e.Add($"/labels/{LoadBalancing.LbDrainLabels.DrainTimeoutSeconds}", drainProblem);
         var unreachable = app.UnreachableStrategy;
         if (!unreachable.IsDisabled && (unreachable.InactiveAfterSeconds < 0 || unreachable.ExpungeAfterSeconds < unreachable.InactiveAfterSeconds))
             e.Add("/unreachableStrategy", "inactiveAfterSeconds must be ≥ 0 and ≤ expungeAfterSeconds");

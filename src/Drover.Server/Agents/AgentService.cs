@@ -161,7 +161,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             }
             var updated = t with
             {
-                State = t.KillRequested && state == TaskState.Running ? TaskState.Killing : state,
+                State = t.KillReleased && state == TaskState.Running ? TaskState.Killing : state,
                 StartedAt = t.StartedAt ?? (state == TaskState.Running ? r.StartedAt ?? MarathonTime.ToWire(now) : null),
                 HealthCheckResults = r.HealthCheckResults,
                 ReadinessCheckResults = ReadinessResults.Merge(t.ReadinessCheckResults, r.ReadinessCheckResults),

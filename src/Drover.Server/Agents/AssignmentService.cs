@@ -41,8 +41,8 @@ public sealed class AssignmentService(IStateStore store)
         {
             var app = s.Get(Collections.AppVersions, Collections.VersionKey(t.AppId, t.Version)) ?? s.Get(Collections.Apps, t.AppId);
             if (app is null) continue; // cannot describe it any more: leaving it out makes the agent kill it
-            list.Add(new TaskAssignment { Spec = Spec(app, t), Kill = t.KillRequested });
-            fp.Append(t.Id).Append(t.KillRequested ? "!" : "").Append('\n');
+            list.Add(new TaskAssignment { Spec = Spec(app, t), Kill = t.KillReleased });
+            fp.Append(t.Id).Append(t.KillReleased ? "!" : "").Append('\n');
         }
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fp.ToString())))[..16];
         return new AgentAssignments { Fingerprint = hash, Tasks = list };

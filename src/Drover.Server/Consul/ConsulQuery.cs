@@ -63,13 +63,13 @@ public static class ConsulQuery
         {
             if (wait > MaxWait) wait = MaxWait;
             if (wait == TimeSpan.Zero) wait = DefaultWait; // Consul treats wait=0 as the default
-            wait += TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * wait.Ticks / 16));
+            wait = Http.StoreWaits.WithJitter(wait);
             var deadline = time.GetUtcNow() + wait;
             while ((ulong)Math.Max(1, indexOf(result)) <= minIndex)
             {
                 var remaining = deadline - time.GetUtcNow();
                 if (remaining <= TimeSpan.Zero) break;
-                var wrote = await NextWriteAsync(store, time, snapshot.Index, remaining, ctx.RequestAborted);
+                var wrote = await Http.StoreWaits.NextWriteAsync(store, time, snapshot.Index, remaining, ctx.RequestAborted);
                 snapshot = store.Current;
                 result = read(snapshot);
                 if (!wrote) break;
@@ -77,21 +77,5 @@ public static class ConsulQuery
         }
         ConsulFilter.SetIndex(ctx.Response, indexOf(result));
         return result;
-    }
-
-    /// <summary>True when the store's index passed <paramref name="index"/>; false after <paramref name="timeout"/> or when the store closed.</summary>
-    private static async Task<bool> NextWriteAsync(IStateStore store, TimeProvider time, long index, TimeSpan timeout, CancellationToken ct)
-    {
-        using var deadline = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        try
-        {
-            await foreach (var _ in store.WatchAsync(index, linked.Token).ConfigureAwait(false)) return true;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // timed out: the caller answers with what it has
-        }
-        return false;
     }
 }

@@ -16,7 +16,8 @@ namespace Drover.Server.Reconcile;
 /// new tasks assigned to agents, kill marks on surplus ones.
 /// </summary>
 public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLiveness liveness, ServerOptions options, TimeProvider time, ServerLog log,
-    Deployments.DeploymentMonitor deployments, Events.TaskEvents events)
+    Deployments.DeploymentMonitor deployments, Events.TaskEvents events, LoadBalancing.LbRegistry lbs,
+    LoadBalancing.LbStateCache lbState)
     : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -31,6 +32,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = WatchStoreAsync(stoppingToken);
+        lbs.Changed += Trigger; // an lb's acknowledgement may release a held kill
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -84,10 +86,16 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         {
             var ops = new List<StateOp>();
             ops.AddRange(ExpungeUnreachable(s, now));
-            foreach (var (op, t, agent) in DrainService.DeadlineKills(s, now))
+            foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
+            {
+                ops.Add(StateOp.Put(Collections.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
+                log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed");
+            }
+            // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
+            foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, lbState, now))
             {
                 ops.Add(op);
-                log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed");
+                log.TaskKillReleased(t.Id, t.AppId, LoadBalancing.LbKills.Describe(why, t, now));
             }
             var (deploymentOps, deploymentEvents) = deployments.Check(s);
             ops.AddRange(deploymentOps);
@@ -118,8 +126,9 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             foreach (var kill in plan.Kills)
             {
                 if (s.Get(Collections.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
-                ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { KillRequested = true }));
-                log.TaskKilling(t.Id, t.AppId, kill.Message);
+                var marked = LoadBalancing.LbKills.MarkForKill(s, t, lbs, now);
+                ops.Add(StateOp.Put(Collections.Tasks, t.Id, marked));
+                log.TaskKilling(t.Id, t.AppId, marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message);
             }
             ops.AddRange(PruneUnusedVersions(s));
             queue.ApplyResets(plan.BackoffResets);

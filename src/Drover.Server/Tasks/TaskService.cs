@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http;
 namespace Drover.Server.Tasks;
 
 /// <summary>Task listing and kills (/v2/apps/{id}/tasks, /v2/tasks). A kill marks the task; its agent does the killing.</summary>
-public sealed class TaskService(StateWriter writer, AppService apps)
+public sealed class TaskService(StateWriter writer, AppService apps, LoadBalancing.LbRegistry lbs, TimeProvider time)
 {
     public IResult ListForApp(HttpContext ctx, string appId)
     {
@@ -89,7 +89,8 @@ public sealed class TaskService(StateWriter writer, AppService apps)
             {
                 if (s.Get(Collections.Tasks, id) is not { } t) continue;
                 found.Add(t);
-                if (!t.KillRequested) ops.Add(StateOp.Put(Collections.Tasks, id, t with { KillRequested = true }));
+                // a load-balanced task leaves the lbs first; its agent gets the kill once they have drained it
+                if (!t.KillRequested) ops.Add(StateOp.Put(Collections.Tasks, id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, time.GetUtcNow())));
             }
             return ((IReadOnlyList<StateOp>)ops, found);
         }, ct);
