@@ -1,3 +1,4 @@
+using System.Net;
 using Drover.Api.LoadBalancing;
 using Drover.Core.Apps;
 using Drover.Lb.Model;
@@ -53,7 +54,7 @@ public static partial class DesiredState
                 _ => (ServerState?)null,
             };
             if (state is not { } st) continue;
-            var address = task.Address ?? resolve(task.Host) ?? lastServer?.Address;
+            var address = task.Address ?? (IPAddress.TryParse(task.Host, out _) ? task.Host : resolve(task.Host)) ?? lastServer?.Address;
             if (address is null) continue;
             servers.Add(new LbServer(name, task.Id, address, task.Ports[portIndex], st));
         }
