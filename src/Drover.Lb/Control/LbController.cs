@@ -33,10 +33,12 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor 
     private bool _serverReachable;
     private IReadOnlyList<string> _skipped = [];
 
-    /// <summary>Starts HAProxy (with no routes until the first snapshot), then runs until <paramref name="ct"/>; deregisters on the way out.</summary>
+    /// <summary>Starts HAProxy with no routes (the first snapshot brings them); throws when HAProxy cannot start.</summary>
+    public Task StartAsync(CancellationToken ct) => supervisor.StartAsync(ConfigRenderer.Render(LbConfig.Empty, options.Settings), ct);
+
+    /// <summary>Follows the server until <paramref name="ct"/>; deregisters on the way out. Call <see cref="StartAsync"/> first.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        await supervisor.StartAsync(ConfigRenderer.Render(LbConfig.Empty, options.Settings), ct);
         var watch = Task.Run(() => WatchAsync(ct), ct);
         var heartbeat = Task.Run(() => HeartbeatAsync(ct), ct);
         try { await SyncLoopAsync(ct); }
