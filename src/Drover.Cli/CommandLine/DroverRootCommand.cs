@@ -24,6 +24,7 @@ public static class DroverRootCommand
         root.Subcommands.Add(new UpCommand(context));
         root.Subcommands.Add(new ServerCommand(context));
         root.Subcommands.Add(new AgentCommand(context));
+        root.Subcommands.Add(new LbCommand(context));
 
         var app = new Command("app", "Create, change, scale, roll back and remove apps (Marathon app definitions)");
         app.Subcommands.Add(new AppApplyCommand(context));

@@ -27,6 +27,8 @@ public sealed class RuntimeApi(string socketPath, TimeSpan? timeout = null)
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cts.Token);
             await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), cts.Token);
+            // The master CLI (HAProxy 2.6) answers and closes only once the client has closed its side; the stats socket does not mind.
+            socket.Shutdown(SocketShutdown.Send);
             var answer = new MemoryStream();
             var buffer = new byte[16384];
             int n;

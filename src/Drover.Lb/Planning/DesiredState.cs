@@ -15,11 +15,19 @@ public sealed record DesiredResult(LbConfig Config, IReadOnlyList<SkippedApp> Sk
 /// (<see cref="TaskServing"/>) are servers; a task whose health is unknown keeps the state it had in
 /// <c>lastGood</c>, so missing information never empties a backend.
 /// </summary>
-public static class DesiredState
+public static partial class DesiredState
 {
     public static DesiredResult Build(IEnumerable<AppDefinition> apps, IEnumerable<TaskRecord> tasks, string group, LbConfig lastGood)
     {
         var tasksByApp = tasks.GroupBy(t => t.AppId).ToDictionary(g => g.Key, g => g.ToList());
+        return Build(apps, group, lastGood,
+            (app, portIndex, last) => Servers(app, portIndex, tasksByApp.GetValueOrDefault(app.Id) ?? [], last));
+    }
+
+    /// <summary>The shared part: labels → backends, routes and listeners; <paramref name="servers"/> gives each backend's servers.</summary>
+    private static DesiredResult Build(IEnumerable<AppDefinition> apps, string group, LbConfig lastGood,
+        Func<AppDefinition, int, LbBackend?, List<LbServer>> servers)
+    {
         var backends = new List<LbBackend>();
         var routes = new List<HttpRoute>();
         var listeners = new List<PortListener>();
@@ -29,7 +37,6 @@ public static class DesiredState
             var labels = LbLabels.Parse(app);
             if (!labels.InGroup(group)) continue;
             if (labels.Problems.Count > 0) { skipped.Add(new SkippedApp(app.Id, labels.Problems)); continue; }
-            var appTasks = tasksByApp.GetValueOrDefault(app.Id) ?? [];
             foreach (var route in labels.Routes)
             {
                 var name = Names.Backend(app.Id, route.PortIndex);
@@ -42,7 +49,7 @@ public static class DesiredState
                     Sticky = route.Sticky,
                     HttpCheckPath = route.HttpCheckPath,
                     StripPrefix = route.StripPath ? route.Path : null,
-                    Servers = Servers(app, route.PortIndex, appTasks, lastGood.Backend(name)),
+                    Servers = servers(app, route.PortIndex, lastGood.Backend(name)),
                 });
                 if (route.IsHttpRouted) routes.Add(new HttpRoute(name, route.VHosts, route.Path));
                 if (route.ServicePort != 0) listeners.Add(new PortListener(route.ServicePort, route.Mode, name));

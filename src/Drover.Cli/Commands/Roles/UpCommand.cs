@@ -13,6 +13,11 @@ public sealed class UpCommand : Command
     {
         Description = "Leave the tasks running when stopping (the next 'drover up' re-adopts them)",
     };
+    private readonly LbRoleOptions _lb = new("lb-");
+    private readonly Option<bool> _noLb = new("--no-lb")
+    {
+        Description = "Do not start the load balancer (by default up starts one when haproxy is on PATH)",
+    };
     private readonly CliContext _context;
 
     public UpCommand(CliContext context) : base("up", "Run the all-in-one cluster: server, one agent and DNS, with state in --data-dir")
@@ -21,6 +26,8 @@ public sealed class UpCommand : Command
         _server.AddTo(this, includeAdvertise: false);
         _agent.AddTo(this);
         Options.Add(_keepTasks);
+        Options.Add(_noLb);
+        _lb.AddTo(this, full: false);
         SetAction(RunAsync);
     }
 
@@ -44,15 +51,59 @@ public sealed class UpCommand : Command
         await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--agent-listen"), ct);
         await agent.Registered.WaitAsync(TimeSpan.FromSeconds(30), ct);
         w.WriteLine($"[3/3] agent: {agent.AgentId} on {agentOptions.Hostname}, ports {agentOptions.Ports}, endpoint {agent.Endpoint}");
+        await using var lb = await StartLbAsync(result, dataDir, server, serverOptions, loggers, ct);
         w.WriteLine($"Drover is up. Try: ./drover app apply -f examples/hello.json   (Ctrl-C stops {(agentOptions.KillTasksOnStop ? "everything" : "the cluster; tasks keep running")})");
         w.Flush();
         await RoleHosting.WaitForStopAsync(ct);
         w.WriteLine("stopping...");
         w.Flush();
         // the agent first, so the server hears that its tasks were stopped on purpose, and it does not replace them
+        // the lb first: it deregisters while the server still answers
+        if (lb is not null) await lb.DisposeAsync();
         server.PauseScheduling();
         using (var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await agent.StopAsync(stopDeadline.Token);
         await server.StopAsync();
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The lb of this host, when haproxy is there and --no-lb is not given; a failure to start it is a warning, not the end of the cluster.</summary>
+    private async Task<LbOnUp?> StartLbAsync(ParseResult result, string dataDir, Server.DroverServer server, Server.ServerOptions serverOptions,
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, CancellationToken ct)
+    {
+        var w = _context.Console.Out;
+        if (result.GetValue(_noLb)) return null;
+        if (!LbRoleOptions.HaproxyAvailable())
+        {
+            w.WriteLine("      lb: off (no haproxy on PATH; install haproxy for HAPROXY_* label routing)");
+            return null;
+        }
+        var options = _lb.Read(result, Path.Combine(dataDir, "lb"), full: false);
+        var client = new Api.Client.DroverClient(server.Url, serverOptions.ApiToken);
+        var lb = new Lb.LbHost(options, client, loggers);
+        try
+        {
+            await lb.StartAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or ArgumentException or System.ComponentModel.Win32Exception)
+        {
+            await lb.DisposeAsync();
+            client.Dispose();
+            w.WriteLine($"      lb: not started: {e.Message} (--no-lb turns it off)");
+            return null;
+        }
+        w.WriteLine($"      lb: HTTP routes (HAPROXY_n_VHOST/PATH) on {options.BindAddress}:{options.HttpPort}, status {lb.StatusUrl}lb/status");
+        return new LbOnUp(lb, client);
+    }
+
+    private sealed class LbOnUp(Lb.LbHost lb, Api.Client.DroverClient client) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+            await lb.DisposeAsync();
+            client.Dispose();
+        }
     }
 }

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Drover.Cli.CommandLine;
+using Drover.Lb;
+
+namespace Drover.Cli.Commands.Roles;
+
+/// <summary>
+/// drover lb --server URL: runs HAProxy and keeps it in line with the cluster's HAPROXY_* labels (marathon-lb's role),
+/// until Ctrl-C or SIGTERM, which deregisters the lb and stops HAProxy.
+/// </summary>
+public sealed class LbCommand : Command
+{
+    private readonly LbRoleOptions _lb = new();
+    private readonly Option<string?> _dataDir = new("--data-dir")
+    {
+        Description = "Directory for haproxy.cfg and HAProxy's sockets [default ~/.drover/lb]",
+        HelpName = "DIR",
+    };
+    private readonly CliContext _context;
+
+    public LbCommand(CliContext context) : base("lb", "Run a load balancer: HAProxy routed by the apps' HAPROXY_* labels (as marathon-lb), hitless reloads, drain before kill")
+    {
+        _context = context;
+        context.Client.AddTo(this);
+        Options.Add(_dataDir);
+        _lb.AddTo(this, full: true);
+        SetAction(RunAsync);
+        Subcommands.Add(new LbStatusCommand(context));
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var options = _lb.Read(result, Path.GetFullPath(result.GetValue(_dataDir) ?? Path.Combine(ServerRoleOptions.DefaultDataDir(), "lb")), full: true);
+        if (options.AttachMasterSocket is null && !LbRoleOptions.HaproxyAvailable(options.HaproxyPath))
+            throw new CliException($"'{options.HaproxyPath}' is not there: install HAProxy 2.6 or later (apt-get install haproxy) or name it with --haproxy PATH");
+        using var client = _context.Client.CreateClient(result);
+        using var loggers = RoleHosting.Logging();
+        var w = _context.Console.Out;
+        await using var lb = new LbHost(options, client, loggers);
+        try { await lb.StartAsync(ct); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+        {
+            throw new CliException($"cannot start the lb: {e.Message}");
+        }
+        var http = options.HttpPort == 0 ? "no HTTP frontend" : $"HTTP routes on {options.BindAddress}:{options.HttpPort}";
+        w.WriteLine($"drover lb: {options.EffectiveId}, group {options.Group}, {http}, status {lb.StatusUrl}lb/status, config {options.ConfigPath}");
+        w.Flush();
+        await RoleHosting.WaitForStopAsync(ct);
+        return ExitCodes.Ok;
+    }
+}

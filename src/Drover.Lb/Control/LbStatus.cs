@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace Drover.Lb.Control;
+
+/// <summary>The lb's own account of itself (GET /lb/status on its status endpoint, `drover lb status`).</summary>
+public sealed record LbStatus
+{
+    public required string Id { get; init; }
+    public required string Group { get; init; }
+    /// <summary>The newest lb-state index seen from the server, and the one whose routing is in effect.</summary>
+    public long SeenIndex { get; init; }
+    public long AppliedIndex { get; init; }
+    public string? LastSyncAt { get; init; }
+    public string? LastError { get; init; }
+    public string? LastErrorAt { get; init; }
+    public bool ServerReachable { get; init; }
+    public required LbCounters Counters { get; init; }
+    /// <summary>Apps left out because of their labels, with why.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+    public IReadOnlyList<LbBackendStatus> Backends { get; init; } = [];
+}
+
+public sealed record LbCounters(long Syncs, long RuntimeChanges, long Reloads, long Failures);
+
+public sealed record LbBackendStatus(string Name, string Status, IReadOnlyList<LbServerStatus> Servers);
+
+/// <summary>One server as "show stat" reports it: status (UP, DOWN, DRAIN, MAINT, no check), weight, sessions.</summary>
+public sealed record LbServerStatus(string Name, string Status, int Weight, long CurrentSessions, long TotalSessions);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(LbStatus))]
+public partial class LbStatusJsonContext : JsonSerializerContext;

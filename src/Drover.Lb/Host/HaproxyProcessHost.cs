@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Drover.Lb.Haproxy;
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Lb.Host;
+
+/// <summary>
+/// The real HAProxy: "haproxy -W -db -S master.sock -f cfg" as a child process (master-worker in the foreground, the
+/// master CLI on a unix socket), stopped by its PID. With <paramref name="attach"/> it drives an HAProxy someone else
+/// started with "-S" (the same commands, but it neither starts nor stops it).
+/// </summary>
+public sealed partial class HaproxyProcessHost(string haproxyPath, string masterSocket, ILogger logger, bool attach = false) : IHaproxyHost
+{
+    private readonly ConcurrentQueue<string> _lastLines = new();
+    private Process? _process;
+
+    public string MasterSocket { get; } = masterSocket;
+    public int? Pid => _process?.Id;
+
+    public string? ExitReason =>
+        _process is { HasExited: true } p ? $"exit code {p.ExitCode}: {string.Join(" | ", _lastLines)}" : null;
+
+    public async Task<ConfigCheck> CheckAsync(string configPath, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(haproxyPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "-q", "-f", configPath }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {haproxyPath}");
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        try { await p.WaitForExitAsync(ct); }
+        catch (OperationCanceledException) { p.Kill(); throw; }
+        var output = (await stdout + await stderr).Replace(configPath, Path.GetFileName(configPath)).Trim();
+        return new ConfigCheck(p.ExitCode == 0, output);
+    }
+
+    public Task StartAsync(string configPath, CancellationToken ct)
+    {
+        if (attach) return Task.CompletedTask;
+        if (File.Exists(MasterSocket)) File.Delete(MasterSocket);
+        var psi = new ProcessStartInfo(haproxyPath) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in new[] { "-W", "-db", "-S", MasterSocket, "-f", configPath }) psi.ArgumentList.Add(a);
+        var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => Line(e.Data);
+        p.ErrorDataReceived += (_, e) => Line(e.Data);
+        if (!p.Start()) throw new InvalidOperationException($"cannot start {haproxyPath}");
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _process = p;
+        LogStarted(logger, p.Id, haproxyPath);
+        return Task.CompletedTask;
+    }
+
+    public Task<string> MasterCommandAsync(string command, CancellationToken ct) =>
+        new RuntimeApi(MasterSocket, TimeSpan.FromSeconds(5)).CommandAsync(command, ct);
+
+    private void Line(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line)) return;
+        _lastLines.Enqueue(line);
+        while (_lastLines.Count > 5) _lastLines.TryDequeue(out _);
+        LogHaproxy(logger, line);
+    }
+
+    /// <summary>Ends the master and its workers, by PID.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not { } p) return;
+        try
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await p.WaitForExitAsync(cts.Token);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException) { }
+        p.Dispose();
+        _process = null;
+    }
+
+    [LoggerMessage(2010, LogLevel.Information, "Started HAProxy (pid {Pid}) from {Path}")]
+    private static partial void LogStarted(ILogger logger, int pid, string path);
+
+    [LoggerMessage(2011, LogLevel.Information, "haproxy: {Line}")]
+    private static partial void LogHaproxy(ILogger logger, string line);
+}
