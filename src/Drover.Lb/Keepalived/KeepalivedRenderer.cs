@@ -18,8 +18,10 @@ public static class KeepalivedRenderer
         b.Append("# Written by drover lb; changes here are overwritten.\n");
         b.Append("global_defs {\n");
         b.Append($"    router_id {s.RouterName}\n");
-        // The check only reads a pid file and signals 0; root is what the lb already runs as.
+        // The check only reads a pid file and signals 0; root is what the lb already runs as. Script security makes
+        // keepalived refuse a script that a non-root user could rewrite (it runs as root).
         b.Append("    script_user root\n");
+        b.Append("    enable_script_security\n");
         b.Append("}\n\n");
         b.Append($"vrrp_script {ScriptName} {{\n");
         b.Append($"    script \"{s.TrackScriptPath}\"\n");
