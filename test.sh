@@ -34,6 +34,8 @@ APT_PACKAGES=(
   docker-registry    # a private registry on 127.0.0.1 for the authenticated-pull test
   apache2-utils      # htpasswd (bcrypt) for that registry's basic auth
   haproxy            # the load balancer Drover.Lb drives through its runtime API; its DNS resolvers run against Drover's DNS
+  nginx              # drover lb --nginx renders and reloads a real Nginx (nginx -t validates every config)
+  keepalived         # entry-point HA: the VIP moves between network-namespace lb hosts
 )
 
 START=$(date +%s)
