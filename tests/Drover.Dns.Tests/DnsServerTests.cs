@@ -1,3 +1,4 @@
+using Drover.Core.Hosting;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -150,21 +151,33 @@ public class DnsServerTests
             await using var server = Start(new DnsOptions { ResolvConfPath = path });
             Assert.Equal(["127.0.0.1:53"], server.Recursors.Select(r => r.ToString()));
 
-            // a recursor that is this very server would loop: it is dropped
-            int port;
-            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+            // a recursor that is this very server would loop: it is dropped. The free port is found before the
+            // server binds it, so another test may take it in between: then try another one.
+            for (var attempt = 1; ; attempt++)
             {
-                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-            }
+                int port;
+                using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+                {
+                    probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                    port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+                }
 
-            await using var self = new DnsServer(new DnsOptions
-            {
-                UdpListen = new IPEndPoint(IPAddress.Loopback, port),
-                Recursors = [new IPEndPoint(IPAddress.Loopback, port), new IPEndPoint(IPAddress.Loopback, 53)],
-            });
-            self.Start();
-            Assert.Equal(["127.0.0.1:53"], self.Recursors.Select(r => r.ToString()));
+                await using var self = new DnsServer(new DnsOptions
+                {
+                    UdpListen = new IPEndPoint(IPAddress.Loopback, port),
+                    Recursors = [new IPEndPoint(IPAddress.Loopback, port), new IPEndPoint(IPAddress.Loopback, 53)],
+                });
+                try
+                {
+                    self.Start();
+                }
+                catch (ListenAddressInUseException) when (attempt < 10)
+                {
+                    continue;
+                }
+                Assert.Equal(["127.0.0.1:53"], self.Recursors.Select(r => r.ToString()));
+                break;
+            }
         }
         finally
         {
