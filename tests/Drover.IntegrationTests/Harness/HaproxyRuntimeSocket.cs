@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
-
 namespace Drover.IntegrationTests.Harness;
 
 /// <summary>One server of a backend as <c>show servers state</c> reports it.</summary>
@@ -26,9 +23,8 @@ public sealed record HaproxyStatRow(IReadOnlyDictionary<string, string> Fields)
 }
 
 /// <summary>
-/// A tiny client for HAProxy's runtime API on a unix stats socket (non-interactive mode: one
-/// command per connection, HAProxy answers and closes). For tests only; the product's runtime
-/// client lives in src.
+/// The test's reading of HAProxy's runtime API: the transport is the product's <see cref="Drover.Lb.Haproxy.RuntimeApi"/>;
+/// the parsing here keeps every admin-state bit (MAINT (resolution) included), which the DNS resolver tests assert on.
 /// </summary>
 public sealed class HaproxyRuntimeSocket(string path)
 {
@@ -36,23 +32,8 @@ public sealed class HaproxyRuntimeSocket(string path)
 
     public string Path { get; } = path;
 
-    /// <summary>Sends one command line and returns everything HAProxy wrote until it closed the connection.</summary>
-    public async Task<string> SendAsync(string command)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path), cts.Token);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, cts.Token);
-        var output = new MemoryStream();
-        var buffer = new byte[16384];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0)
-        {
-            output.Write(buffer, 0, n);
-        }
-
-        return Encoding.UTF8.GetString(output.ToArray());
-    }
+    /// <summary>Sends one command line through the product's runtime client and returns HAProxy's whole answer.</summary>
+    public Task<string> SendAsync(string command) => new Drover.Lb.Haproxy.RuntimeApi(Path, Timeout).CommandAsync(command);
 
     /// <summary><c>show servers state &lt;backend&gt;</c>: format version 1, columns named by its "#" header line.</summary>
     public async Task<IReadOnlyList<HaproxyServerState>> ServersStateAsync(string backend)
