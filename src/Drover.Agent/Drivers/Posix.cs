@@ -1,17 +1,13 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
+using Drover.Core.Processes;
 
 namespace Drover.Agent.Drivers;
 
-/// <summary>The few libc calls and /proc reads the process driver needs.</summary>
-public static partial class Posix
+/// <summary>The signal guards and /proc reads the process driver needs (kill(2) itself is Drover.Core's <see cref="Signals"/>).</summary>
+public static class Posix
 {
-    public const int SIGKILL = 9;
-    public const int SIGTERM = 15;
-    private const int ESRCH = 3;
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int SysKill(int pid, int sig);
+    public const int SIGKILL = Signals.Kill;
+    public const int SIGTERM = Signals.Term;
 
     /// <summary>Sends <paramref name="signal"/> to process group <paramref name="pgid"/>; false when the group is gone.</summary>
     public static bool KillGroup(int pgid, int signal)
@@ -27,13 +23,7 @@ public static partial class Posix
         return Send(pid, signal);
     }
 
-    private static bool Send(int target, int signal)
-    {
-        if (SysKill(target, signal) == 0) return true;
-        var errno = Marshal.GetLastPInvokeError();
-        if (errno == ESRCH) return false;
-        throw new IOException($"kill({target}, {signal}) failed: errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})");
-    }
+    private static bool Send(int target, int signal) => Signals.Send(target, signal);
 
     /// <summary>What /proc/&lt;pid&gt;/stat says about a process.</summary>
     public readonly record struct ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session, ulong StartTime)

@@ -1,4 +1,5 @@
 using Drover.Lb.Model;
+using Drover.Core.Processes;
 using Drover.Lb.Processes;
 
 namespace Drover.Lb.Nginx;

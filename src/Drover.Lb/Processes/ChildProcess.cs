@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Drover.Core.Processes;
 
 namespace Drover.Lb.Processes;
 
