@@ -19,6 +19,10 @@ public sealed record LbEdgeOptions
     public string? NginxPrefix { get; init; }
     /// <summary>--nginx-stream-module: ngx_stream_module.so, for TCP service ports.</summary>
     public string? NginxStreamModule { get; init; }
+    /// <summary>The nginx executable (tests point it elsewhere; `drover lb` uses PATH's).</summary>
+    public string NginxPath { get; init; } = "nginx";
+    /// <summary>The keepalived executable.</summary>
+    public string KeepalivedPath { get; init; } = "keepalived";
 
     /// <summary>--vip ADDR/prefix: turns keepalived on.</summary>
     public string? Vip { get; init; }
@@ -53,6 +57,8 @@ public sealed record LbEdgeOptions
                 problems.Add("--vip-interface, --vrrp-peer and --vrrp-source need --vip");
             return problems;
         }
+        // The track script asks HAProxy's monitor URI; Nginx has no such frontend rendered yet.
+        if (Nginx) problems.Add("--vip works with HAProxy only: its keepalived check asks HAProxy, so it cannot be combined with --nginx");
         if (!ValidCidrHost(Vip))
             problems.Add($"--vip must be ADDR/PREFIX (e.g. 10.0.0.100/24), got '{Vip}'");
         if (string.IsNullOrWhiteSpace(VipInterface)) problems.Add("--vip needs --vip-interface (the interface the address is added to)");
@@ -73,12 +79,12 @@ public sealed record LbEdgeOptions
         BindAddress = bindAddress, HttpPort = httpPort, StreamModulePath = NginxStreamModule,
     };
 
-    /// <summary>Settings for <see cref="KeepalivedSupervisor"/>; <paramref name="haproxyPidFile"/> is the supervised HAProxy's.</summary>
-    public KeepalivedSettings ToKeepalivedSettings(string haproxyPidFile, string runDirectory, string routerName) => new()
+    /// <summary>Settings for <see cref="KeepalivedSupervisor"/>; <paramref name="checkPort"/> is the supervised HAProxy's monitor port.</summary>
+    public KeepalivedSettings ToKeepalivedSettings(int checkPort, string runDirectory, string routerName) => new()
     {
         Vip = Vip ?? throw new InvalidOperationException("--vip is not set"),
         Interface = VipInterface!, Peers = VrrpPeers, SourceAddress = VrrpSource, Priority = VrrpPriority, VirtualRouterId = VrrpRouterId,
-        Nopreempt = VrrpNopreempt, HaproxyPidFile = haproxyPidFile, TrackScriptPath = Path.Combine(runDirectory, "track-haproxy.sh"),
+        Nopreempt = VrrpNopreempt, CheckPort = checkPort, TrackScriptPath = Path.Combine(runDirectory, "track-haproxy.sh"),
         RouterName = routerName,
     };
 

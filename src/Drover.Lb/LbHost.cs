@@ -1,8 +1,12 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Drover.Api.Client;
 using Drover.Lb.Control;
 using Drover.Lb.Haproxy;
 using Drover.Lb.Host;
+using Drover.Lb.Keepalived;
+using Drover.Lb.Nginx;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,15 +18,18 @@ using Microsoft.Extensions.Logging;
 namespace Drover.Lb;
 
 /// <summary>
-/// A whole load balancer: HAProxy (started or attached), the controller that follows the server, and the small status
-/// endpoint (GET /lb/status). Used by `drover lb` and by `drover up`.
+/// A whole load balancer: HAProxy (started or attached) or, with --nginx, Nginx alone; the controller that follows the
+/// server; keepalived for --vip; and the small status endpoint (GET /lb/status). Used by `drover lb` and by `drover up`.
 /// </summary>
 public sealed class LbHost : IAsyncDisposable
 {
     private readonly LbOptions _options;
     private readonly ILoggerFactory _loggers;
-    private readonly HaproxySupervisor _supervisor;
-    private readonly RuntimeApi _runtime;
+    private readonly HaproxySupervisor? _supervisor;
+    private readonly HaproxyProcessHost? _haproxy;
+    private readonly RuntimeApi? _runtime;
+    private readonly NginxSupervisor? _nginx;
+    private readonly KeepalivedSupervisor? _keepalived;
     private readonly CancellationTokenSource _stop = new();
     private WebApplication? _web;
     private Task? _run;
@@ -33,12 +40,26 @@ public sealed class LbHost : IAsyncDisposable
         _loggers = loggers;
         time ??= TimeProvider.System;
         Directory.CreateDirectory(options.DataDir);
-        var settings = new HaproxySettings { BindAddress = options.BindAddress, HttpPort = options.HttpPort, StatsSocket = options.AdminSocket };
-        var host = new HaproxyProcessHost(options.HaproxyPath, options.MasterSocket, loggers.CreateLogger("Drover.Lb.Haproxy"), attach: options.AttachMasterSocket is not null);
-        _supervisor = new HaproxySupervisor(host, options.ConfigPath, time, loggers.CreateLogger<HaproxySupervisor>());
-        _runtime = new RuntimeApi(options.AdminSocket);
-        Controller = new LbController(client, _supervisor, _runtime, new LbControllerOptions { Id = options.EffectiveId, Group = options.Group, Settings = settings },
-            time, loggers.CreateLogger<LbController>());
+        var edge = options.Edge;
+        // keepalived's track script asks HAProxy's monitor URI on a loopback port of its own.
+        var monitorPort = edge.Vip is null ? 0 : FreeLoopbackPort();
+        var settings = new HaproxySettings { BindAddress = options.BindAddress, HttpPort = options.HttpPort, StatsSocket = options.AdminSocket, MonitorPort = monitorPort };
+        var controllerOptions = new LbControllerOptions { Id = options.EffectiveId, Group = options.Group, Settings = settings };
+        if (edge.Nginx)
+        {
+            // Nginx alone, as consul-template's users run it: the same desired state, no HAProxy (see LbRoleOptions).
+            _nginx = new NginxSupervisor(edge.NginxConfigPath!, edge.ToNginxSettings(options.BindAddress, options.HttpPort), edge.NginxPath, time);
+            Controller = new LbController(client, null, null, controllerOptions, time, loggers.CreateLogger<LbController>(), [_nginx]);
+        }
+        else
+        {
+            _haproxy = new HaproxyProcessHost(options.HaproxyPath, options.MasterSocket, loggers.CreateLogger("Drover.Lb.Haproxy"), attach: options.AttachMasterSocket is not null);
+            _supervisor = new HaproxySupervisor(_haproxy, options.ConfigPath, time, loggers.CreateLogger<HaproxySupervisor>());
+            _runtime = new RuntimeApi(options.AdminSocket);
+            Controller = new LbController(client, _supervisor, _runtime, controllerOptions, time, loggers.CreateLogger<LbController>());
+        }
+        if (edge.Vip is not null)
+            _keepalived = new KeepalivedSupervisor(edge.ToKeepalivedSettings(monitorPort, options.KeepalivedDir, "drover_lb"), options.KeepalivedDir, edge.KeepalivedPath);
     }
 
     public LbController Controller { get; }
@@ -51,13 +72,17 @@ public sealed class LbHost : IAsyncDisposable
     {
         await StartStatusAsync(ct);
         await Controller.StartAsync(ct);
+        // Only once HAProxy runs: keepalived would otherwise claim the VIP for a host that cannot serve it yet (its
+        // track script keeps it BACKUP until HAProxy answers anyway).
+        if (_keepalived is not null) await _keepalived.StartAsync(ct);
         _run = Task.Run(() => Controller.RunAsync(_stop.Token), CancellationToken.None);
     }
 
     /// <summary>The controller's account plus every backend's servers from "show stat".</summary>
     public async Task<LbStatus> StatusAsync(CancellationToken ct)
     {
-        var status = Controller.Status();
+        var status = Controller.Status() with { HaproxyPid = _haproxy?.Pid, Nginx = _nginx?.Status(), Vip = VipStatus() };
+        if (_runtime is null) return status;
         try
         {
             var rows = await _runtime.ShowStatAsync(ct);
@@ -70,6 +95,23 @@ public sealed class LbHost : IAsyncDisposable
         {
             return status with { LastError = $"reading HAProxy's stats: {e.Message}" };
         }
+    }
+
+    private VipStatus? VipStatus()
+    {
+        if (_options.Edge is not { Vip: { } vip, VipInterface: { } iface }) return null;
+        var address = IPAddress.Parse(vip[..vip.IndexOf('/')]);
+        // The interfaces of this process's network namespace, which is where keepalived adds the address.
+        var holding = NetworkInterface.GetAllNetworkInterfaces().Where(n => n.Name == iface)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Any(a => a.Address.Equals(address));
+        return new VipStatus(vip, iface, _keepalived?.Pid, holding);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     private async Task StartStatusAsync(CancellationToken ct)
@@ -88,13 +130,15 @@ public sealed class LbHost : IAsyncDisposable
         StatusUrl = new Uri(bound.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://[::]", "://localhost", StringComparison.Ordinal));
     }
 
-    /// <summary>Deregisters, stops the status endpoint and (unless attached) HAProxy.</summary>
+    /// <summary>Stops keepalived first (the VIP moves to a peer while HAProxy still serves), deregisters, stops the status endpoint and (unless attached) HAProxy or Nginx.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_keepalived is not null) await _keepalived.DisposeAsync();
         await _stop.CancelAsync();
         if (_run is not null) await _run.ContinueWith(_ => { }, TaskScheduler.Default);
         if (_web is not null) await _web.DisposeAsync();
-        await _supervisor.DisposeAsync();
+        if (_supervisor is not null) await _supervisor.DisposeAsync();
+        if (_nginx is not null) await _nginx.DisposeAsync();
         _stop.Dispose();
     }
 }

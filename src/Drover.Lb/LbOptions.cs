@@ -21,11 +21,14 @@ public sealed record LbOptions
     public string? AttachConfig { get; init; }
     /// <summary>This lb's registration id with the server; stable across restarts so a restart re-registers the same lb.</summary>
     public string? Id { get; init; }
+    /// <summary>--nginx (Nginx instead of HAProxy) and --vip (keepalived); validated by <see cref="LbEdgeOptions.Validate"/>.</summary>
+    public LbEdgeOptions Edge { get; init; } = new();
 
     public const string DefaultStatusListen = "127.0.0.1:9090";
 
     public string MasterSocket => AttachMasterSocket ?? Path.Combine(DataDir, "master.sock");
     public string ConfigPath => AttachConfig ?? Path.Combine(DataDir, "haproxy.cfg");
     public string AdminSocket => Path.Combine(DataDir, "admin.sock");
+    public string KeepalivedDir => Path.Combine(DataDir, "keepalived");
     public string EffectiveId => Id ?? $"{Environment.MachineName}-{Group}-{HttpPort}";
 }

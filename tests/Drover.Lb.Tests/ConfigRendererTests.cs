@@ -85,6 +85,21 @@ public class ConfigRendererTests
     }
 
     [Fact]
+    public void MonitorFrontendOnlyWithAPort()
+    {
+        Assert.DoesNotContain(ConfigRenderer.MonitorFrontend, ConfigRenderer.Render(LbConfig.Empty, Settings));
+        var text = ConfigRenderer.Render(LbConfig.Empty, Settings with { MonitorPort = 18999 });
+        Assert.Contains("""
+
+            frontend drover_monitor
+                bind 127.0.0.1:18999
+                mode http
+                monitor-uri /drover/health
+
+            """.Replace("\r\n", "\n"), text + "\n");
+    }
+
+    [Fact]
     public void SameConfigSameText() => Assert.Equal(ConfigRenderer.Render(Sample(), Settings), ConfigRenderer.Render(Sample(), Settings));
 
     [Fact(Timeout = 60000)]
@@ -93,8 +108,9 @@ public class ConfigRendererTests
         var dir = Directory.CreateTempSubdirectory("drover-lb-cfg");
         try
         {
-            var settings = Settings with { StatsSocket = Path.Combine(dir.FullName, "admin.sock") };
-            foreach (var (name, config) in new[] { ("sample", Sample()), ("empty", LbConfig.Empty) })
+            var plain = Settings with { StatsSocket = Path.Combine(dir.FullName, "admin.sock") };
+            var monitored = plain with { MonitorPort = 18999 };
+            foreach (var (name, config, settings) in new[] { ("sample", Sample(), plain), ("empty", LbConfig.Empty, plain), ("monitored", Sample(), monitored) })
             {
                 var file = Path.Combine(dir.FullName, name + ".cfg");
                 await File.WriteAllTextAsync(file, ConfigRenderer.Render(config, settings));

@@ -2,9 +2,10 @@ namespace Drover.Lb.Tests;
 
 public class LbEdgeOptionsTests
 {
-    private static readonly LbEdgeOptions Good = new()
+    private static readonly LbEdgeOptions Nginx = new() { Nginx = true, NginxConfigPath = "/etc/drover/nginx.conf", NginxPrefix = "/run/drover/nginx" };
+
+    private static readonly LbEdgeOptions Vip = new()
     {
-        Nginx = true, NginxConfigPath = "/etc/drover/nginx.conf", NginxPrefix = "/run/drover/nginx",
         Vip = "10.0.0.100/24", VipInterface = "eth0", VrrpPeers = ["10.0.0.2"], VrrpSource = "10.0.0.1", VrrpPriority = 150, VrrpRouterId = 7,
     };
 
@@ -12,7 +13,8 @@ public class LbEdgeOptionsTests
     public void NoEdgeOptionsAndAFullSetAreValid()
     {
         Assert.Empty(new LbEdgeOptions().Validate());
-        Assert.Empty(Good.Validate());
+        Assert.Empty(Nginx.Validate());
+        Assert.Empty(Vip.Validate());
     }
 
     [Theory]
@@ -30,24 +32,26 @@ public class LbEdgeOptionsTests
     [InlineData("nginx-off", "--nginx-config, --nginx-prefix and --nginx-stream-module need --nginx")]
     [InlineData("vip-off", "--vip-interface, --vrrp-peer and --vrrp-source need --vip")]
     [InlineData("module", "--nginx-stream-module: no file '/nonexistent/ngx_stream_module.so'")]
+    [InlineData("vip-and-nginx", "--vip works with HAProxy only: its keepalived check asks HAProxy, so it cannot be combined with --nginx")]
     public void EachBadValueIsNamed(string change, string message)
     {
         var o = change switch
         {
-            "nginx-config" => Good with { NginxConfigPath = null },
-            "nginx-prefix" => Good with { NginxPrefix = " " },
-            "vip-bad" => Good with { Vip = "10.0.0.100" },
-            "vip-prefix" => Good with { Vip = "10.0.0.100/33" },
-            "interface" => Good with { VipInterface = null },
-            "interface-bad" => Good with { VipInterface = "eth 0" },
-            "no-peer" => Good with { VrrpPeers = [] },
-            "peer-bad" => Good with { VrrpPeers = ["10.0.0.2", "lb2"] },
-            "source-bad" => Good with { VrrpSource = "me" },
-            "priority" => Good with { VrrpPriority = 255 },
-            "router-id" => Good with { VrrpRouterId = 0 },
-            "nginx-off" => Good with { Nginx = false },
-            "vip-off" => Good with { Vip = null },
-            "module" => Good with { NginxStreamModule = "/nonexistent/ngx_stream_module.so" },
+            "nginx-config" => Nginx with { NginxConfigPath = null },
+            "nginx-prefix" => Nginx with { NginxPrefix = " " },
+            "vip-bad" => Vip with { Vip = "10.0.0.100" },
+            "vip-prefix" => Vip with { Vip = "10.0.0.100/33" },
+            "interface" => Vip with { VipInterface = null },
+            "interface-bad" => Vip with { VipInterface = "eth 0" },
+            "no-peer" => Vip with { VrrpPeers = [] },
+            "peer-bad" => Vip with { VrrpPeers = ["10.0.0.2", "lb2"] },
+            "source-bad" => Vip with { VrrpSource = "me" },
+            "priority" => Vip with { VrrpPriority = 255 },
+            "router-id" => Vip with { VrrpRouterId = 0 },
+            "nginx-off" => Nginx with { Nginx = false },
+            "vip-off" => Vip with { Vip = null },
+            "module" => Nginx with { NginxStreamModule = "/nonexistent/ngx_stream_module.so" },
+            "vip-and-nginx" => Vip with { Nginx = true, NginxConfigPath = "/etc/drover/nginx.conf", NginxPrefix = "/run/drover/nginx" },
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
         Assert.Equal([message], o.Validate());
@@ -56,11 +60,12 @@ public class LbEdgeOptionsTests
     [Fact]
     public void MapsToTheSupervisorsSettings()
     {
-        var k = Good.ToKeepalivedSettings("/run/drover/haproxy.pid", "/run/drover/vrrp", "lb1");
+        var k = Vip.ToKeepalivedSettings(18999, "/run/drover/vrrp", "lb1");
         Assert.Equal(("10.0.0.100/24", "eth0", "10.0.0.1", 150, 7, "/run/drover/vrrp/track-haproxy.sh"),
             (k.Vip, k.Interface, k.SourceAddress, k.Priority, k.VirtualRouterId, k.TrackScriptPath));
         Assert.Equal(["10.0.0.2"], k.Peers);
-        var n = Good.ToNginxSettings("127.0.0.1", 8080);
+        Assert.Equal((18999, "/drover/health"), (k.CheckPort, k.CheckPath));
+        var n = Nginx.ToNginxSettings("127.0.0.1", 8080);
         Assert.Equal(("/run/drover/nginx", "127.0.0.1", 8080), (n.Prefix, n.BindAddress, n.HttpPort));
     }
 }

@@ -16,10 +16,11 @@ namespace Drover.Lb.Control;
 /// (<see cref="LbControllerOptions.Debounce"/>), applies server changes through the runtime API (no reload) and
 /// frontend/backend changes by a checked reload, then heartbeats the index it applied so the server can release
 /// drained kills. A periodic resync reads "show servers state" and repairs drift. While the server is unreachable
-/// nothing changes: HAProxy keeps the last good state, never an empty backend.
+/// nothing changes: HAProxy keeps the last good state, never an empty backend. Each desired state also goes to the
+/// <paramref name="sinks"/> (Nginx); with no <paramref name="supervisor"/> (<c>drover lb --nginx</c>) they are the only proxy.
 /// </summary>
-public sealed partial class LbController(DroverClient client, HaproxySupervisor supervisor, RuntimeApi runtime, LbControllerOptions options,
-    TimeProvider time, ILogger logger)
+public sealed partial class LbController(DroverClient client, HaproxySupervisor? supervisor, RuntimeApi? runtime, LbControllerOptions options,
+    TimeProvider time, ILogger logger, IReadOnlyList<ILbConfigSink>? sinks = null)
 {
     private readonly Lock _gate = new();
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -34,7 +35,12 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor 
     private IReadOnlyList<string> _skipped = [];
 
     /// <summary>Starts HAProxy with no routes (the first snapshot brings them); throws when HAProxy cannot start.</summary>
-    public Task StartAsync(CancellationToken ct) => supervisor.StartAsync(ConfigRenderer.Render(LbConfig.Empty, options.Settings), ct);
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (supervisor is not null) await supervisor.StartAsync(ConfigRenderer.Render(LbConfig.Empty, options.Settings), ct);
+        // A sink that cannot run at all (Nginx refuses its first config) fails the start, as HAProxy does.
+        else if (await ApplyToSinksAsync(LbConfig.Empty, ct) is { } error) throw new InvalidOperationException(error);
+    }
 
     /// <summary>Follows the server until <paramref name="ct"/>; deregisters on the way out. Call <see cref="StartAsync"/> first.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -138,6 +144,10 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor 
         var desired = result.Config;
         lock (_gate) _skipped = [.. result.Skipped.Select(s => $"{s.AppId}: {string.Join("; ", s.Problems.Select(p => $"{p.Label}: {p.Message}"))}")];
 
+        var sinkError = await ApplyToSinksAsync(desired, ct);
+        if (sinkError is not null) Error(sinkError);
+        if (supervisor is null || runtime is null) return Synced(state, desired, sinkError is null);
+
         var current = _applied;
         if (resync || _needsRepair)
         {
@@ -145,7 +155,7 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor 
             catch (RuntimeApiException e) { Error($"reading HAProxy's servers: {e.Message}"); }
         }
         var plan = supervisor.RunningConfig is null ? new LbPlan(true, []) : Planner.Plan(current, desired);
-        var ok = true;
+        var ok = sinkError is null;
         if (plan.NeedsReload)
         {
             var text = ConfigRenderer.Render(desired, options.Settings);
@@ -198,10 +208,31 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor 
         return ok;
     }
 
+    /// <summary>Only sinks (no HAProxy): the index counts as applied when every sink took the config.</summary>
+    private bool Synced(LbState state, LbConfig desired, bool ok)
+    {
+        _applied = desired;
+        lock (_gate)
+        {
+            _syncs++;
+            _lastSync = time.GetUtcNow();
+            if (ok) _appliedIndex = Math.Max(_appliedIndex, state.Index);
+        }
+        if (ok) _heartbeatNow.Writer.TryWrite(true);
+        return ok;
+    }
+
+    private async Task<string?> ApplyToSinksAsync(LbConfig config, CancellationToken ct)
+    {
+        string? error = null;
+        foreach (var sink in sinks ?? []) error = await sink.ApplyAsync(config, ct) ?? error;
+        return error;
+    }
+
     /// <summary>The applied config with each backend's servers as HAProxy reports them now.</summary>
     private async Task<LbConfig> ActualAsync(CancellationToken ct)
     {
-        var rows = await runtime.ShowServersStateAsync(ct);
+        var rows = await runtime!.ShowServersStateAsync(ct);
         var byBackend = rows.ToLookup(r => r.Backend);
         return _applied with
         {

@@ -18,7 +18,22 @@ public sealed record LbStatus
     /// <summary>Apps left out because of their labels, with why.</summary>
     public IReadOnlyList<string> Skipped { get; init; } = [];
     public IReadOnlyList<LbBackendStatus> Backends { get; init; } = [];
+    /// <summary>The supervised HAProxy's master PID; null with --nginx or when attached to someone else's HAProxy.</summary>
+    public int? HaproxyPid { get; init; }
+    /// <summary>With --nginx: what Nginx did with the desired state.</summary>
+    public NginxStatus? Nginx { get; init; }
+    /// <summary>With --vip: keepalived and whether this host holds the address now.</summary>
+    public VipStatus? Vip { get; init; }
 }
+
+/// <param name="Applies">Desired states handed to Nginx; <paramref name="Writes"/> of them changed nginx.conf (each a reload once Nginx runs).</param>
+/// <param name="Rejected">Configs <c>nginx -t</c> refused (the old one kept serving).</param>
+/// <param name="Starts">Times Nginx was started (the first apply, and again after it died).</param>
+public sealed record NginxStatus(string ConfigPath, int? Pid, long Applies, long Writes, long Reloads, long Rejected, long Starts,
+    string? LastWriteAt, string? LastError, string? LastErrorAt);
+
+/// <param name="Holding">The address is on this host's interface now (this host is VRRP master).</param>
+public sealed record VipStatus(string Address, string Interface, int? KeepalivedPid, bool Holding);
 
 public sealed record LbCounters(long Syncs, long RuntimeChanges, long Reloads, long Failures);
 

@@ -13,12 +13,15 @@ namespace Drover.Lb.Haproxy;
 public static class ConfigRenderer
 {
     public const string HttpFrontend = "drover_http";
+    public const string MonitorFrontend = "drover_monitor";
+    public const string MonitorUri = "/drover/health";
 
     public static string Render(LbConfig config, HaproxySettings settings)
     {
         var b = new StringBuilder();
         b.Append("# Written by drover lb; changes here are overwritten.\n");
         Global(b, settings);
+        if (settings.MonitorPort != 0) Monitor(b, settings);
         if (settings.HttpPort != 0 && config.HttpRoutes.Count > 0) Http(b, config, settings);
         foreach (var l in config.Listeners)
         {
@@ -49,6 +52,15 @@ public static class ConfigRenderer
         // A connection to a server that went away is retried on another one rather than failing the request.
         b.Append("    retries 3\n");
         b.Append("    option redispatch\n");
+    }
+
+    // HAProxy answers monitor-uri itself, from the worker that serves traffic: an answer means it accepts and serves.
+    private static void Monitor(StringBuilder b, HaproxySettings s)
+    {
+        b.Append('\n').Append($"frontend {MonitorFrontend}\n");
+        b.Append($"    bind 127.0.0.1:{s.MonitorPort}\n");
+        b.Append("    mode http\n");
+        b.Append($"    monitor-uri {MonitorUri}\n");
     }
 
     private static void Http(StringBuilder b, LbConfig config, HaproxySettings s)

@@ -13,4 +13,9 @@ public sealed record HaproxySettings
     public string StickyCookie { get; init; } = "DROVER_SERVER";
     /// <summary>HAProxy's own checks (HAPROXY_{n}_HTTP_CHECK_PATH): interval in ms.</summary>
     public int CheckIntervalMs { get; init; } = 2000;
+    /// <summary>
+    /// A frontend on 127.0.0.1 answering 200 on <see cref="ConfigRenderer.MonitorUri"/> for keepalived's track script
+    /// (<c>drover lb --vip</c>); 0 = none.
+    /// </summary>
+    public int MonitorPort { get; init; }
 }

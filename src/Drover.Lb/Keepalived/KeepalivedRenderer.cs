@@ -18,7 +18,7 @@ public static class KeepalivedRenderer
         b.Append("# Written by drover lb; changes here are overwritten.\n");
         b.Append("global_defs {\n");
         b.Append($"    router_id {s.RouterName}\n");
-        // The check only reads a pid file and signals 0; root is what the lb already runs as. Script security makes
+        // The check only opens a loopback connection; root is what the lb already runs as. Script security makes
         // keepalived refuse a script that a non-root user could rewrite (it runs as root).
         b.Append("    script_user root\n");
         b.Append("    enable_script_security\n");
@@ -27,7 +27,7 @@ public static class KeepalivedRenderer
         b.Append($"    script \"{s.TrackScriptPath}\"\n");
         b.Append($"    interval {s.AdvertIntervalSeconds}\n");
         b.Append("    timeout 2\n");
-        // One failed check is enough: the script has no false positives (the process is gone or it is not).
+        // One failed check is enough: HAProxy answers its monitor URI from memory, so a miss means it is dead or stuck.
         b.Append("    fall 1\n");
         b.Append("    rise 2\n");
         b.Append("}\n\n");
@@ -54,9 +54,17 @@ public static class KeepalivedRenderer
     }
 
     /// <summary>
-    /// The check: the local HAProxy's master process is alive (signal 0 to the PID in its pid file). No process-name
-    /// match (killall/pidof), which would also pass for another HAProxy on the machine.
+    /// The check: the local HAProxy answers 200 on its monitor URI (an HTTP GET over bash's /dev/tcp, so neither curl
+    /// nor socat is needed). A live process that no longer serves fails it too, unlike a pid check; no process-name
+    /// match either (killall/pidof), which would also pass for another HAProxy on the machine. The read has its own
+    /// 1 s limit, below keepalived's script timeout.
     /// </summary>
     public static string TrackScript(KeepalivedSettings s) =>
-        $"#!/bin/sh\n# Written by drover lb: does the local HAProxy run?\npid=$(cat '{s.HaproxyPidFile}' 2>/dev/null) || exit 1\n[ -n \"$pid\" ] || exit 1\nexec kill -0 \"$pid\"\n";
+        "#!/bin/bash\n" +
+        "# Written by drover lb: does the local HAProxy answer?\n" +
+        $"exec 3<>/dev/tcp/127.0.0.1/{s.CheckPort} || exit 1\n" +
+        $"printf 'GET {s.CheckPath} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 || exit 1\n" +
+        "IFS= read -r -t 1 status <&3 || exit 1\n" +
+        "case \"$status\" in \"HTTP/1.\"?\" 200\"*) exit 0 ;; esac\n" +
+        "exit 1\n";
 }

@@ -21,8 +21,13 @@ public sealed record KeepalivedSettings
     /// fails (one move per failure instead of two).
     /// </summary>
     public bool Nopreempt { get; init; }
-    /// <summary>The local HAProxy's pid file: the VIP leaves this host when that process is gone.</summary>
-    public required string HaproxyPidFile { get; init; }
+    /// <summary>
+    /// The local HAProxy's health port on 127.0.0.1 (its <c>monitor-uri</c> frontend): the VIP leaves this host when
+    /// HAProxy stops answering there, dead or hung, not only when its process is gone.
+    /// </summary>
+    public required int CheckPort { get; init; }
+    /// <summary>The path that answers 200 on <see cref="CheckPort"/>.</summary>
+    public string CheckPath { get; init; } = Haproxy.ConfigRenderer.MonitorUri;
     /// <summary>The track script written next to the config.</summary>
     public required string TrackScriptPath { get; init; }
     /// <summary>global_defs router_id: names this host in keepalived's logs.</summary>

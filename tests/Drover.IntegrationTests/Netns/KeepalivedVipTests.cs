@@ -8,7 +8,7 @@ namespace Drover.IntegrationTests.Netns;
 
 /// <summary>
 /// Entry-point HA over network-namespace hosts: two lb hosts each run a stand-in HAProxy (a web server answering with
-/// its host's name on the VIP's port, its PID in the pid file the track script reads) and keepalived under
+/// its host's name on the VIP's port, which the track script asks as it would HAProxy's monitor URI) and keepalived under
 /// <see cref="KeepalivedSupervisor"/>; a third host is the client. Killing the stand-in on the VIP's holder moves the
 /// VIP to the other host; the move time is printed.
 /// </summary>
@@ -33,12 +33,10 @@ public sealed class KeepalivedVipTests(ITestOutputHelper output)
                 await File.WriteAllTextAsync(Path.Combine(root, "who"), host.Name);
                 var proc = host.Start("/usr/bin/python3", ["-m", "http.server", "8080", "--bind", "0.0.0.0", "--directory", root]);
                 web[host.Name] = proc;
-                var pidFile = Path.Combine(root, "haproxy.pid");
-                await File.WriteAllTextAsync(pidFile, proc.Pid.ToString());
                 var settings = new KeepalivedSettings
                 {
                     Vip = $"{vip}/24", Interface = "eth0", Peers = [peer.Address.ToString()], SourceAddress = host.Address.ToString(),
-                    Priority = priority, VirtualRouterId = 51, HaproxyPidFile = pidFile, TrackScriptPath = Path.Combine(root, "track-haproxy.sh"),
+                    Priority = priority, VirtualRouterId = 51, CheckPort = 8080, CheckPath = "/who", TrackScriptPath = Path.Combine(root, "track-haproxy.sh"),
                     RouterName = host.Name,
                 };
                 var k = new KeepalivedSupervisor(settings, Path.Combine(root, "keepalived"), launcher: ["/usr/bin/nsenter", $"--net=/run/netns/{host.Namespace}"]);

@@ -31,7 +31,11 @@ public sealed class LbCommand : Command
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
         var options = _lb.Read(result, Path.GetFullPath(result.GetValue(_dataDir) ?? Path.Combine(ServerRoleOptions.DefaultDataDir(), "lb")), full: true);
-        if (options.AttachMasterSocket is null && !LbRoleOptions.HaproxyAvailable(options.HaproxyPath))
+        if (options.Edge.Nginx && !LbRoleOptions.HaproxyAvailable(options.Edge.NginxPath))
+            throw new CliException($"'{options.Edge.NginxPath}' is not there: install Nginx (apt-get install nginx) or run without --nginx");
+        if (options.Edge.Vip is not null && !LbRoleOptions.HaproxyAvailable(options.Edge.KeepalivedPath))
+            throw new CliException($"'{options.Edge.KeepalivedPath}' is not there: install keepalived (apt-get install keepalived) or run without --vip");
+        if (!options.Edge.Nginx && options.AttachMasterSocket is null && !LbRoleOptions.HaproxyAvailable(options.HaproxyPath))
             throw new CliException($"'{options.HaproxyPath}' is not there: install HAProxy 2.6 or later (apt-get install haproxy) or name it with --haproxy PATH");
         using var client = _context.Client.CreateClient(result);
         using var loggers = RoleHosting.Logging();
@@ -44,7 +48,9 @@ public sealed class LbCommand : Command
             throw new CliException($"cannot start the lb: {e.Message}");
         }
         var http = options.HttpPort == 0 ? "no HTTP frontend" : $"HTTP routes on {options.BindAddress}:{options.HttpPort}";
-        w.WriteLine($"drover lb: {options.EffectiveId}, group {options.Group}, {http}, status {lb.StatusUrl}lb/status, config {options.ConfigPath}");
+        var proxy = options.Edge.Nginx ? $"nginx config {options.Edge.NginxConfigPath}" : $"config {options.ConfigPath}";
+        var vip = options.Edge.Vip is { } address ? $", VIP {address} on {options.Edge.VipInterface} (keepalived in {options.KeepalivedDir})" : "";
+        w.WriteLine($"drover lb: {options.EffectiveId}, group {options.Group}, {http}, status {lb.StatusUrl}lb/status, {proxy}{vip}");
         w.Flush();
         await RoleHosting.WaitForStopAsync(ct);
         return ExitCodes.Ok;

@@ -69,6 +69,9 @@ public sealed class LbRoleOptions
         HelpName = "ID",
     };
 
+    /// <summary>drover lb only: --nginx, --vip and the VRRP options.</summary>
+    public LbEdgeRoleOptions Edge { get; } = new();
+
     /// <summary>drover lb has all of them; drover up only the ports and addresses.</summary>
     public void AddTo(Command command, bool full)
     {
@@ -81,6 +84,7 @@ public sealed class LbRoleOptions
         command.Options.Add(HaproxySocket);
         command.Options.Add(HaproxyConfig);
         command.Options.Add(Id);
+        Edge.AddTo(command);
     }
 
     public LbOptions Read(ParseResult result, string dataDir, bool full)
@@ -89,6 +93,9 @@ public sealed class LbRoleOptions
         var config = full ? result.GetValue(HaproxyConfig) : null;
         if ((socket is null) != (config is null))
             throw new UsageException("--haproxy-socket and --haproxy-config go together (attach to an HAProxy started with '-W -S SOCKET -f FILE')");
+        var edge = full ? Edge.Read(result, dataDir) : new LbEdgeOptions();
+        if (edge.Nginx && socket is not null)
+            throw new UsageException("--nginx runs Nginx instead of HAProxy, so it cannot be combined with --haproxy-socket and --haproxy-config");
         var port = result.GetValue(HttpPort);
         if (port is < 0 or > 65535) throw new UsageException($"--{Prefix}http-port {port} is not a port (0-65535; 0 = no HTTP frontend)");
         return new LbOptions
@@ -102,6 +109,7 @@ public sealed class LbRoleOptions
             AttachMasterSocket = socket is null ? null : Path.GetFullPath(socket),
             AttachConfig = config is null ? null : Path.GetFullPath(config),
             Id = full ? result.GetValue(Id) : null,
+            Edge = edge,
         };
     }
 

@@ -24,7 +24,7 @@ public sealed class LbStatusCommand : Command
     };
     private readonly CliContext _context;
 
-    public LbStatusCommand(CliContext context) : base("status", "Show a running lb's backends and servers (from HAProxy's 'show stat'), last sync, last error and counters")
+    public LbStatusCommand(CliContext context) : base("status", "Show a running lb's backends and servers (from HAProxy's 'show stat'), last sync, last error and counters; Nginx's and the VIP's state with --nginx and --vip")
     {
         _context = context;
         _output.AcceptOnlyFromAmong("table", "json");
@@ -60,6 +60,15 @@ public sealed class LbStatusCommand : Command
         w.WriteLine($"syncs {c.Syncs}, runtime changes {c.RuntimeChanges}, reloads {c.Reloads}, failures {c.Failures}");
         if (status.LastError is { } err) w.WriteLine($"last error ({status.LastErrorAt}): {err}");
         foreach (var s in status.Skipped) w.WriteLine($"skipped {s}");
+        if (status.Nginx is { } n)
+        {
+            w.WriteLine($"nginx {(n.Pid is { } pid ? $"pid {pid}" : "NOT RUNNING")}, config {n.ConfigPath}: applies {n.Applies}, writes {n.Writes}, reloads {n.Reloads}, " +
+                $"rejected {n.Rejected}, starts {n.Starts}, last write {n.LastWriteAt ?? "never"}");
+            if (n.LastError is { } nerr) w.WriteLine($"nginx last error ({n.LastErrorAt}): {nerr}");
+        }
+        if (status.Vip is { } v)
+            w.WriteLine($"vip {v.Address} on {v.Interface}: {(v.Holding ? "held here (VRRP master)" : "not held here")}, keepalived {(v.KeepalivedPid is { } kp ? $"pid {kp}" : "NOT RUNNING")}");
+        if (status.Nginx is not null) return ExitCodes.Ok; // Nginx has no per-server states to show
         w.WriteLine();
         w.WriteLine($"{"BACKEND/SERVER",-48} {"STATUS",-10} {"WEIGHT",6} {"CUR",6} {"TOTAL",8}");
         foreach (var b in status.Backends)
