@@ -30,7 +30,7 @@ public sealed class LbEndToEndTests(ITestOutputHelper output)
         http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT0"])), H).serve_forever()
         """;
 
-    private static string EchoApp(string id, string script, int instances, string labels) => $$"""
+    internal static string EchoApp(string id, string script, int instances, string labels) => $$"""
         {
           "id": "{{id}}", "cmd": "echo $$ > pid; exec python3 echo.py", "instances": {{instances}}, "cpus": 0.05, "mem": 32,
           "portDefinitions": [{ "port": {{FreePort.Get()}} }],
@@ -40,7 +40,7 @@ public sealed class LbEndToEndTests(ITestOutputHelper output)
         }
         """;
 
-    private static string WriteEcho(TempDir dir)
+    internal static string WriteEcho(TempDir dir)
     {
         var path = dir.Combine("echo.py");
         File.WriteAllText(path, EchoPy);
