@@ -22,6 +22,7 @@ public sealed class LbHost : IAsyncDisposable
     private readonly LbOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly HaproxySupervisor _supervisor;
+    private readonly HaproxyProcessHost _haproxy;
     private readonly RuntimeApi _runtime;
     private readonly CancellationTokenSource _stop = new();
     private WebApplication? _web;
@@ -34,7 +35,9 @@ public sealed class LbHost : IAsyncDisposable
         time ??= TimeProvider.System;
         Directory.CreateDirectory(options.DataDir);
         var settings = new HaproxySettings { BindAddress = options.BindAddress, HttpPort = options.HttpPort, StatsSocket = options.AdminSocket };
-        var host = new HaproxyProcessHost(options.HaproxyPath, options.MasterSocket, loggers.CreateLogger("Drover.Lb.Haproxy"), attach: options.AttachMasterSocket is not null);
+        var host = new HaproxyProcessHost(options.HaproxyPath, options.MasterSocket, loggers.CreateLogger("Drover.Lb.Haproxy"), attach: options.AttachMasterSocket is not null,
+            pidFile: options.PidFile);
+        _haproxy = host;
         _supervisor = new HaproxySupervisor(host, options.ConfigPath, time, loggers.CreateLogger<HaproxySupervisor>());
         _runtime = new RuntimeApi(options.AdminSocket);
         Controller = new LbController(client, _supervisor, _runtime, new LbControllerOptions { Id = options.EffectiveId, Group = options.Group, Settings = settings },
@@ -42,6 +45,12 @@ public sealed class LbHost : IAsyncDisposable
     }
 
     public LbController Controller { get; }
+
+    /// <summary>After the start: whether HAProxy was re-adopted from an earlier lb, or why a new one was started.</summary>
+    public AdoptDecision? Adoption => _supervisor.Adoption;
+
+    /// <summary>The HAProxy master's PID (null when attached to someone else's).</summary>
+    public int? HaproxyPid => _haproxy.Pid;
 
     /// <summary>http://host:port of the status endpoint, once started.</summary>
     public Uri? StatusUrl { get; private set; }
@@ -57,7 +66,7 @@ public sealed class LbHost : IAsyncDisposable
     /// <summary>The controller's account plus every backend's servers from "show stat".</summary>
     public async Task<LbStatus> StatusAsync(CancellationToken ct)
     {
-        var status = Controller.Status();
+        var status = Controller.Status() with { HaproxyPid = HaproxyPid, HaproxyAdopted = _supervisor.Adopted };
         try
         {
             var rows = await _runtime.ShowStatAsync(ct);

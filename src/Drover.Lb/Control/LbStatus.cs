@@ -18,6 +18,10 @@ public sealed record LbStatus
     /// <summary>Apps left out because of their labels, with why.</summary>
     public IReadOnlyList<string> Skipped { get; init; } = [];
     public IReadOnlyList<LbBackendStatus> Backends { get; init; } = [];
+    /// <summary>The HAProxy master's PID; null when attached to an HAProxy someone else runs.</summary>
+    public int? HaproxyPid { get; init; }
+    /// <summary>True when this lb re-adopted an HAProxy an earlier lb on the same data dir left running.</summary>
+    public bool HaproxyAdopted { get; init; }
 }
 
 public sealed record LbCounters(long Syncs, long RuntimeChanges, long Reloads, long Failures);

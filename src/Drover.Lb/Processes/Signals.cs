@@ -7,6 +7,7 @@ internal static partial class Signals
 {
     public const int Hup = 1;
     public const int Quit = 3;
+    public const int Kill = 9;
     public const int Term = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
