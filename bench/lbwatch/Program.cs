@@ -6,13 +6,15 @@ using Drover.Api.Client;
 using Drover.Api.LoadBalancing;
 using Drover.Core.Cluster;
 using Drover.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 // bench/lbwatch: the server side of load balancing, over real HTTP against a server with SQLite state.
 // (a) watch latency: from a routing change being recorded (a task reported running) to each of --watchers lbs,
 //     blocked on GET /v1/drover/lb/state?index=N, holding the new state (the lb's convergence budget is 100 ms in all);
 // (b) drain round trip: from POST /v2/tasks/delete to the agent's assignment carrying the kill, with one live lb that
-//     follows the watch and acknowledges each state at once, against the same kill of an app without HAPROXY_ labels.
+//     follows the watch and acknowledges each state at once, against the same kill of an app without HAPROXY_ labels;
+// (c) the CPU cost per change outside the network: server render, watcher parse, the lb's desired state + plan.
 // Usage: run.sh [--apps N] [--instances N] [--watchers N] [--changes N] [--kills N]
 var apps = Arg("--apps", 200);
 var perApp = Arg("--instances", 5);
@@ -76,6 +78,7 @@ try
         }
     }
     Report($"(a) watch latency, {watchers} watchers", watchLatencies);
+    LbSideCosts(server, client, await client.WatchLbStateAsync(0, TimeSpan.FromSeconds(1)));
     stop.Cancel();
     await Task.WhenAll(followers);
 
@@ -113,6 +116,43 @@ finally
 {
     await server.StopAsync();
     try { Directory.Delete(dataDir, true); } catch (IOException) { }
+}
+
+// (c) where a change's time goes outside the network, for this state: the server rendering it (all apps, as a fresh
+//     cache does, and one changed task, as a warm cache does), each watcher parsing it, and the lb's desired-state build
+//     + plan (+ the config render a frontend change needs).
+static void LbSideCosts(DroverServer server, DroverClient client, LbState state)
+{
+    var snapshot = server.Services.GetRequiredService<Drover.Server.StateWriter>().Current;
+    Report("(c) server: render the whole lb state (cold cache)", Time(20, () => new Drover.Server.LoadBalancing.LbStateCache().Get(snapshot)));
+    var body = JsonSerializer.SerializeToUtf8Bytes(state, LbJsonContext.Default.LbState);
+    Report($"    watcher: parse the {body.Length / 1024} KiB state", Time(50, () => JsonSerializer.Deserialize(body, LbJsonContext.Default.LbState)));
+    var settings = new Drover.Lb.Haproxy.HaproxySettings { StatsSocket = "/tmp/x.sock", HttpPort = 8080 };
+    var applied = Drover.Lb.Planning.DesiredState.Build(state, "external", Drover.Lb.Model.LbConfig.Empty, h => h).Config;
+    // one task of one app stops being ready: what most changes are
+    var app = state.Apps.First(a => a.Tasks.Count > 0 && a.Labels.ContainsKey("HAPROXY_0_VHOST"));
+    var changed = state with { Apps = [.. state.Apps.Select(a => a != app ? a : a with { Tasks = [a.Tasks[0] with { Ready = false, State = "TASK_KILLING" }, .. a.Tasks.Skip(1)] })] };
+    Drover.Lb.Planning.LbPlan? plan = null;
+    Report("    lb: desired state + plan for one changed task", Time(50, () =>
+    {
+        var desired = Drover.Lb.Planning.DesiredState.Build(changed, "external", applied, h => h).Config;
+        plan = Drover.Lb.Planning.Planner.Plan(applied, desired);
+    }));
+    Console.WriteLine($"    (the plan: reload={plan!.NeedsReload}, {plan.Ops.Count} runtime op(s))");
+    Report("    lb: render haproxy.cfg (frontend changes only)", Time(20, () => Drover.Lb.Haproxy.ConfigRenderer.Render(applied, settings)));
+}
+
+static List<double> Time(int n, Action a)
+{
+    a(); // warm up (JIT)
+    var ms = new List<double>();
+    for (var i = 0; i < n; i++)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        a();
+        ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+    }
+    return ms;
 }
 
 static async Task<double> KillRoundTripAsync(DroverClient client, string agent, string taskId)

@@ -53,7 +53,8 @@ public sealed class LbHost : IAsyncDisposable
         }
         else
         {
-            _haproxy = new HaproxyProcessHost(options.HaproxyPath, options.MasterSocket, loggers.CreateLogger("Drover.Lb.Haproxy"), attach: options.AttachMasterSocket is not null);
+            _haproxy = new HaproxyProcessHost(options.HaproxyPath, options.MasterSocket, loggers.CreateLogger("Drover.Lb.Haproxy"), attach: options.AttachMasterSocket is not null,
+                pidFile: options.PidFile);
             _supervisor = new HaproxySupervisor(_haproxy, options.ConfigPath, time, loggers.CreateLogger<HaproxySupervisor>());
             _runtime = new RuntimeApi(options.AdminSocket);
             Controller = new LbController(client, _supervisor, _runtime, controllerOptions, time, loggers.CreateLogger<LbController>());
@@ -63,6 +64,12 @@ public sealed class LbHost : IAsyncDisposable
     }
 
     public LbController Controller { get; }
+
+    /// <summary>After the start: whether HAProxy was re-adopted from an earlier lb, or why a new one was started.</summary>
+    public AdoptDecision? Adoption => _supervisor?.Adoption;
+
+    /// <summary>The HAProxy master's PID (null when attached to someone else's).</summary>
+    public int? HaproxyPid => _haproxy?.Pid;
 
     /// <summary>http://host:port of the status endpoint, once started.</summary>
     public Uri? StatusUrl { get; private set; }
@@ -81,7 +88,7 @@ public sealed class LbHost : IAsyncDisposable
     /// <summary>The controller's account plus every backend's servers from "show stat".</summary>
     public async Task<LbStatus> StatusAsync(CancellationToken ct)
     {
-        var status = Controller.Status() with { HaproxyPid = _haproxy?.Pid, Nginx = _nginx?.Status(), Vip = VipStatus() };
+        var status = Controller.Status() with { HaproxyPid = HaproxyPid, HaproxyAdopted = _supervisor?.Adopted ?? false, Nginx = _nginx?.Status(), Vip = VipStatus() };
         if (_runtime is null) return status;
         try
         {

@@ -28,6 +28,8 @@ public sealed record LbOptions
 
     public string MasterSocket => AttachMasterSocket ?? Path.Combine(DataDir, "master.sock");
     public string ConfigPath => AttachConfig ?? Path.Combine(DataDir, "haproxy.cfg");
+    /// <summary>The PID of the HAProxy master this lb started, so a restarted lb re-adopts it (none in attach mode).</summary>
+    public string? PidFile => AttachMasterSocket is null ? Path.Combine(DataDir, "haproxy.pid") : null;
     public string AdminSocket => Path.Combine(DataDir, "admin.sock");
     public string KeepalivedDir => Path.Combine(DataDir, "keepalived");
     public string EffectiveId => Id ?? $"{Environment.MachineName}-{Group}-{HttpPort}";

@@ -27,7 +27,7 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor?
     private readonly Channel<bool> _heartbeatNow = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private LbState? _latest;
     private LbConfig _applied = LbConfig.Empty;
-    private bool _needsRepair;
+    private bool _needsRepair, _adoptionChecked;
     private long _appliedIndex, _syncs, _runtimeChanges, _reloads, _failures;
     private DateTimeOffset? _lastSync, _lastErrorAt;
     private string? _lastError;
@@ -148,6 +148,13 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor?
         if (sinkError is not null) Error(sinkError);
         if (supervisor is null || runtime is null) return Synced(state, desired, sinkError is null);
 
+        if (supervisor.Adopted && !_adoptionChecked)
+        {
+            _adoptionChecked = true;
+            // An adopted HAProxy runs its file's frontends and backends; when they are what we want, only its servers
+            // (moved through the runtime API since that file was written) are compared, without a reload.
+            if (ConfigRenderer.Render(desired, options.Settings) == supervisor.RunningConfig) { _applied = desired; _needsRepair = true; }
+        }
         var current = _applied;
         if (resync || _needsRepair)
         {

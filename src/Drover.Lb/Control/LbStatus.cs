@@ -24,6 +24,8 @@ public sealed record LbStatus
     public NginxStatus? Nginx { get; init; }
     /// <summary>With --vip: keepalived and whether this host holds the address now.</summary>
     public VipStatus? Vip { get; init; }
+    /// <summary>True when this lb re-adopted an HAProxy an earlier lb on the same data dir left running.</summary>
+    public bool HaproxyAdopted { get; init; }
 }
 
 /// <param name="Applies">Desired states handed to Nginx; <paramref name="Writes"/> of them changed nginx.conf (each a reload once Nginx runs).</param>

@@ -22,12 +22,34 @@ public sealed partial class HaproxySupervisor(IHaproxyHost host, string configPa
     /// <summary>The config text HAProxy is known to run; null before the start and after a reload that timed out.</summary>
     public string? RunningConfig { get; private set; }
 
-    /// <summary>Checks and writes the first config, starts HAProxy and waits until it has a worker. Throws when it cannot.</summary>
+    /// <summary>What the start decided about an HAProxy an earlier lb left running (null: this host never adopts).</summary>
+    public AdoptDecision? Adoption { get; private set; }
+
+    /// <summary>True when HAProxy was re-adopted rather than started: its config file and servers may lag the cluster.</summary>
+    public bool Adopted => Adoption is { Adopt: true };
+
+    /// <summary>
+    /// Checks and writes the first config, starts HAProxy and waits until it has a worker. Throws when it cannot. An
+    /// HAProxy an earlier lb left running is re-adopted instead, with the config it runs (its file) untouched: the
+    /// controller's first sync reloads or moves servers as the cluster needs.
+    /// </summary>
     public async Task StartAsync(string config, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
+            Adoption = host.TryAdopt(ConfigPath);
+            if (Adopted && await TryShowProcAsync(ct) is { Workers: > 0 })
+            {
+                RunningConfig = File.Exists(ConfigPath) ? await File.ReadAllTextAsync(ConfigPath, ct) : null;
+                return;
+            }
+            if (Adopted)
+            {
+                // Alive but its master CLI does not answer: not a state to drive. Stop it (by PID) and start afresh.
+                await host.DisposeAsync();
+                Adoption = new AdoptDecision(null, $"the left-over HAProxy did not answer on its master socket ({Adoption!.Reason}); stopped it");
+            }
             if (await WriteCheckedAsync(config, ct) is { } error) throw new InvalidOperationException($"haproxy refuses the initial config: {error}");
             await host.StartAsync(ConfigPath, ct);
             using var deadline = new CancellationTokenSource(StartTimeout, time);

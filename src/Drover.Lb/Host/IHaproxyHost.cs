@@ -18,6 +18,12 @@ public interface IHaproxyHost : IAsyncDisposable
     /// <summary>One command on the master CLI ("show proc", "reload"); the whole answer.</summary>
     Task<string> MasterCommandAsync(string command, CancellationToken ct);
 
+    /// <summary>
+    /// Before <see cref="StartAsync"/>: takes over an HAProxy master an earlier lb left running on the same files, if
+    /// there is one that is really ours. Null when this host never adopts (attached, no pid file).
+    /// </summary>
+    AdoptDecision? TryAdopt(string configPath) => null;
+
     /// <summary>Why the master is not running when it should be (it exited), else null.</summary>
     string? ExitReason { get; }
 }

@@ -12,24 +12,29 @@ public static class LbStateBuilder
     public static IReadOnlyList<LbApp> Build(StateSnapshot s)
     {
         var tasksByApp = s.All(Collections.Tasks).ToLookup(t => t.AppId, StringComparer.Ordinal);
-        var addresses = s.All(Collections.Agents).ToDictionary(a => a.Id, a => a.IpAddress(), StringComparer.Ordinal);
-        var apps = new List<LbApp>();
-        foreach (var app in s.All(Collections.Apps))
+        var addresses = Addresses(s);
+        return [.. s.All(Collections.Apps).Select(app => App(app, tasksByApp[app.Id], addresses))];
+    }
+
+    /// <summary>Each agent's IP address (null when it has none): what a task's <see cref="LbTask.Address"/> comes from.</summary>
+    public static Dictionary<string, string?> Addresses(StateSnapshot s) =>
+        s.All(Collections.Agents).ToDictionary(a => a.Id, a => a.IpAddress(), StringComparer.Ordinal);
+
+    /// <summary>One app and its tasks; a pure function of them and their agents' addresses (what <see cref="LbStateCache"/> keys on).</summary>
+    public static LbApp App(AppDefinition app, IEnumerable<TaskRecord> tasks, Dictionary<string, string?> addresses)
+    {
+        var (mode, ports) = Ports(app);
+        return new LbApp
         {
-            var (mode, ports) = Ports(app);
-            apps.Add(new LbApp
-            {
-                Id = app.Id,
-                Version = app.Version ?? "",
-                Labels = app.Labels,
-                NetworkMode = mode,
-                Ports = ports,
-                HasHealthChecks = app.HealthChecks.Count > 0,
-                HasReadinessChecks = app.ReadinessChecks.Count > 0,
-                Tasks = [.. tasksByApp[app.Id].Select(t => Task(t, app, addresses))],
-            });
-        }
-        return apps;
+            Id = app.Id,
+            Version = app.Version ?? "",
+            Labels = app.Labels,
+            NetworkMode = mode,
+            Ports = ports,
+            HasHealthChecks = app.HealthChecks.Count > 0,
+            HasReadinessChecks = app.ReadinessChecks.Count > 0,
+            Tasks = [.. tasks.Select(t => Task(t, app, addresses))],
+        };
     }
 
     private static LbTask Task(TaskRecord t, AppDefinition app, Dictionary<string, string?> addresses) => new()

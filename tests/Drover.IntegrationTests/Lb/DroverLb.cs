@@ -7,8 +7,14 @@ namespace Drover.IntegrationTests.Lb;
 /// <summary>A real `drover lb` process (and the HAProxy it starts) against a test cluster, on free ports.</summary>
 public sealed class DroverLb : IAsyncDisposable
 {
-    private DroverLb(DroverProcess process, TempDir dir, int httpPort, int statusPort)
+    private readonly Uri _server;
+    private readonly string[] _extra;
+    private bool _ownsDir = true;
+
+    private DroverLb(Uri server, string[] extra, DroverProcess process, TempDir dir, int httpPort, int statusPort)
     {
+        _server = server;
+        _extra = extra;
         Process = process;
         Dir = dir;
         HttpPort = httpPort;
@@ -22,13 +28,25 @@ public sealed class DroverLb : IAsyncDisposable
     public string ConfigPath => Dir.Combine("haproxy.cfg");
     public HaproxyRuntimeSocket Runtime => new(Dir.Combine("admin.sock"));
 
-    public static async Task<DroverLb> StartAsync(Uri server, params string[] extra)
+    public static Task<DroverLb> StartAsync(Uri server, params string[] extra) =>
+        StartAsync(server, new TempDir("lb"), FreePort.Get(), FreePort.Get(), extra);
+
+    /// <summary>
+    /// A new `drover lb` with the same data dir, ports and id as this one (which must have exited): what an operator's
+    /// restart does. The new one owns the data dir from then on.
+    /// </summary>
+    public Task<DroverLb> RestartAsync()
     {
-        var dir = new TempDir("lb");
-        var (http, status) = (FreePort.Get(), FreePort.Get());
+        if (!Process.HasExited) throw new InvalidOperationException("stop (or kill) this lb before starting another on its data dir");
+        _ownsDir = false;
+        return StartAsync(_server, Dir, HttpPort, StatusPort, _extra);
+    }
+
+    private static async Task<DroverLb> StartAsync(Uri server, TempDir dir, int http, int status, string[] extra)
+    {
         var process = DroverProcess.Start(["lb", "--server", server.ToString().TrimEnd('/'), "--data-dir", dir.Path, "--http-port", http.ToString(),
             "--bind-address", "127.0.0.1", "--status-listen", $"127.0.0.1:{status}", "--id", $"test-lb-{http}", .. extra], null);
-        var lb = new DroverLb(process, dir, http, status);
+        var lb = new DroverLb(server, extra, process, dir, http, status);
         try
         {
             await process.WaitForLineAsync("drover lb: ", TimeSpan.FromSeconds(60));
@@ -67,6 +85,6 @@ public sealed class DroverLb : IAsyncDisposable
         }
         catch (TimeoutException) { }
         await Process.DisposeAsync();
-        Dir.Dispose();
+        if (_ownsDir) Dir.Dispose();
     }
 }

@@ -47,6 +47,9 @@ public sealed class LbCommand : Command
         {
             throw new CliException($"cannot start the lb: {e.Message}");
         }
+        if (lb.Adoption is { } adoption)
+            w.WriteLine(adoption.Adopt ? $"drover lb: adopted the running HAProxy (master pid {adoption.Pid}) instead of starting another: {adoption.Reason}"
+                : $"drover lb: started HAProxy (master pid {lb.HaproxyPid}): {adoption.Reason}");
         var http = options.HttpPort == 0 ? "no HTTP frontend" : $"HTTP routes on {options.BindAddress}:{options.HttpPort}";
         var proxy = options.Edge.Nginx ? $"nginx config {options.Edge.NginxConfigPath}" : $"config {options.ConfigPath}";
         var vip = options.Edge.Vip is { } address ? $", VIP {address} on {options.Edge.VipInterface} (keepalived in {options.KeepalivedDir})" : "";
