@@ -204,6 +204,7 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor?
             }
             _applied = desired;
             if (!ok && !outOfRotation) { lock (_gate) _syncs++; return false; }
+            await WaitForInFlightAsync(state, desired, InFlightDrain.NewlyDraining(plan), ct);
         }
         lock (_gate)
         {
@@ -234,6 +235,18 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor?
         string? error = null;
         foreach (var sink in sinks ?? []) error = await sink.ApplyAsync(config, ct) ?? error;
         return error;
+    }
+
+    /// <summary>Before the index that drains these servers is reported (and the server kills their tasks): their requests finish.</summary>
+    private async Task WaitForInFlightAsync(LbState state, LbConfig desired, IReadOnlyList<(string Backend, string Server)> draining, CancellationToken ct)
+    {
+        if (draining.Count == 0 || runtime is null) return;
+        try
+        {
+            if (!await InFlightDrain.WaitUntilIdleAsync(runtime, draining, InFlightDrain.Limit(state, desired, draining), time, ct))
+                LogDrainTimedOut(logger, string.Join(", ", draining.Select(d => $"{d.Backend}/{d.Server}")));
+        }
+        catch (Exception e) when (e is RuntimeApiException or FormatException) { Error($"reading sessions of draining servers: {e.Message}"); }
     }
 
     /// <summary>The applied config with each backend's servers as HAProxy reports them now.</summary>
@@ -312,4 +325,7 @@ public sealed partial class LbController(DroverClient client, HaproxySupervisor?
 
     [LoggerMessage(2023, LogLevel.Warning, "Could not deregister from the server: {Error}")]
     private static partial void LogDeregisterFailed(ILogger logger, string error);
+
+    [LoggerMessage(2024, LogLevel.Warning, "Draining servers still had requests in flight at the drain timeout: {Servers}")]
+    private static partial void LogDrainTimedOut(ILogger logger, string servers);
 }
