@@ -36,6 +36,7 @@ APT_PACKAGES=(
   haproxy            # the load balancer Drover.Lb drives through its runtime API; its DNS resolvers run against Drover's DNS
   nginx              # drover lb --nginx renders and reloads a real Nginx (nginx -t validates every config)
   keepalived         # entry-point HA: the VIP moves between network-namespace lb hosts
+  etcd-server        # the etcd state store and leader election run against real etcd 3.4 members on loopback
 )
 
 START=$(date +%s)
