@@ -128,6 +128,8 @@ public sealed partial class EtcdClient : IDisposable
                     last = failure;
                     continue;
                 }
+                if (response.StatusCode >= HttpStatusCode.InternalServerError && await NoLeaderAsync(ct).ConfigureAwait(false) is { } noLeader)
+                    throw new EtcdUnavailableException($"{path} refused: {noLeader} ({failure.Message})", failure);
                 throw failure;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -137,7 +139,12 @@ public sealed partial class EtcdClient : IDisposable
             catch (OperationCanceledException ex)
             {
                 if (!idempotent && sent)
+                {
+                    // A member without quorum holds a write until it times out; say so rather than just "timed out".
+                    if (await NoLeaderAsync(ct).ConfigureAwait(false) is { } noLeader)
+                        throw new EtcdUnavailableException($"{path} refused: {noLeader}", ex);
                     throw new EtcdOutcomeUnknownException($"{endpoint}{path}: no answer within {RequestTimeout.TotalSeconds:0.#} s; the write may or may not have been applied", ex);
+                }
                 failures.Add($"{endpoint}: no answer within {RequestTimeout.TotalSeconds:0.#} s");
                 last = ex;
             }
@@ -150,6 +157,35 @@ public sealed partial class EtcdClient : IDisposable
             }
         }
         throw new EtcdUnavailableException($"etcd unavailable for {path}: {string.Join("; ", failures)}", last);
+    }
+
+    /// <summary>
+    /// Asks every endpoint for its status (briefly); when none knows a leader, returns a sentence naming the lost
+    /// quorum, else null. etcd reports "etcdserver: no leader" in the status of a member that has lost its quorum.
+    /// </summary>
+    public async Task<string?> NoLeaderAsync(CancellationToken ct = default)
+    {
+        var details = new List<string>();
+        var reachable = 0;
+        foreach (var endpoint in Endpoints)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                using var content = JsonContent.Create(new EmptyRequest(), Json.EmptyRequest);
+                using var response = await _http.PostAsync(new Uri(endpoint, "/v3/maintenance/status"), content, deadline.Token).ConfigureAwait(false);
+                var status = await response.Content.ReadFromJsonAsync(Json.StatusResponse, deadline.Token).ConfigureAwait(false);
+                reachable++;
+                if (status is { Leader: not 0 } && status.Errors is not { Count: > 0 }) return null;
+                details.Add($"{endpoint}: {string.Join(", ", status?.Errors ?? ["no leader"])}");
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException && !ct.IsCancellationRequested)
+            {
+                details.Add($"{endpoint}: unreachable");
+            }
+        }
+        return $"etcd has no leader (quorum lost: {Endpoints.Count - reachable} of {Endpoints.Count} members unreachable) — {string.Join("; ", details)}";
     }
 
     private static bool IsRefusedBeforeApply(EtcdException e) =>
