@@ -18,11 +18,13 @@ public sealed partial class EtcdStateStore
         while (!ct.IsCancellationRequested)
         {
             var from = _publisher.Current.Index + 1;
+            var created = false;
             try
             {
                 await foreach (var response in _client.WatchAsync(new WatchCreateRequest(_layout.PrefixBytes, _layout.PrefixEnd, from), ct).ConfigureAwait(false))
                 {
                     backoff = MinBackoff;
+                    created |= response.Created;
                     if (response.Canceled)
                     {
                         if (response.CompactRevision > 0) await ReloadAsync(from, ct).ConfigureAwait(false);
@@ -30,7 +32,9 @@ public sealed partial class EtcdStateStore
                     }
                     if (response.Events is { Count: > 0 } events) ApplyEvents(events);
                 }
-                continue; // the stream ended (a member went away): resume at once from the next revision
+                // A stream that worked and then ended (a member went away): resume at once from the next revision.
+                // One that ended before etcd even created the watch is refused: back off rather than spin.
+                if (created) continue;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
