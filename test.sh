@@ -37,6 +37,7 @@ APT_PACKAGES=(
   nginx              # drover lb --nginx renders and reloads a real Nginx (nginx -t validates every config)
   keepalived         # entry-point HA: the VIP moves between network-namespace lb hosts
   wrk                # bench/lb: throughput and failed requests through the Drover-managed HAProxy vs a hand-configured one
+  etcd-server        # the etcd state store and leader election run against real etcd 3.4 members on loopback
 )
 
 START=$(date +%s)

@@ -3,7 +3,8 @@ namespace Drover.State;
 /// <summary>
 /// The server's durable state: named collections of JSON documents keyed by string, every write
 /// raising a single cluster-wide index (like Nomad's state store or Consul's raft index).
-/// Single writer: writes are applied in order, atomically per batch; readers take immutable snapshots.
+/// Writes are applied in order, atomically per batch; readers take immutable snapshots. A store may share its data
+/// with other writers (etcd: other servers), whose writes then also appear in <see cref="Current"/> and the watches.
 /// </summary>
 /// <remarks>
 /// Disposing waits for an in-flight write, then ends every watch normally; later writes throw
@@ -15,15 +16,19 @@ public interface IStateStore : IAsyncDisposable
     StateSnapshot Current { get; }
 
     /// <summary>
-    /// Applies a batch atomically. Either every op is durable (the task completes after fsync for
-    /// durable stores) and the index rises by one, or nothing changes. A failed precondition
+    /// Applies a batch atomically. Either every op is durable (the task completes after fsync for durable stores, after
+    /// a quorum has it for etcd) and the returned snapshot includes the batch, or nothing changes. A failed precondition
     /// (<see cref="StateOp.ExpectedModifyIndex"/>) throws <see cref="PreconditionFailedException"/> and writes nothing.
     /// </summary>
     /// <remarks>
     /// Ops apply in order, so a precondition sees the earlier ops of the same batch. Deleting a missing key is a
-    /// no-op. Every successful batch raises the index by exactly one, even one that changes nothing (including an
-    /// empty batch). Every written entry gets ModifyIndex = the new index; CreateIndex is the new index when the key
-    /// did not exist, else kept. <paramref name="ct"/> is honoured until the batch starts to be written, not after.
+    /// no-op. The index strictly increases with every batch that changes something, and all entries the batch writes
+    /// get that one index as ModifyIndex (CreateIndex too when the key did not exist, else kept). A batch without
+    /// effect (empty, or deleting only missing keys) may leave the index where it is: etcd's revision does not move
+    /// for it, while SQLite and the in-memory store still count it. The result need not be the same object as
+    /// <see cref="Current"/>, but once the task completes <see cref="Current"/>.Index is at least the result's index
+    /// (read-your-writes); another writer (another server on the same etcd) may have moved it further.
+    /// <paramref name="ct"/> is honoured until the batch starts to be written, not after.
     /// </remarks>
     Task<StateSnapshot> ApplyAsync(IReadOnlyList<StateOp> ops, CancellationToken ct = default);
 

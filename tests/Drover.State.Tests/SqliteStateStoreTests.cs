@@ -17,6 +17,9 @@ public sealed class SqliteStateStoreTests : StateStoreContractTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Each_batch_raises_the_index_by_exactly_one_even_without_effect() => await Test.AssertCountsEveryBatch(Store);
+
+    [Fact(Timeout = 30000)]
     public async Task Reopening_gives_the_same_data_and_index()
     {
         await Store.ApplyAsync(Test.Put("a", "1"), Test.Put("b", "1"), new StateOp("other", "x", []));

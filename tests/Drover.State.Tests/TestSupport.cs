@@ -21,6 +21,19 @@ internal static class Test
 
     public static Task<StateSnapshot> ApplyAsync(this IStateStore store, params StateOp[] ops) => store.ApplyAsync(ops);
 
+    /// <summary>
+    /// What SQLite and the in-memory store do beyond the contract (kept so their indexes stay as they were): every
+    /// successful batch counts, even one without effect.
+    /// </summary>
+    public static async Task AssertCountsEveryBatch(IStateStore store)
+    {
+        Assert.Equal(1, (await store.ApplyAsync(Put("a", "1"), Put("b", "1"), Put("c", "1"))).Index);
+        Assert.Equal(2, (await store.ApplyAsync(Put("a", "2"))).Index);
+        Assert.Equal(3, (await store.ApplyAsync(Del("missing"))).Index);
+        Assert.Equal(4, (await store.ApplyAsync([])).Index);
+        Assert.Equal(4, store.Current.Index);
+    }
+
     /// <summary>Index, then every collection and entry in order, values as text: equal strings mean equal snapshots.</summary>
     public static string Dump(StateSnapshot s)
     {

@@ -1,0 +1,33 @@
+namespace Drover.State.Etcd;
+
+public sealed record EtcdStateStoreOptions
+{
+    /// <summary>Every key lives under <c>&lt;Prefix&gt;&lt;collection&gt;/&lt;key&gt;</c>.</summary>
+    public string Prefix { get; init; } = "/drover/";
+
+    /// <summary>Compaction keeps at least this many revisions …</summary>
+    public long CompactionKeepRevisions { get; init; } = 10_000;
+
+    /// <summary>… and every revision younger than this, whichever keeps more (a watcher that fell behind can resume).</summary>
+    public TimeSpan CompactionKeepAge { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Opt-in: how often to compact automatically (null = never; only the leader should, once there is one).</summary>
+    public TimeSpan? CompactionInterval { get; init; }
+
+    /// <summary>How long read-your-writes waits for the watch to deliver an acknowledged write before giving up.</summary>
+    public TimeSpan CatchUpTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>An extra condition on every write: the key's create_revision must still be <paramref name="CreateRevision"/>.</summary>
+/// <remarks>Leader election sets it to the leader key: a deposed leader's writes then fail instead of landing.</remarks>
+public sealed record EtcdWriteGuard(string Key, long CreateRevision);
+
+/// <summary>A write refused because the <see cref="EtcdWriteGuard"/> no longer held; nothing was written.</summary>
+public sealed class FencedWriteException(EtcdWriteGuard guard, long actual)
+    : Exception($"write fenced: '{guard.Key}' has create revision {actual} (0 = gone), this store writes only while it is {guard.CreateRevision}; another server has taken over")
+{
+    public EtcdWriteGuard Guard { get; } = guard;
+    public long Actual { get; } = actual;
+}
