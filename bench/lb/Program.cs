@@ -199,13 +199,15 @@ static int FreePort()
     return ((IPEndPoint)l.LocalEndpoint).Port;
 }
 
-// A block of consecutive free ports for the stand-in agent's port range (its tasks' nginx bind them).
+// A block of consecutive free ports for the stand-in agent's port range (its tasks' nginx bind them), below the
+// kernel's ephemeral range: the per-request load leaves thousands of TIME_WAIT sockets on ephemeral ports.
 static int FreeBlock(int size)
 {
-    for (var start = 42000; start < 60000; start += size)
+    var ephemeralStart = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0]);
+    for (var start = 20000; start + size <= ephemeralStart; start += size)
         if (Enumerable.Range(start, size).All(p => { try { using var l = new TcpListener(IPAddress.Loopback, p); l.Start(); return true; } catch (SocketException) { return false; } }))
             return start;
-    throw new InvalidOperationException($"no {size} consecutive free ports between 42000 and 60000");
+    throw new InvalidOperationException($"no {size} consecutive free ports between 20000 and {ephemeralStart}");
 }
 
 static bool CanConnect(int port)
