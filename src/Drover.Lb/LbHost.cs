@@ -111,7 +111,7 @@ public sealed class LbHost : IAsyncDisposable
         // The interfaces of this process's network namespace, which is where keepalived adds the address.
         var holding = NetworkInterface.GetAllNetworkInterfaces().Where(n => n.Name == iface)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses).Any(a => a.Address.Equals(address));
-        return new VipStatus(vip, iface, _keepalived?.Pid, holding);
+        return new VipStatus(vip, iface, _keepalived?.Pid, holding, _keepalived?.Restarts ?? 0, _keepalived?.LastExit);
     }
 
     private static int FreeLoopbackPort()

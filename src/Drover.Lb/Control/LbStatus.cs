@@ -35,7 +35,8 @@ public sealed record NginxStatus(string ConfigPath, int? Pid, long Applies, long
     string? LastWriteAt, string? LastError, string? LastErrorAt);
 
 /// <param name="Holding">The address is on this host's interface now (this host is VRRP master).</param>
-public sealed record VipStatus(string Address, string Interface, int? KeepalivedPid, bool Holding);
+/// <param name="KeepalivedRestarts">Times keepalived was started again after exiting on its own; <paramref name="LastExit"/> says how the last one looked.</param>
+public sealed record VipStatus(string Address, string Interface, int? KeepalivedPid, bool Holding, long KeepalivedRestarts = 0, string? LastExit = null);
 
 public sealed record LbCounters(long Syncs, long RuntimeChanges, long Reloads, long Failures);
 

@@ -67,7 +67,7 @@ public sealed class LbStatusCommand : Command
             if (n.LastError is { } nerr) w.WriteLine($"nginx last error ({n.LastErrorAt}): {nerr}");
         }
         if (status.Vip is { } v)
-            w.WriteLine($"vip {v.Address} on {v.Interface}: {(v.Holding ? "held here (VRRP master)" : "not held here")}, keepalived {(v.KeepalivedPid is { } kp ? $"pid {kp}" : "NOT RUNNING")}");
+            w.WriteLine($"vip {v.Address} on {v.Interface}: {(v.Holding ? "held here (VRRP master)" : "not held here")}, keepalived {(v.KeepalivedPid is { } kp ? $"pid {kp}" : "NOT RUNNING")}{(v.KeepalivedRestarts > 0 ? $", restarted {v.KeepalivedRestarts}x (last: {v.LastExit})" : "")}");
         if (status.Nginx is not null) return ExitCodes.Ok; // Nginx has no per-server states to show
         w.WriteLine();
         w.WriteLine($"{"BACKEND/SERVER",-48} {"STATUS",-10} {"WEIGHT",6} {"CUR",6} {"TOTAL",8}");
