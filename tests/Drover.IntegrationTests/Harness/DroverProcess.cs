@@ -248,12 +248,17 @@ public sealed class DroverProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    /// <summary>
+    /// Waits for the process to exit and returns its exit code, once its output has been read to the end (at most 5 s
+    /// more): a test that asserts on what the process printed right after it exited must see all of it.
+    /// </summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         try
         {
-            return await _exited.Task.WaitAsync(timeout);
+            var code = await _exited.Task.WaitAsync(timeout);
+            await Task.WhenAny(_streamsClosed.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+            return code;
         }
         catch (TimeoutException)
         {
