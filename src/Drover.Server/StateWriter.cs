@@ -7,6 +7,12 @@ namespace Drover.Server;
 /// other writer of this server can interleave, so two API calls cannot both allocate the same
 /// service port or both create the same app.
 /// </summary>
+/// <remarks>
+/// Decide functions are pure: they read the snapshot and return ops, and describe what should happen in memory
+/// (logs, events, caches) on the <see cref="WriteEffects"/> they are handed. Those run only once the batch is
+/// durable, so a write that fails (a precondition, a fenced leader, the store down) has moved no memory. A decide
+/// function may run more than once (a retry after a conflict); each run gets a fresh <see cref="WriteEffects"/>.
+/// </remarks>
 public sealed class StateWriter(IStateStore store)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -14,15 +20,21 @@ public sealed class StateWriter(IStateStore store)
     public IStateStore Store => store;
     public StateSnapshot Current => store.Current;
 
-    /// <summary>Runs <paramref name="decide"/> on the latest snapshot and applies the ops it returns (none = no write).</summary>
-    public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default)
+    /// <summary>Runs <paramref name="decide"/> on the latest snapshot, applies the ops it returns (none = no write), then its effects.</summary>
+    /// <remarks>
+    /// Effects run under the writer's lock, so they happen in the order of the writes; they must not write themselves.
+    /// With no ops there is nothing to wait for and the effects run at once.
+    /// </remarks>
+    public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide,
+        CancellationToken ct = default)
     {
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var (ops, result) = decide(store.Current);
-            if (ops.Count == 0) return (store.Current, result);
-            var snap = await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
+            var effects = new WriteEffects();
+            var (ops, result) = decide(store.Current, effects);
+            var snap = ops.Count == 0 ? store.Current : await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
+            effects.Run();
             return (snap, result);
         }
         finally
@@ -31,6 +43,42 @@ public sealed class StateWriter(IStateStore store)
         }
     }
 
+    public Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default) =>
+        UpdateAsync((s, _) => decide(s), ct);
+
+    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, WriteEffects, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
+        (await UpdateAsync((s, e) => (decide(s, e), 0), ct).ConfigureAwait(false)).Snapshot;
+
     public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
-        (await UpdateAsync(s => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
+        (await UpdateAsync((s, _) => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
+}
+
+/// <summary>What a write does besides its ops (log lines, in-memory caches), described by the decide function and run only after the write is durable.</summary>
+public sealed class WriteEffects
+{
+    private readonly List<Action> _actions = [];
+
+    public void Add(Action effect) => _actions.Add(effect);
+
+    public void AddRange(IEnumerable<Action> effects) => _actions.AddRange(effects);
+
+    public int Count => _actions.Count;
+
+    /// <summary>Runs every effect in the order added; one that throws does not stop the rest (the write is already durable).</summary>
+    internal void Run()
+    {
+        List<Exception>? errors = null;
+        foreach (var a in _actions)
+        {
+            try
+            {
+                a();
+            }
+            catch (Exception ex)
+            {
+                (errors ??= []).Add(ex);
+            }
+        }
+        if (errors is not null) throw new AggregateException("effects of a durable write failed", errors);
+    }
 }

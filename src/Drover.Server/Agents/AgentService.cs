@@ -24,8 +24,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             throw new ApiException(422, "driver names must not be empty");
         var id = string.IsNullOrWhiteSpace(reg.AgentId) ? $"{Guid.NewGuid():D}-S0" : reg.AgentId!;
         var now = MarathonTime.ToWire(time.GetUtcNow());
-        var after = new List<Action>();
-        await writer.UpdateAsync(s =>
+        await writer.UpdateAsync((s, after) =>
         {
             var existing = s.Get(Collections.Agents, id);
             var agent = new AgentInfo
@@ -49,7 +48,6 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             ops.AddRange(taskOps);
             return ops;
         }, ct);
-        foreach (var publish in after) publish();
         liveness.Seen(id);
         log.AgentRegistered(id, reg.Hostname, reg.Endpoint ?? "-", reg.Tasks.Count);
         return new AgentRegistered { AgentId = id };
@@ -67,10 +65,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         if (writer.Current.Get(Collections.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
         var now = MarathonTime.ToWire(time.GetUtcNow());
-        var after = new List<Action>();
-        await writer.UpdateAsync(s =>
+        await writer.UpdateAsync((s, after) =>
         {
-            after.Clear();
             var agent = s.Get(Collections.Agents, agentId);
             if (agent is null) return [];
             var ops = new List<StateOp>();
@@ -91,17 +87,19 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             }
             return ops;
         }, ct);
-        foreach (var publish in after) publish();
         return new HeartbeatAck();
     }
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
-    /// <remarks>Events for the changes are queued on <paramref name="after"/>, to be published once the write is durable.</remarks>
+    /// <remarks>
+    /// Events, the launch backoff of a failure and the memory of ended tasks are queued on <paramref name="after"/>,
+    /// to happen once the write is durable: a refused write must not delay an app or remember a task as ended.
+    /// </remarks>
     /// <remarks>
     /// A launch that failed on held ports updates the agent (through <paramref name="setAgent"/>, starting from
     /// <paramref name="agent"/>) in the same write, so the next placement already avoids those ports.
     /// </remarks>
-    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, List<Action> after,
+    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, WriteEffects after,
         AgentInfo agent, Action<AgentInfo> setAgent)
     {
         var now = time.GetUtcNow();
@@ -132,7 +130,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             if (state.IsTerminal())
             {
                 yield return StateOp.Delete(Collections.Tasks, t.Id);
-                recent.Ended(t, now);
+                after.Add(() => recent.Ended(t, now));
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
                 var ended = t;
                 var message = r.Message;
@@ -150,7 +148,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 if (failed && !t.KillRequested)
                 {
                     // Not the app's fault: its replacement goes to other ports at once, without a launch delay.
-                    if (portsHeld is null) queue.OnTaskFailed(t.AppId, t.Version, now);
+                    if (portsHeld is null) after.Add(() => queue.OnTaskFailed(t.AppId, t.Version, now));
                     yield return StateOp.Put(Server.ServerCollections.TaskFailures, t.AppId, new TaskFailureRecord
                     {
                         AppId = t.AppId, TaskId = t.Id, Host = t.Host, AgentId = agentId, State = r.State,

@@ -81,21 +81,21 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         if (_paused) return;
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
-        var after = new List<Action>();
-        await writer.UpdateAsync(s =>
+        await writer.UpdateAsync((s, after) =>
         {
             var ops = new List<StateOp>();
             ops.AddRange(ExpungeUnreachable(s, now));
             foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
             {
                 ops.Add(StateOp.Put(Collections.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
-                log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed");
+                after.Add(() => log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed"));
             }
             // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
             foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, lbState, now))
             {
                 ops.Add(op);
-                log.TaskKillReleased(t.Id, t.AppId, LoadBalancing.LbKills.Describe(why, t, now));
+                var reason = LoadBalancing.LbKills.Describe(why, t, now);
+                after.Add(() => log.TaskKillReleased(t.Id, t.AppId, reason));
             }
             var (deploymentOps, deploymentEvents) = deployments.Check(s);
             ops.AddRange(deploymentOps);
@@ -120,7 +120,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                     DiskMb = app.Disk,
                 };
                 ops.Add(StateOp.Put(Collections.Tasks, task.Id, task));
-                log.TaskLaunching(task.Id, app.Id, agent.Hostname);
+                after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
                 after.Add(() => events.StatusChanged(task, TaskState.Staging, null));
             }
             foreach (var kill in plan.Kills)
@@ -128,14 +128,15 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 if (s.Get(Collections.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
                 var marked = LoadBalancing.LbKills.MarkForKill(s, t, lbs, now);
                 ops.Add(StateOp.Put(Collections.Tasks, t.Id, marked));
-                log.TaskKilling(t.Id, t.AppId, marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message);
+                var why = marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message;
+                after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
             }
             ops.AddRange(PruneUnusedVersions(s));
-            queue.ApplyResets(plan.BackoffResets);
-            queue.Publish(plan.Queue, now);
+            // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
+            after.Add(() => queue.ApplyResets(plan.BackoffResets));
+            after.Add(() => queue.Publish(plan.Queue, now));
             return ops;
         }, ct);
-        foreach (var publish in after) publish();
     }
 
     private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()
@@ -154,7 +155,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             .Where(a => a.Status != AgentStatus.Unreachable && now - liveness.LastSeen(a.Id) > options.AgentTimeout)
             .ToList();
         if (lost.Count == 0) return;
-        await writer.UpdateAsync(snap =>
+        await writer.UpdateAsync((snap, after) =>
         {
             var ops = new List<StateOp>();
             foreach (var a in lost)
@@ -169,7 +170,8 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                     ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
                 }
-                log.AgentUnreachable(a.Id, agent.Hostname, (now - lastSeen).TotalSeconds, count);
+                var hostname = agent.Hostname;
+                after.Add(() => log.AgentUnreachable(a.Id, hostname, (now - lastSeen).TotalSeconds, count));
             }
             return ops;
         }, ct);
