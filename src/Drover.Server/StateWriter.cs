@@ -32,7 +32,10 @@ public sealed class StateWriter(IStateStore store)
         try
         {
             var effects = new WriteEffects();
-            var (ops, result) = decide(store.Current, effects);
+            var current = store.Current;
+            var (ops, result) = decide(current, effects);
+            // the events go into the write's own batch: durable with it, or not at all
+            if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current, effects.Events)];
             var snap = ops.Count == 0 ? store.Current : await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
             effects.Run();
             return (snap, result);
@@ -53,16 +56,25 @@ public sealed class StateWriter(IStateStore store)
         (await UpdateAsync((s, _) => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
 }
 
-/// <summary>What a write does besides its ops (log lines, in-memory caches), described by the decide function and run only after the write is durable.</summary>
+/// <summary>
+/// What a write does besides its ops, described by the decide function: Marathon events (stored in the same batch, so
+/// every server streams them) and local actions (log lines, in-memory caches) run only after the write is durable.
+/// </summary>
 public sealed class WriteEffects
 {
     private readonly List<Action> _actions = [];
+    private readonly List<Events.ServerEvent> _events = [];
+
+    public IReadOnlyList<Events.ServerEvent> Events => _events;
+
+    /// <summary>An event the write causes: stored with it, published by every server's projector.</summary>
+    public void Publish(Events.ServerEvent evt) => _events.Add(evt);
 
     public void Add(Action effect) => _actions.Add(effect);
 
     public void AddRange(IEnumerable<Action> effects) => _actions.AddRange(effects);
 
-    public int Count => _actions.Count;
+    public int Count => _actions.Count + _events.Count;
 
     /// <summary>Runs every effect in the order added; one that throws does not stop the rest (the write is already durable).</summary>
     internal void Run()

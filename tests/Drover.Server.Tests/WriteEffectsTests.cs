@@ -85,10 +85,8 @@ public sealed class WriteEffectsTests
         var writer = new StateWriter(store);
         var log = new ServerLog(NullLogger<ServerLog>.Instance);
         var bus = new EventBus(time, log);
-        using var sub = bus.Subscribe("test", new HashSet<string>());
-        var queue = new LaunchQueue(writer, time);
         var recent = new RecentTasks();
-        var agents = new AgentService(writer, new AgentLiveness(time), queue, recent, time, log, new TaskEvents(bus));
+        var agents = new AgentService(writer, new AgentLiveness(time), recent, time, log, new TaskEvents(bus));
 
         const string version = "2030-01-01T00:00:00.000Z";
         var app = new AppDefinition { Id = "/web", Version = version, Instances = 1, Cmd = "x" };
@@ -101,19 +99,57 @@ public sealed class WriteEffectsTests
 
         store.Refuse = true;
         await Assert.ThrowsAsync<IOException>(() => agents.ReportAsync("a1", [failed], CancellationToken.None));
-        Assert.Empty(queue.Backoffs);
+        Assert.Empty(LaunchQueue.Backoffs(writer.Current));
         Assert.False(recent.TryGet(task.Id, out _, out _));
-        Assert.False(sub.Reader.TryRead(out var early), $"no event for a refused write, got {early?.Type}");
+        Assert.Empty(writer.Current.Entries(Storage.Schema.EventLog.Name));
         Assert.NotNull(writer.Current.Get(Collections.Tasks, task.Id));
 
         store.Refuse = false;
         await agents.ReportAsync("a1", [failed], CancellationToken.None);
-        Assert.True(queue.Backoffs.ContainsKey("/web"), "the durable failure delays the next launch");
+        var backoff = Assert.Single(LaunchQueue.Backoffs(writer.Current));
+        Assert.Equal(("/web", 1), (backoff.Key, backoff.Value.Failures));
         Assert.True(recent.TryGet(task.Id, out var agentId, out _));
         Assert.Equal("a1", agentId);
-        Assert.True(sub.Reader.TryRead(out var evt));
-        Assert.Equal("status_update_event", evt.Type);
-        Assert.Contains("TASK_FAILED", evt.Json);
+        var stored = Assert.Single(writer.Current.All(Storage.Schema.EventLog));
+        Assert.Equal(["status_update_event", "instance_changed_event"], stored.Events.Select(e => e.Type));
+        Assert.Contains("TASK_FAILED", stored.Events[0].Json);
+    }
+
+    [Fact(Timeout = 10000)]
+    public async Task Two_failures_in_one_report_grow_the_stored_backoff_and_an_old_version_failing_sets_none()
+    {
+        await using var store = new InMemoryStateStore();
+        var writer = new StateWriter(store);
+        var log = new ServerLog(NullLogger<ServerLog>.Instance);
+        var time = TimeProvider.System;
+        var agents = new AgentService(writer, new AgentLiveness(time), new RecentTasks(), time, log, new TaskEvents(new EventBus(time, log)));
+        const string v1 = "2030-01-01T00:00:00.000Z", v2 = "2030-01-02T00:00:00.000Z";
+        var app = new AppDefinition { Id = "/web", Version = v2, Instances = 3, Cmd = "x", BackoffSeconds = 1, BackoffFactor = 2 };
+        TaskRecord Task(string n, string version) => new() { Id = $"web.instance-{n}._app.1", AppId = "/web", AgentId = "a1", Host = "h", Version = version, StagedAt = v1, State = TaskState.Running };
+        var (a, b, old) = (Task("a", v2), Task("b", v2), Task("old", v1));
+        await writer.UpdateAsync(_ =>
+        [
+            StateOp.Put(Collections.Apps, app.Id, app), StateOp.Put(Agents, "a1", Agent("a1")),
+            StateOp.Put(Collections.Tasks, a.Id, a), StateOp.Put(Collections.Tasks, b.Id, b), StateOp.Put(Collections.Tasks, old.Id, old),
+        ]);
+
+        await agents.ReportAsync("a1", [new TaskStatusReport { TaskId = old.Id, AppId = "/web", State = "TASK_FAILED" }], CancellationToken.None);
+        Assert.Empty(LaunchQueue.Backoffs(writer.Current));
+
+        await agents.ReportAsync("a1",
+        [
+            new TaskStatusReport { TaskId = a.Id, AppId = "/web", State = "TASK_FAILED" },
+            new TaskStatusReport { TaskId = b.Id, AppId = "/web", State = "TASK_FAILED" },
+        ], CancellationToken.None);
+        var backoff = LaunchQueue.Backoffs(writer.Current)["/web"];
+        Assert.Equal((2, 2.0), (backoff.Failures, backoff.DelaySeconds));
+
+        // the app is gone: the next pass's resets drop its backoff; nothing stored, nothing to delete
+        await writer.UpdateAsync(_ => [StateOp.Delete(Collections.Apps, "/web")]);
+        var resets = LaunchQueue.Resets(writer.Current, []).ToList();
+        Assert.Equal(Storage.Schema.LaunchBackoffs.Name, Assert.Single(resets).Collection);
+        await writer.UpdateAsync(_ => resets);
+        Assert.Empty(LaunchQueue.Resets(writer.Current, []));
     }
 
     private static AgentInfo Agent(string id) => new()

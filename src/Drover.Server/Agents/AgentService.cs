@@ -8,7 +8,7 @@ using Drover.State;
 namespace Drover.Server.Agents;
 
 /// <summary>Server side of the agent protocol: registration, heartbeats and task status reports.</summary>
-public sealed class AgentService(StateWriter writer, AgentLiveness liveness, LaunchQueue queue, Tasks.RecentTasks recent, TimeProvider time, ServerLog log,
+public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tasks.RecentTasks recent, TimeProvider time, ServerLog log,
     Events.TaskEvents events)
 {
     public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
@@ -92,8 +92,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
     /// <remarks>
-    /// Events, the launch backoff of a failure and the memory of ended tasks are queued on <paramref name="after"/>,
-    /// to happen once the write is durable: a refused write must not delay an app or remember a task as ended.
+    /// Events are added to the write (<paramref name="after"/>), the memory of ended tasks happens once it is durable,
+    /// and a failure's launch backoff is one of the ops: a refused write must not delay an app or remember a task as ended.
     /// </remarks>
     /// <remarks>
     /// A launch that failed on held ports updates the agent (through <paramref name="setAgent"/>, starting from
@@ -103,6 +103,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         AgentInfo agent, Action<AgentInfo> setAgent)
     {
         var now = time.GetUtcNow();
+        var backoffs = new Dictionary<string, Scheduling.LaunchBackoff>(StringComparer.Ordinal); // set earlier in this batch
         if (fullReport)
         {
             // A task the agent should run but does not know (it was restarted without its tasks, or
@@ -123,7 +124,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 yield return StateOp.Put(Collections.Tasks, adopted.Task.Id, adopted.Task);
                 var (task, predecessor, message) = (adopted.Task, adopted.Predecessor, r.Message);
                 after.Add(() => log.TaskAdopted(task.Id, predecessor.Id, task.AppId, task.Host));
-                after.Add(() => events.StatusChanged(task, task.State, message));
+                events.StatusChanged(after, task, task.State, message);
                 continue;
             }
             if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
@@ -136,9 +137,9 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 var message = r.Message;
                 var wire = r.State;
                 after.Add(() => log.TaskEnded(ended.Id, ended.AppId, wire, message ?? ""));
-                after.Add(() => events.StatusChanged(ended, state, message));
+                events.StatusChanged(after, ended, state, message);
                 if (message?.StartsWith("health check failed", StringComparison.Ordinal) == true)
-                    after.Add(() => events.UnhealthyKilled(ended, message));
+                    events.UnhealthyKilled(after, ended, message);
                 var portsHeld = AgentHeldPorts.Normalize(r.HeldPorts, agent.Resources.Ports) is { Count: > 0 } held ? held : null;
                 if (portsHeld is not null)
                 {
@@ -148,7 +149,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 if (failed && !t.KillRequested)
                 {
                     // Not the app's fault: its replacement goes to other ports at once, without a launch delay.
-                    if (portsHeld is null) after.Add(() => queue.OnTaskFailed(t.AppId, t.Version, now));
+                    // the backoff is written with the failure, so it survives a failover (and a refused write sets none)
+                    if (portsHeld is null && LaunchQueue.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
+                    {
+                        backoffs[t.AppId] = backoff;
+                        yield return StateOp.Put(Storage.Schema.LaunchBackoffs, t.AppId, backoff);
+                    }
                     yield return StateOp.Put(Server.ServerCollections.TaskFailures, t.AppId, new TaskFailureRecord
                     {
                         AppId = t.AppId, TaskId = t.Id, Host = t.Host, AgentId = agentId, State = r.State,
@@ -168,9 +174,9 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             if (SameStatus(t, updated)) continue;
             yield return StateOp.Put(Collections.Tasks, t.Id, updated);
             var (before, now2) = (t, updated);
-            if (before.State != now2.State) after.Add(() => events.StatusChanged(now2, now2.State, now2.Message));
+            if (before.State != now2.State) events.StatusChanged(after, now2, now2.State, now2.Message);
             var app = s.Get(Collections.Apps, t.AppId);
-            after.Add(() => events.HealthChanged(before, now2, app));
+            events.HealthChanged(after, before, now2, app);
         }
     }
 

@@ -49,12 +49,13 @@ public static class AppEndpoints
         return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new AppsResponse(apps), ApiJsonContext.Default.AppsResponse);
     }
 
+    private static AppService.ApiPost Post(HttpContext ctx) => new(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path);
+
     private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, Events.TaskEvents events, CancellationToken ct)
     {
         var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
-        var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct);
+        var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct, Post(ctx));
         WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
-        events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
         ctx.Response.Headers.Location = change.App.Id;
         ctx.Response.Headers["Marathon-Deployment-Id"] = change.DeploymentId;
         var info = new AppInfo(change.App) { Tasks = [], Deployments = [new DeploymentRef(change.DeploymentId)] };
@@ -101,9 +102,8 @@ public static class AppEndpoints
                 if (method == "PATCH" && writer.Current.Get(Collections.Apps, id) is null)
                     throw ApiException.NotFound($"App '{id}' does not exist");
                 var partial = method == "PATCH" || ctx.Request.Flag("partialUpdate", defaultValue: true);
-                var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct);
+                var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct, Post(ctx));
                 WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
-                events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
                 return Responses.Deployment(ctx, change.DeploymentId, change.App.Version!, change.Created ? 201 : 200);
             }
             case "DELETE":

@@ -10,7 +10,8 @@ using Drover.State;
 namespace Drover.Server.Apps;
 
 /// <summary>The write side of /v2/apps: validation, versions, service ports. Task changes follow from the reconciler.</summary>
-public sealed class AppService(StateWriter writer, TimeProvider time, ServerOptions options, AppValidation validation, DeploymentService deployments)
+public sealed class AppService(StateWriter writer, TimeProvider time, ServerOptions options, AppValidation validation, DeploymentService deployments,
+    Events.TaskEvents taskEvents)
 {
     public const int MaxStoredVersions = AppWrites.MaxStoredVersions;
 
@@ -19,14 +20,22 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         internal DeploymentService.Planned? Planned { get; init; }
     }
 
-    private async Task<Change> WriteAsync(Func<StateSnapshot, (IReadOnlyList<StateOp>, Change)> decide, CancellationToken ct)
+    /// <summary>Who posted an app change, for api_post_event (Marathon sends it for POST/PUT/PATCH of an app).</summary>
+    public sealed record ApiPost(string ClientIp, string Uri);
+
+    private async Task<Change> WriteAsync(Func<StateSnapshot, (IReadOnlyList<StateOp>, Change)> decide, CancellationToken ct, ApiPost? post = null)
     {
-        var (_, change) = await writer.UpdateAsync(decide, ct);
-        if (change.Planned is not null) deployments.Started(change.Planned);
+        var (_, change) = await writer.UpdateAsync<Change>((s, fx) =>
+        {
+            var (ops, change) = decide(s);
+            if (change.Planned is not null) deployments.Started(fx, change.Planned);
+            if (post is not null) taskEvents.ApiPost(fx, post.ClientIp, post.Uri, change.App);
+            return (ops, change);
+        }, ct);
         return change;
     }
 
-    public async Task<Change> CreateAsync(JsonElement body, bool force, CancellationToken ct)
+    public async Task<Change> CreateAsync(JsonElement body, bool force, CancellationToken ct, ApiPost? post = null)
     {
         var errors = new ValidationErrors();
         var app = validation.Read(body, null, errors);
@@ -36,11 +45,11 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
             if (s.Get(Collections.Apps, app.Id) is not null)
                 throw ApiException.Conflict($"An app with id [{app.Id}] already exists.");
             return Save(s, app, previous: null, scaleOnly: false, force);
-        }, ct);
+        }, ct, post);
     }
 
     /// <summary>PUT /v2/apps/{id}: create, update (merged when partialUpdate), scale-only or roll back to a stored version.</summary>
-    public async Task<Change> PutAsync(string id, JsonElement body, bool partialUpdate, bool force, CancellationToken ct)
+    public async Task<Change> PutAsync(string id, JsonElement body, bool partialUpdate, bool force, CancellationToken ct, ApiPost? post = null)
     {
         if (body.ValueKind != JsonValueKind.Object)
             throw new ValidationException(Single("/", $"expected an app object, got {JsonFields.Describe(body)}"));
@@ -59,7 +68,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
             if (errors.Any || app is null) throw new ValidationException(errors);
             var scaleOnly = existing is not null && SameConfig(existing, app);
             return Save(s, app, existing, scaleOnly, force);
-        }, ct);
+        }, ct, post);
     }
 
     public async Task<Change> ScaleAsync(string id, int instances, bool force, CancellationToken ct)

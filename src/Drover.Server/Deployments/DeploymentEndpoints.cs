@@ -23,20 +23,19 @@ public static class DeploymentEndpoints
         r.MapDelete("/v2/deployments/{id}", async (string id, HttpContext ctx, StateWriter writer, DeploymentService deployments, DeploymentEvents events, CancellationToken ct) =>
         {
             var force = ctx.Request.Flag("force");
-            var (_, result) = await writer.UpdateAsync(s =>
+            var (_, planned) = await writer.UpdateAsync<DeploymentService.Planned?>((s, fx) =>
             {
                 var d = s.Get(DeploymentService.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
-                if (force) return ((IReadOnlyList<StateOp>)[StateOp.Delete(DeploymentService.Deployments, id)], (d, (DeploymentService.Planned?)null));
+                if (force)
+                {
+                    events.Failed(fx, d, "canceled by DELETE /v2/deployments/" + id + "?force=true");
+                    return ([StateOp.Delete(DeploymentService.Deployments, id)], null);
+                }
                 var revert = deployments.PlanRevert(s, d, "reverted by DELETE /v2/deployments/" + id);
-                return (revert.Ops, (d, revert));
+                deployments.Started(fx, revert);
+                return (revert.Ops, revert);
             }, ct);
-            var (canceled, planned) = result;
-            if (planned is null)
-            {
-                events.Failed(canceled, "canceled by DELETE /v2/deployments/" + id + "?force=true");
-                return Results.StatusCode(202);
-            }
-            deployments.Started(planned);
+            if (planned is null) return Results.StatusCode(202);
             return Responses.Deployment(ctx, planned.Record.Id, planned.Record.Version);
         });
     }

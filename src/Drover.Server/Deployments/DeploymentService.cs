@@ -69,11 +69,11 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
         }
     }
 
-    /// <summary>Publishes the events of a newly planned deployment (after its write succeeded).</summary>
-    public void Started(Planned p)
+    /// <summary>Adds the events of a newly planned deployment to the write that stores it.</summary>
+    public void Started(WriteEffects fx, Planned p)
     {
-        foreach (var c in p.Canceled) events.Failed(c, "canceled: overridden by a forced change (deployment " + p.Record.Id + ")");
-        events.Info(p.Record);
+        foreach (var c in p.Canceled) events.Failed(fx, c, "canceled: overridden by a forced change (deployment " + p.Record.Id + ")");
+        events.Info(fx, p.Record);
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
         }
     }
 
-    public void AppTerminated(string appId) => taskEvents.AppTerminated(appId);
+    public void AppTerminated(WriteEffects fx, string appId) => taskEvents.AppTerminated(fx, appId);
 
     public static IReadOnlyList<DeploymentRef> RefsFor(StateSnapshot s, string appId) =>
         s.All(Deployments).Where(d => d.AffectedApps.Contains(appId)).Select(d => new DeploymentRef(d.Id)).ToList();

@@ -23,7 +23,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
     public async Task<Result> UpdateAsync(string groupId, JsonElement body, bool create, bool force, bool dryRun, CancellationToken ct)
     {
         if (body.ValueKind != JsonValueKind.Object) throw new ValidationException(Single("/", $"expected a group object, got {JsonFields.Describe(body)}"));
-        var (_, result) = await writer.UpdateAsync(s =>
+        var (_, result) = await writer.UpdateAsync<Result>((s, fx) =>
         {
             if (create && GroupExists(s, groupId))
                 throw ApiException.Conflict($"Group {groupId} is already created. Use PUT to change this group.");
@@ -49,15 +49,14 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
                 if (f.Errors.Any) throw new ValidationException(f.Errors);
                 DependencyCycles.ThrowIfCyclic(s, desired, groups, "/");
             }
-            return Plan(s, desired, groups, version, force, dryRun);
+            return Started(fx, Plan(s, desired, groups, version, force, dryRun));
         }, ct);
-        if (result.Planned is not null) deployments.Started(result.Planned);
         return result;
     }
 
     public async Task<Result> DeleteAsync(string groupId, bool force, CancellationToken ct)
     {
-        var (_, result) = await writer.UpdateAsync(s =>
+        var (_, result) = await writer.UpdateAsync<Result>((s, fx) =>
         {
             if (!GroupExists(s, groupId)) throw ApiException.NotFound($"Group '{groupId}' does not exist");
             var desired = AppsUnder(s, groupId).ToDictionary(a => a.Id, _ => (AppDefinition?)null);
@@ -65,10 +64,16 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             var r = Plan(s, desired, [], version, force, dryRun: false);
             var ops = r.Ops.ToList();
             foreach (var g in s.All(Groups).Where(g => PathId.IsUnder(g.Id, groupId))) ops.Add(StateOp.Delete(Groups, g.Id));
-            return ((IReadOnlyList<StateOp>)ops, r.Result);
+            return Started(fx, ((IReadOnlyList<StateOp>)ops, r.Result));
         }, ct);
-        if (result.Planned is not null) deployments.Started(result.Planned);
         return result;
+    }
+
+    /// <summary>The events of the deployment a group change plans go into its write.</summary>
+    private (IReadOnlyList<StateOp> Ops, Result Result) Started(WriteEffects fx, (IReadOnlyList<StateOp> Ops, Result Result) planned)
+    {
+        if (planned.Result.Planned is not null) deployments.Started(fx, planned.Result.Planned);
+        return planned;
     }
 
     private (IReadOnlyList<StateOp> Ops, Result Result) Plan(StateSnapshot s, Dictionary<string, AppDefinition?> desired, List<GroupRecord> groups,

@@ -9,34 +9,53 @@ using Drover.State;
 namespace Drover.Server.Reconcile;
 
 /// <summary>
-/// Launch backoff per app and the latest view of instances waiting to be placed (GET /v2/queue).
-/// In memory: after a restart every app may launch at once, which is what an operator restarting
-/// the server wants.
+/// The latest view of instances waiting to be placed (GET /v2/queue). Launch backoffs live in the store
+/// (<see cref="Storage.Schema.LaunchBackoffs"/>), so a new leader keeps delaying a crash-looping app, as Marathon keeps
+/// its launch queue's delays in ZooKeeper-backed state across failover.
 /// </summary>
 public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, LaunchBackoff> _backoffs = new();
     private volatile IReadOnlyList<QueueEntry> _entries = [];
     private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingSince = new();
 
-    public IReadOnlyDictionary<string, LaunchBackoff> Backoffs => _backoffs;
-
-    /// <summary>A failed task of the current config delays the next launch; an old version failing during an upgrade does not.</summary>
-    public void OnTaskFailed(string appId, string taskVersion, DateTimeOffset now)
+    /// <summary>The stored backoffs of <paramref name="s"/>, by app id.</summary>
+    public static IReadOnlyDictionary<string, LaunchBackoff> Backoffs(StateSnapshot s)
     {
-        var app = writer.Current.Get(Collections.Apps, appId);
-        if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return;
-        _backoffs.AddOrUpdate(appId,
-            _ => BackoffPolicy.OnTaskFailed(app, null, now),
-            (_, current) => BackoffPolicy.OnTaskFailed(app, current, now));
+        var all = s.Entries(Storage.Schema.LaunchBackoffs.Name);
+        if (all.IsEmpty) return ReconcileInput.NoBackoffs;
+        return all.ToDictionary(kv => kv.Key, kv => StateSnapshot.Decode(Storage.Schema.LaunchBackoffs, kv.Value), StringComparer.Ordinal);
     }
 
-    public void ApplyResets(IReadOnlyList<string> appIds)
+    /// <summary>
+    /// The backoff a failed task of <paramref name="appId"/> sets, given the one it had (<paramref name="current"/>);
+    /// null when it sets none: an old version failing during an upgrade does not delay the new one.
+    /// </summary>
+    public static LaunchBackoff? OnTaskFailed(StateSnapshot s, string appId, string taskVersion, LaunchBackoff? current, DateTimeOffset now)
     {
-        foreach (var id in appIds) _backoffs.TryRemove(id, out _);
+        var app = s.Get(Collections.Apps, appId);
+        if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return null;
+        return BackoffPolicy.OnTaskFailed(app, current ?? s.Get(Storage.Schema.LaunchBackoffs, appId), now);
     }
 
-    public bool ResetDelay(string appId) => _backoffs.TryRemove(appId, out _) | _entries.Any(e => e.AppId == appId);
+    /// <summary>Deletes of the backoffs the plan reset, and of those whose app is gone (only stored ones: a pass that changes nothing writes nothing).</summary>
+    public static IEnumerable<StateOp> Resets(StateSnapshot s, IReadOnlyList<string> resets)
+    {
+        var stored = s.Entries(Storage.Schema.LaunchBackoffs.Name);
+        if (stored.IsEmpty) yield break;
+        var reset = resets.ToHashSet(StringComparer.Ordinal);
+        foreach (var appId in stored.Keys)
+            if (reset.Contains(appId) || s.Entry(Collections.Apps.Name, appId) is null)
+                yield return StateOp.Delete(Storage.Schema.LaunchBackoffs, appId);
+    }
+
+    /// <summary>DELETE /v2/queue/{app}/delay: false when the app neither has a delay nor waits in the queue.</summary>
+    public async Task<bool> ResetDelayAsync(string appId, CancellationToken ct)
+    {
+        var (_, had) = await writer.UpdateAsync<bool>(s => s.Entry(Storage.Schema.LaunchBackoffs.Name, appId) is null
+            ? ([], false)
+            : ([StateOp.Delete(Storage.Schema.LaunchBackoffs, appId)], true), ct);
+        return had | _entries.Any(e => e.AppId == appId);
+    }
 
     public void Publish(IReadOnlyList<QueueEntry> entries, DateTimeOffset now)
     {

@@ -97,9 +97,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var reason = LoadBalancing.LbKills.Describe(why, t, now);
                 after.Add(() => log.TaskKillReleased(t.Id, t.AppId, reason));
             }
-            var (deploymentOps, deploymentEvents) = deployments.Check(s);
-            ops.AddRange(deploymentOps);
-            after.AddRange(deploymentEvents);
+            ops.AddRange(deployments.Check(s, after));
             var plan = Reconciler.Plan(Input(s, now));
             foreach (var launch in plan.Launches)
             {
@@ -121,7 +119,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 };
                 ops.Add(StateOp.Put(Collections.Tasks, task.Id, task));
                 after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
-                after.Add(() => events.StatusChanged(task, TaskState.Staging, null));
+                events.StatusChanged(after, task, TaskState.Staging, null);
             }
             foreach (var kill in plan.Kills)
             {
@@ -133,7 +131,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             }
             ops.AddRange(PruneUnusedVersions(s));
             // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
-            after.Add(() => queue.ApplyResets(plan.BackoffResets));
+            ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
             after.Add(() => queue.Publish(plan.Queue, now));
             return ops;
         }, ct);
@@ -144,7 +142,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         Apps = s.All(Collections.Apps).ToList(),
         Tasks = s.All(Collections.Tasks).ToList(),
         Agents = s.All(Collections.Agents).ToList(),
-        Backoffs = queue.Backoffs,
+        Backoffs = LaunchQueue.Backoffs(s),
         Now = now,
     };
 

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+using Drover.Scheduling;
+using Drover.State;
+
+namespace Drover.Server.Storage;
+
+/// <summary>The server's storage schema: every collection it keeps, what it holds and who writes it.</summary>
+public static class Schema
+{
+    /// <summary>
+    /// Marathon events, one document per write that caused any (key: <see cref="Events.EventLog.NewKey"/>). Written by
+    /// <see cref="StateWriter"/> in the batch of the write itself, pruned there to <see cref="Events.EventLog.Capacity"/>;
+    /// read by every server's <see cref="Events.EventProjector"/>.
+    /// </summary>
+    public static readonly Collection<Events.EventBatch> EventLog = new("event-log", Events.EventJsonContext.Default.EventBatch);
+
+    /// <summary>
+    /// Launch backoff per app (key: app id): written by AgentService in the batch of the task failure that causes it,
+    /// deleted by ReconcileLoop in the batch of its pass when the app runs well again or is gone, and by
+    /// DELETE /v2/queue/{app}/delay. In the store so that a new leader keeps delaying a crash-looping app.
+    /// </summary>
+    public static readonly Collection<LaunchBackoff> LaunchBackoffs = new("launch-backoffs", SchemaJsonContext.Default.LaunchBackoff);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(LaunchBackoff))]
+public partial class SchemaJsonContext : JsonSerializerContext;
