@@ -85,8 +85,8 @@ public sealed class WriteEffectsTests
         var writer = new StateWriter(store);
         var log = new ServerLog(NullLogger<ServerLog>.Instance);
         var bus = new EventBus(time, log);
-        var recent = new RecentTasks();
-        var agents = new AgentService(writer, new AgentLiveness(time), recent, time, log, new TaskEvents(bus));
+        var recent = new RecentTasks(writer);
+        var agents = new AgentService(writer, new AgentLiveness(time), time, log, new TaskEvents(bus));
 
         const string version = "2030-01-01T00:00:00.000Z";
         var app = new AppDefinition { Id = "/web", Version = version, Instances = 1, Cmd = "x" };
@@ -122,7 +122,7 @@ public sealed class WriteEffectsTests
         var writer = new StateWriter(store);
         var log = new ServerLog(NullLogger<ServerLog>.Instance);
         var time = TimeProvider.System;
-        var agents = new AgentService(writer, new AgentLiveness(time), new RecentTasks(), time, log, new TaskEvents(new EventBus(time, log)));
+        var agents = new AgentService(writer, new AgentLiveness(time), time, log, new TaskEvents(new EventBus(time, log)));
         const string v1 = "2030-01-01T00:00:00.000Z", v2 = "2030-01-02T00:00:00.000Z";
         var app = new AppDefinition { Id = "/web", Version = v2, Instances = 3, Cmd = "x", BackoffSeconds = 1, BackoffFactor = 2 };
         TaskRecord Task(string n, string version) => new() { Id = $"web.instance-{n}._app.1", AppId = "/web", AgentId = "a1", Host = "h", Version = version, StagedAt = v1, State = TaskState.Running };
@@ -150,6 +150,26 @@ public sealed class WriteEffectsTests
         Assert.Equal(Storage.Schema.LaunchBackoffs.Name, Assert.Single(resets).Collection);
         await writer.UpdateAsync(_ => resets);
         Assert.Empty(LaunchQueue.Resets(writer.Current, []));
+    }
+
+    [Fact(Timeout = 10000)]
+    public async Task Ended_tasks_beyond_capacity_are_pruned_oldest_first_and_found_by_agent_and_time()
+    {
+        await using var store = new InMemoryStateStore();
+        var writer = new StateWriter(store);
+        var t0 = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        TaskRecord Task(int n) => new() { Id = $"web.instance-{n}._app.1", AppId = "/web", AgentId = n % 2 == 0 ? "a1" : "a2", Host = "h", Version = "v", StagedAt = "v" };
+        await writer.UpdateAsync(_ => Enumerable.Range(0, RecentTasks.Capacity + 3).Select(n => RecentTasks.Ended(Task(n), t0.AddSeconds(n))).ToList());
+        var prune = RecentTasks.Prune(writer.Current).ToList();
+        Assert.Equal([RecentTasks.Key(t0, Task(0).Id), RecentTasks.Key(t0.AddSeconds(1), Task(1).Id), RecentTasks.Key(t0.AddSeconds(2), Task(2).Id)], prune.Select(o => o.Key));
+        await writer.UpdateAsync(_ => prune);
+        Assert.Empty(RecentTasks.Prune(writer.Current));
+        Assert.False(new RecentTasks(writer).TryGet(Task(0).Id, out _, out _));
+        Assert.True(new RecentTasks(writer).TryGet(Task(3).Id, out var agent, out _));
+        Assert.Equal("a2", agent);
+        var last = t0.AddSeconds(RecentTasks.Capacity + 2);
+        Assert.Equal([Task(RecentTasks.Capacity + 2).Id, Task(RecentTasks.Capacity).Id],
+            RecentTasks.EndedOn(writer.Current, "a1", last.AddSeconds(-2)).Select(t => t.Id));
     }
 
     private static AgentInfo Agent(string id) => new()

@@ -8,7 +8,7 @@ using Drover.State;
 namespace Drover.Server.Agents;
 
 /// <summary>Server side of the agent protocol: registration, heartbeats and task status reports.</summary>
-public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tasks.RecentTasks recent, TimeProvider time, ServerLog log,
+public sealed class AgentService(StateWriter writer, AgentLiveness liveness, TimeProvider time, ServerLog log,
     Events.TaskEvents events)
 {
     public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
@@ -92,8 +92,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tas
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
     /// <remarks>
-    /// Events are added to the write (<paramref name="after"/>), the memory of ended tasks happens once it is durable,
-    /// and a failure's launch backoff is one of the ops: a refused write must not delay an app or remember a task as ended.
+    /// Events are added to the write (<paramref name="after"/>); a failure's launch backoff and the record of an ended
+    /// task are among the ops: a refused write must not delay an app or remember a task as ended.
     /// </remarks>
     /// <remarks>
     /// A launch that failed on held ports updates the agent (through <paramref name="setAgent"/>, starting from
@@ -117,7 +117,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tas
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
             var t = s.Get(Collections.Tasks, r.TaskId);
-            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now, recent) is { } adopted)
+            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
                 yield return StateOp.Delete(Collections.Tasks, adopted.Predecessor.Id);
@@ -131,7 +131,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tas
             if (state.IsTerminal())
             {
                 yield return StateOp.Delete(Collections.Tasks, t.Id);
-                after.Add(() => recent.Ended(t, now));
+                yield return Tasks.RecentTasks.Ended(t, now);
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
                 var ended = t;
                 var message = r.Message;

@@ -73,6 +73,11 @@ public sealed record ExternalCheck
     public required CheckDefinition Definition { get; init; }
     /// <summary>New on every (re-)registration: the check runner restarts a check when it changes, and drops results of an older one.</summary>
     public required string Generation { get; init; }
+    /// <summary>
+    /// A TTL check's deadline (Marathon time format): set by every TTL update, so the check runner of a new leader
+    /// expires it when the old one would have. Null until the first update (the runner then gives a fresh TTL).
+    /// </summary>
+    public string? TtlExpiresAt { get; init; }
 }
 
 public sealed record KvValue

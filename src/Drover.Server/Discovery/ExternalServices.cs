@@ -21,7 +21,7 @@ public sealed class DiscoveryOptions
 /// <summary>
 /// Writes of the Consul agent API: services and checks registered with the server acting as their agent.
 /// </summary>
-public sealed class ExternalServices(StateWriter writer, DiscoveryOptions options, DiscoveryLog log)
+public sealed class ExternalServices(StateWriter writer, DiscoveryOptions options, DiscoveryLog log, TimeProvider time)
 {
     /// <summary>Raised after a write that may change a check's status, so the runner reschedules it at once.</summary>
     public event Action<string>? CheckTouched;
@@ -102,19 +102,23 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
         var current = writer.Current.Get(DiscoveryCollections.Checks, checkId)
             ?? throw ConsulException.NotFound($"Unknown check ID \"{checkId}\". Ensure that the check ID is passed, not the check name.");
         if (current.Definition.Type != "ttl") throw ConsulException.BadRequest($"CheckID \"{checkId}\" does not have associated TTL");
-        await SetStatusAsync(checkId, current.Generation, status, output, ct);
+        var expires = current.Definition.Ttl is { } ttl ? Core.Json.MarathonTime.ToWire(time.GetUtcNow() + ttl) : null;
+        await SetStatusAsync(checkId, current.Generation, status, output, ct, expires);
         CheckTouched?.Invoke(checkId);
     }
 
     /// <summary>Writes a check's result if it differs from the stored one and the check was not re-registered meanwhile.</summary>
-    public async Task<bool> SetStatusAsync(string checkId, string generation, HealthStatus status, string output, CancellationToken ct)
+    /// <param name="ttlExpiresAt">A TTL update's new deadline (null keeps the stored one): it too is worth a write, as a new leader reads it.</param>
+    public async Task<bool> SetStatusAsync(string checkId, string generation, HealthStatus status, string output, CancellationToken ct,
+        string? ttlExpiresAt = null)
     {
-        var (_, written) = await writer.UpdateAsync<bool>(s =>
+        var (_, written) = await writer.UpdateAsync<bool>((s, fx) =>
         {
             var c = s.Get(DiscoveryCollections.Checks, checkId);
-            if (c is null || c.Generation != generation || (c.Status == status && c.Output == output)) return ([], false);
-            if (c.Status != status) log.CheckStatusChanged(checkId, c.Status.ToWire(), status.ToWire(), output);
-            return ([StateOp.Put(DiscoveryCollections.Checks, checkId, c with { Status = status, Output = output })], true);
+            var expires = ttlExpiresAt ?? c?.TtlExpiresAt;
+            if (c is null || c.Generation != generation || (c.Status == status && c.Output == output && c.TtlExpiresAt == expires)) return ([], false);
+            if (c.Status != status) fx.Add(() => log.CheckStatusChanged(checkId, c.Status.ToWire(), status.ToWire(), output));
+            return ([StateOp.Put(DiscoveryCollections.Checks, checkId, c with { Status = status, Output = output, TtlExpiresAt = expires })], true);
         }, ct);
         return written;
     }

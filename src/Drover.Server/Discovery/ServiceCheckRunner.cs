@@ -13,9 +13,10 @@ namespace Drover.Server.Discovery;
 /// <remarks>
 /// Results are written only when the status changes, or when only the output changed and the last write of the
 /// check is older than <see cref="DiscoveryOptions.OutputUpdateInterval"/> (Consul's check_update_interval), so a
-/// steady check costs no writes. TTL clocks and "critical since" are kept in memory: after a server restart every
-/// TTL check gets a fresh TTL and DeregisterCriticalServiceAfter starts counting again, so a restart never
-/// expires or removes a service by itself.
+/// steady check costs no writes. A TTL check's deadline is stored with each TTL update (ExternalCheck.TtlExpiresAt), so
+/// the runner of a new leader expires it when the old one would have; one never updated gets a fresh TTL from when
+/// the runner first sees it. "Critical since" is kept in memory: DeregisterCriticalServiceAfter starts counting again
+/// after a restart or failover, so neither removes a service by itself.
 /// </remarks>
 public sealed class ServiceCheckRunner(IStateStore store, ExternalServices services, CheckProbes probes, TimeProvider time,
     DiscoveryOptions options, DiscoveryLog log) : BackgroundService
@@ -72,7 +73,9 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
             if (_running.TryGetValue(check.CheckId, out var rc) && rc.Generation == check.Generation) continue;
             rc?.Stop();
             var next = new RunningCheck(check.CheckId, check.Generation, check.Definition, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
-            if (check.Definition.Ttl is { } ttl) next.TtlDeadline = time.GetUtcNow() + ttl;
+            // a deadline a TTL update stored (maybe through the previous leader) holds; without one the TTL starts now
+            if (check.Definition.Ttl is { } ttl)
+                next.TtlDeadline = Core.Json.MarathonTime.TryParse(check.TtlExpiresAt, out var stored) ? stored : time.GetUtcNow() + ttl;
             _running[check.CheckId] = next;
             next.Loop = Task.Run(async () =>
             {
@@ -112,6 +115,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
 
                 if (d.Type == "ttl")
                 {
+                    if (Core.Json.MarathonTime.TryParse(stored.TtlExpiresAt, out var storedDeadline)) rc.TtlDeadline = storedDeadline;
                     if (now >= rc.TtlDeadline && stored.Status != HealthStatus.Critical)
                         await Write(rc, stored, HealthStatus.Critical, "TTL expired", now, ct).ConfigureAwait(false);
                 }

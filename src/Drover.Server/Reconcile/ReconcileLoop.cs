@@ -130,6 +130,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
             }
             ops.AddRange(PruneUnusedVersions(s));
+            ops.AddRange(Tasks.RecentTasks.Prune(s));
             // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
             ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
             after.Add(() => queue.Publish(plan.Queue, now));

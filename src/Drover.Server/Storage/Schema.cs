@@ -20,8 +20,16 @@ public static class Schema
     /// DELETE /v2/queue/{app}/delay. In the store so that a new leader keeps delaying a crash-looping app.
     /// </summary>
     public static readonly Collection<LaunchBackoff> LaunchBackoffs = new("launch-backoffs", SchemaJsonContext.Default.LaunchBackoff);
+
+    /// <summary>
+    /// Tasks whose end an agent reported, with their last record (key: <see cref="Tasks.RecentTasks.Key"/>, by end time).
+    /// Written by AgentService in the batch that removes the task; the oldest beyond <see cref="Tasks.RecentTasks.Capacity"/>
+    /// deleted by ReconcileLoop's pass. Read for logs of ended tasks and for adopting tasks an agent restarted while cut off.
+    /// </summary>
+    public static readonly Collection<Tasks.EndedTask> EndedTasks = new("ended-tasks", SchemaJsonContext.Default.EndedTask);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LaunchBackoff))]
+[JsonSerializable(typeof(Tasks.EndedTask))]
 public partial class SchemaJsonContext : JsonSerializerContext;
