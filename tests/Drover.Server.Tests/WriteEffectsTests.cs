@@ -172,6 +172,20 @@ public sealed class WriteEffectsTests
             RecentTasks.EndedOn(writer.Current, "a1", last.AddSeconds(-2)).Select(t => t.Id));
     }
 
+    [Fact(Timeout = 10000)]
+    public async Task Queue_waiting_since_is_stored_once_when_an_app_starts_waiting_and_dropped_when_it_stops()
+    {
+        await using var store = new InMemoryStateStore();
+        var writer = new StateWriter(store);
+        var t0 = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var entry = new Scheduling.QueueEntry { AppId = "/web", App = new AppDefinition { Id = "/web" }, Count = 2 };
+        await writer.UpdateAsync(s => LaunchQueue.WaitingChanges(s, [entry], t0).ToList());
+        Assert.Equal("2030-01-01T00:00:00.000Z", writer.Current.Get(Storage.Schema.QueueWaiting, "/web")?.Since);
+        Assert.Empty(LaunchQueue.WaitingChanges(writer.Current, [entry], t0.AddMinutes(1)));
+        var gone = Assert.Single(LaunchQueue.WaitingChanges(writer.Current, [], t0.AddMinutes(2)));
+        Assert.Null(gone.Value);
+    }
+
     private static AgentInfo Agent(string id) => new()
     {
         Id = id,

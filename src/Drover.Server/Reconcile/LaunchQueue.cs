@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
 using Drover.Core.Json;
@@ -16,7 +15,6 @@ namespace Drover.Server.Reconcile;
 public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
 {
     private volatile IReadOnlyList<QueueEntry> _entries = [];
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingSince = new();
 
     /// <summary>The stored backoffs of <paramref name="s"/>, by app id.</summary>
     public static IReadOnlyDictionary<string, LaunchBackoff> Backoffs(StateSnapshot s)
@@ -57,11 +55,21 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         return had | _entries.Any(e => e.AppId == appId);
     }
 
-    public void Publish(IReadOnlyList<QueueEntry> entries, DateTimeOffset now)
+    /// <summary>The queue view of the latest pass (rebuilt by the next pass on any server that runs them).</summary>
+    public void Publish(IReadOnlyList<QueueEntry> entries) => _entries = entries;
+
+    /// <summary>
+    /// Ops that record when apps began to wait (GET /v2/queue's "since") and forget those that no longer wait; none
+    /// while the set of waiting apps stays the same, so a steady queue costs no writes.
+    /// </summary>
+    public static IEnumerable<StateOp> WaitingChanges(StateSnapshot s, IReadOnlyList<QueueEntry> entries, DateTimeOffset now)
     {
-        foreach (var e in entries) _waitingSince.TryAdd(e.AppId, now);
-        foreach (var k in _waitingSince.Keys) if (entries.All(e => e.AppId != k)) _waitingSince.TryRemove(k, out _);
-        _entries = entries;
+        var waiting = entries.Select(e => e.AppId).ToHashSet(StringComparer.Ordinal);
+        var stored = s.Entries(Storage.Schema.QueueWaiting.Name);
+        foreach (var appId in waiting)
+            if (!stored.ContainsKey(appId)) yield return StateOp.Put(Storage.Schema.QueueWaiting, appId, new QueueWaiting { Since = MarathonTime.ToWire(now) });
+        foreach (var appId in stored.Keys)
+            if (!waiting.Contains(appId)) yield return StateOp.Delete(Storage.Schema.QueueWaiting, appId);
     }
 
     public IReadOnlyList<QueueItem> Items()
@@ -75,7 +83,7 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
             if (app is null) continue;
             var left = e.DelayUntil is { } until ? Math.Max(0, (until - now).TotalSeconds) : 0;
             var reasons = e.RejectSummary;
-            var since = _waitingSince.TryGetValue(e.AppId, out var t) ? t : now;
+            var since = MarathonTime.TryParse(s.Get(Storage.Schema.QueueWaiting, e.AppId)?.Since, out var t) ? t : now;
             items.Add(new QueueItem
             {
                 Count = e.Count,
@@ -94,4 +102,10 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         }
         return items;
     }
+}
+
+/// <summary>When an app began to wait for placement.</summary>
+public sealed record QueueWaiting
+{
+    public required string Since { get; init; }
 }

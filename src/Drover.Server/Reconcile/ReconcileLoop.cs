@@ -133,7 +133,8 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             ops.AddRange(Tasks.RecentTasks.Prune(s));
             // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
             ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
-            after.Add(() => queue.Publish(plan.Queue, now));
+            ops.AddRange(LaunchQueue.WaitingChanges(s, plan.Queue, now));
+            after.Add(() => queue.Publish(plan.Queue));
             return ops;
         }, ct);
     }

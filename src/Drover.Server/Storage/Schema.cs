@@ -27,9 +27,16 @@ public static class Schema
     /// deleted by ReconcileLoop's pass. Read for logs of ended tasks and for adopting tasks an agent restarted while cut off.
     /// </summary>
     public static readonly Collection<Tasks.EndedTask> EndedTasks = new("ended-tasks", SchemaJsonContext.Default.EndedTask);
+
+    /// <summary>
+    /// When each app waiting for placement began to wait (key: app id), GET /v2/queue's "since". Written by
+    /// ReconcileLoop's pass when an app starts or stops waiting, so the time survives a failover.
+    /// </summary>
+    public static readonly Collection<Reconcile.QueueWaiting> QueueWaiting = new("launch-queue-since", SchemaJsonContext.Default.QueueWaiting);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LaunchBackoff))]
 [JsonSerializable(typeof(Tasks.EndedTask))]
+[JsonSerializable(typeof(Reconcile.QueueWaiting))]
 public partial class SchemaJsonContext : JsonSerializerContext;
