@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -130,7 +131,7 @@ public class ConsulAgentTests
             {
                 await c.RegisterAsync("""{"Name":"svc","ID":"s1","Check":{"TTL":"10s"}}""");
                 using (await c.PutAsync("/v1/agent/check/pass/service:s1")) { }
-                var stored = c.Writer.Current.Get(DiscoveryCollections.Checks, "service:s1")!;
+                var stored = c.Writer.Current.Get(Schema.Checks, "service:s1")!;
                 Assert.Equal("2026-01-01T00:00:10.000Z", stored.TtlExpiresAt);
             }
             // the next server (a restart here; a new leader on etcd) starts 11 s later: the stored deadline has passed

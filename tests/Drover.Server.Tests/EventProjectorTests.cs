@@ -2,13 +2,14 @@ using System.Text.Json.Nodes;
 using Drover.Server.Events;
 using Drover.State;
 using Microsoft.Extensions.Logging.Abstractions;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
 /// <summary>Events are stored with the write that causes them and streamed by every server's projector, in store order.</summary>
 public sealed class EventProjectorTests
 {
-    private static readonly Collection<Core.Cluster.AgentInfo> Agents = State.Collections.Agents;
+    private static readonly Collection<Core.Cluster.AgentInfo> Agents = Schema.Agents;
 
     [Fact(Timeout = 20000)]
     public async Task A_server_streams_the_events_of_writes_another_server_made_in_store_order()
@@ -58,9 +59,9 @@ public sealed class EventProjectorTests
                 return [StateOp.Put(Agents, "a", Agent())];
             });
         }
-        var kept = writer.Current.Entries(Storage.Schema.EventLog.Name);
+        var kept = writer.Current.Entries(Schema.EventLog.Name);
         Assert.Equal(EventLog.Capacity, kept.Count);
-        var oldest = StateSnapshot.Decode(Storage.Schema.EventLog, kept.Values.MinBy(e => e.ModifyIndex)!);
+        var oldest = StateSnapshot.Decode(Schema.EventLog, kept.Values.MinBy(e => e.ModifyIndex)!);
         Assert.Contains("\"/app10\"", oldest.Events[0].Json);
     }
 
@@ -70,7 +71,7 @@ public sealed class EventProjectorTests
         await using var store = new InMemoryStateStore();
         var writer = new StateWriter(store);
         await writer.UpdateAsync(_ => [StateOp.Put(Agents, "a", Agent())]);
-        Assert.Empty(writer.Current.Entries(Storage.Schema.EventLog.Name));
+        Assert.Empty(writer.Current.Entries(Schema.EventLog.Name));
     }
 
     private static async Task<List<string>> ReadAppIds(EventBus.Subscriber sub, int count)

@@ -7,6 +7,7 @@ using Drover.Server.Reconcile;
 using Drover.Server.Tasks;
 using Drover.State;
 using Microsoft.Extensions.Logging.Abstractions;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -27,7 +28,7 @@ public sealed class WriteEffectsTests
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    private static readonly Collection<AgentInfo> Agents = Collections.Agents;
+    private static readonly Collection<AgentInfo> Agents = Schema.Agents;
 
     [Fact(Timeout = 10000)]
     public async Task Effects_run_after_the_batch_is_durable_and_see_it()
@@ -93,7 +94,7 @@ public sealed class WriteEffectsTests
         var task = new TaskRecord { Id = "web.instance-1._app.1", AppId = "/web", AgentId = "a1", Host = "h", Version = version, StagedAt = version, State = TaskState.Running };
         await writer.UpdateAsync(_ =>
         [
-            StateOp.Put(Collections.Apps, app.Id, app), StateOp.Put(Agents, "a1", Agent("a1")), StateOp.Put(Collections.Tasks, task.Id, task),
+            StateOp.Put(Schema.Apps, app.Id, app), StateOp.Put(Agents, "a1", Agent("a1")), StateOp.Put(Schema.Tasks, task.Id, task),
         ]);
         var failed = new TaskStatusReport { TaskId = task.Id, AppId = "/web", State = "TASK_FAILED", Message = "exited with code 1" };
 
@@ -101,8 +102,8 @@ public sealed class WriteEffectsTests
         await Assert.ThrowsAsync<IOException>(() => agents.ReportAsync("a1", [failed], CancellationToken.None));
         Assert.Empty(LaunchQueue.Backoffs(writer.Current));
         Assert.False(recent.TryGet(task.Id, out _, out _));
-        Assert.Empty(writer.Current.Entries(Storage.Schema.EventLog.Name));
-        Assert.NotNull(writer.Current.Get(Collections.Tasks, task.Id));
+        Assert.Empty(writer.Current.Entries(Schema.EventLog.Name));
+        Assert.NotNull(writer.Current.Get(Schema.Tasks, task.Id));
 
         store.Refuse = false;
         await agents.ReportAsync("a1", [failed], CancellationToken.None);
@@ -110,7 +111,7 @@ public sealed class WriteEffectsTests
         Assert.Equal(("/web", 1), (backoff.Key, backoff.Value.Failures));
         Assert.True(recent.TryGet(task.Id, out var agentId, out _));
         Assert.Equal("a1", agentId);
-        var stored = Assert.Single(writer.Current.All(Storage.Schema.EventLog));
+        var stored = Assert.Single(writer.Current.All(Schema.EventLog));
         Assert.Equal(["status_update_event", "instance_changed_event"], stored.Events.Select(e => e.Type));
         Assert.Contains("TASK_FAILED", stored.Events[0].Json);
     }
@@ -129,8 +130,8 @@ public sealed class WriteEffectsTests
         var (a, b, old) = (Task("a", v2), Task("b", v2), Task("old", v1));
         await writer.UpdateAsync(_ =>
         [
-            StateOp.Put(Collections.Apps, app.Id, app), StateOp.Put(Agents, "a1", Agent("a1")),
-            StateOp.Put(Collections.Tasks, a.Id, a), StateOp.Put(Collections.Tasks, b.Id, b), StateOp.Put(Collections.Tasks, old.Id, old),
+            StateOp.Put(Schema.Apps, app.Id, app), StateOp.Put(Agents, "a1", Agent("a1")),
+            StateOp.Put(Schema.Tasks, a.Id, a), StateOp.Put(Schema.Tasks, b.Id, b), StateOp.Put(Schema.Tasks, old.Id, old),
         ]);
 
         await agents.ReportAsync("a1", [new TaskStatusReport { TaskId = old.Id, AppId = "/web", State = "TASK_FAILED" }], CancellationToken.None);
@@ -145,9 +146,9 @@ public sealed class WriteEffectsTests
         Assert.Equal((2, 2.0), (backoff.Failures, backoff.DelaySeconds));
 
         // the app is gone: the next pass's resets drop its backoff; nothing stored, nothing to delete
-        await writer.UpdateAsync(_ => [StateOp.Delete(Collections.Apps, "/web")]);
+        await writer.UpdateAsync(_ => [StateOp.Delete(Schema.Apps, "/web")]);
         var resets = LaunchQueue.Resets(writer.Current, []).ToList();
-        Assert.Equal(Storage.Schema.LaunchBackoffs.Name, Assert.Single(resets).Collection);
+        Assert.Equal(Schema.LaunchBackoffs.Name, Assert.Single(resets).Collection);
         await writer.UpdateAsync(_ => resets);
         Assert.Empty(LaunchQueue.Resets(writer.Current, []));
     }
@@ -180,7 +181,7 @@ public sealed class WriteEffectsTests
         var t0 = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var entry = new Scheduling.QueueEntry { AppId = "/web", App = new AppDefinition { Id = "/web" }, Count = 2 };
         await writer.UpdateAsync(s => LaunchQueue.WaitingChanges(s, [entry], t0).ToList());
-        Assert.Equal("2030-01-01T00:00:00.000Z", writer.Current.Get(Storage.Schema.QueueWaiting, "/web")?.Since);
+        Assert.Equal("2030-01-01T00:00:00.000Z", writer.Current.Get(Schema.QueueWaiting, "/web")?.Since);
         Assert.Empty(LaunchQueue.WaitingChanges(writer.Current, [entry], t0.AddMinutes(1)));
         var gone = Assert.Single(LaunchQueue.WaitingChanges(writer.Current, [], t0.AddMinutes(2)));
         Assert.Null(gone.Value);

@@ -4,6 +4,7 @@ using Drover.Core.Json;
 using Drover.Server.Http;
 using Drover.Server.Reconcile;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
@@ -26,7 +27,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         var now = MarathonTime.ToWire(time.GetUtcNow());
         await writer.UpdateAsync((s, after) =>
         {
-            var existing = s.Get(Collections.Agents, id);
+            var existing = s.Get(Schema.Agents, id);
             var agent = new AgentInfo
             {
                 Id = id,
@@ -44,7 +45,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             };
             var ops = new List<StateOp>();
             var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, after, agent, a => agent = a).ToList();
-            ops.Add(StateOp.Put(Collections.Agents, id, agent));
+            ops.Add(StateOp.Put(Schema.Agents, id, agent));
             ops.AddRange(taskOps);
             return ops;
         }, ct);
@@ -62,12 +63,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
 
     private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts, CancellationToken ct)
     {
-        if (writer.Current.Get(Collections.Agents, agentId) is null) return new HeartbeatAck { Known = false };
+        if (writer.Current.Get(Schema.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
         var now = MarathonTime.ToWire(time.GetUtcNow());
         await writer.UpdateAsync((s, after) =>
         {
-            var agent = s.Get(Collections.Agents, agentId);
+            var agent = s.Get(Schema.Agents, agentId);
             if (agent is null) return [];
             var ops = new List<StateOp>();
             var updated = agent;
@@ -83,7 +84,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             {
                 var nowHeld = updated.HeldPorts;
                 if (!nowHeld.SequenceEqual(agent.HeldPorts)) after.Add(() => log.AgentHeldPorts(agentId, agent.Hostname, string.Join(",", nowHeld)));
-                ops.Insert(0, StateOp.Put(Collections.Agents, agentId, updated));
+                ops.Insert(0, StateOp.Put(Schema.Agents, agentId, updated));
             }
             return ops;
         }, ct);
@@ -116,12 +117,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         foreach (var r in reports)
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
-            var t = s.Get(Collections.Tasks, r.TaskId);
+            var t = s.Get(Schema.Tasks, r.TaskId);
             if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
-                yield return StateOp.Delete(Collections.Tasks, adopted.Predecessor.Id);
-                yield return StateOp.Put(Collections.Tasks, adopted.Task.Id, adopted.Task);
+                yield return StateOp.Delete(Schema.Tasks, adopted.Predecessor.Id);
+                yield return StateOp.Put(Schema.Tasks, adopted.Task.Id, adopted.Task);
                 var (task, predecessor, message) = (adopted.Task, adopted.Predecessor, r.Message);
                 after.Add(() => log.TaskAdopted(task.Id, predecessor.Id, task.AppId, task.Host));
                 events.StatusChanged(after, task, task.State, message);
@@ -130,7 +131,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
             if (state.IsTerminal())
             {
-                yield return StateOp.Delete(Collections.Tasks, t.Id);
+                yield return StateOp.Delete(Schema.Tasks, t.Id);
                 yield return Tasks.RecentTasks.Ended(t, now);
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
                 var ended = t;
@@ -153,9 +154,9 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                     if (portsHeld is null && LaunchQueue.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
                     {
                         backoffs[t.AppId] = backoff;
-                        yield return StateOp.Put(Storage.Schema.LaunchBackoffs, t.AppId, backoff);
+                        yield return StateOp.Put(Schema.LaunchBackoffs, t.AppId, backoff);
                     }
-                    yield return StateOp.Put(Server.ServerCollections.TaskFailures, t.AppId, new TaskFailureRecord
+                    yield return StateOp.Put(Schema.TaskFailures, t.AppId, new TaskFailureRecord
                     {
                         AppId = t.AppId, TaskId = t.Id, Host = t.Host, AgentId = agentId, State = r.State,
                         Message = r.Message ?? "", Timestamp = MarathonTime.ToWire(now), Version = t.Version,
@@ -172,10 +173,10 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 Message = r.Message,
             };
             if (SameStatus(t, updated)) continue;
-            yield return StateOp.Put(Collections.Tasks, t.Id, updated);
+            yield return StateOp.Put(Schema.Tasks, t.Id, updated);
             var (before, now2) = (t, updated);
             if (before.State != now2.State) events.StatusChanged(after, now2, now2.State, now2.Message);
-            var app = s.Get(Collections.Apps, t.AppId);
+            var app = s.Get(Schema.Apps, t.AppId);
             events.HealthChanged(after, before, now2, app);
         }
     }

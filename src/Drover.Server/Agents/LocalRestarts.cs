@@ -2,6 +2,7 @@ using Drover.Api.Agents;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
@@ -32,7 +33,7 @@ public static class LocalRestarts
         }
         if (predecessor is null || predecessor.KillRequested) return null;
         if (report.Version is { } v && v != predecessor.Version) return null;
-        if (s.Get(Collections.Apps, predecessor.AppId) is null) return null;
+        if (s.Get(Schema.Apps, predecessor.AppId) is null) return null;
         var stagedAt = report.StartedAt ?? MarathonTime.ToWire(now);
         var task = predecessor with
         {

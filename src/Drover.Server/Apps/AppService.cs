@@ -6,6 +6,7 @@ using Drover.Core.Validation;
 using Drover.Server.Deployments;
 using Drover.Server.Http;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
@@ -42,7 +43,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         if (errors.Any || app is null) throw new ValidationException(errors);
         return await WriteAsync(s =>
         {
-            if (s.Get(Collections.Apps, app.Id) is not null)
+            if (s.Get(Schema.Apps, app.Id) is not null)
                 throw ApiException.Conflict($"An app with id [{app.Id}] already exists.");
             return Save(s, app, previous: null, scaleOnly: false, force);
         }, ct, post);
@@ -55,10 +56,10 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
             throw new ValidationException(Single("/", $"expected an app object, got {JsonFields.Describe(body)}"));
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id);
+            var existing = s.Get(Schema.Apps, id);
             if (existing is not null && IsVersionOnly(body, out var target))
             {
-                var old = s.Get(Collections.AppVersions, Collections.VersionKey(id, target))
+                var old = s.Get(Schema.AppVersions, Schema.VersionKey(id, target))
                     ?? throw ApiException.NotFound($"App '{id}' does not exist in version {target}");
                 return Save(s, old with { Version = null, VersionInfo = existing.VersionInfo }, existing, scaleOnly: false, force);
             }
@@ -76,7 +77,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         if (instances < 0) throw new ValidationException(Single("/instances", "must be greater than or equal to 0"));
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+            var existing = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
             return Save(s, existing with { Instances = instances }, existing, scaleOnly: true, force);
         }, ct);
     }
@@ -86,7 +87,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+            var existing = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
             return Save(s, existing, existing, scaleOnly: false, force);
         }, ct);
     }
@@ -95,7 +96,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+            var existing = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
             var version = NextVersion(existing.Version);
             var planned = deployments.Plan(s, new Dictionary<string, AppDefinition?> { [id] = null },
                 new Dictionary<string, string> { [id] = DeploymentAction.Stop }, force, version);
@@ -143,7 +144,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         if (app.PortDefinitions.All(p => p.Port != 0)) return app;
         var used = new HashSet<int>(reserved ?? []);
-        foreach (var other in s.All(Collections.Apps))
+        foreach (var other in s.All(Schema.Apps))
         {
             if (other.Id == app.Id) continue;
             foreach (var p in other.PortDefinitions) used.Add(p.Port);

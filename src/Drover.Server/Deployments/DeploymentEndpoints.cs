@@ -6,6 +6,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Deployments;
 
@@ -17,7 +18,7 @@ public static class DeploymentEndpoints
         r.MapGet("/v2/deployments", (StateWriter writer) =>
         {
             var s = writer.Current;
-            var list = s.All(DeploymentService.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(d => Wire(d, s)).ToList();
+            var list = s.All(Schema.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(d => Wire(d, s)).ToList();
             return Responses.Json(list, ApiJsonContext.Default.ListDeploymentInfo);
         });
         r.MapDelete("/v2/deployments/{id}", async (string id, HttpContext ctx, StateWriter writer, DeploymentService deployments, DeploymentEvents events, CancellationToken ct) =>
@@ -25,11 +26,11 @@ public static class DeploymentEndpoints
             var force = ctx.Request.Flag("force");
             var (_, planned) = await writer.UpdateAsync<DeploymentService.Planned?>((s, fx) =>
             {
-                var d = s.Get(DeploymentService.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
+                var d = s.Get(Schema.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
                 if (force)
                 {
                     events.Failed(fx, d, "canceled by DELETE /v2/deployments/" + id + "?force=true");
-                    return ([StateOp.Delete(DeploymentService.Deployments, id)], null);
+                    return ([StateOp.Delete(Schema.Deployments, id)], null);
                 }
                 var revert = deployments.PlanRevert(s, d, "reverted by DELETE /v2/deployments/" + id);
                 deployments.Started(fx, revert);

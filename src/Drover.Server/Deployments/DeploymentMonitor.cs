@@ -3,6 +3,7 @@ using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Deployments;
 
@@ -20,7 +21,7 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
     public List<StateOp> Check(StateSnapshot s, WriteEffects after)
     {
         var ops = new List<StateOp>();
-        var records = s.All(DeploymentService.Deployments).ToList();
+        var records = s.All(Schema.Deployments).ToList();
         if (records.Count == 0) return ops;
         var now = time.GetUtcNow();
         IReadOnlyList<TaskRecord> TasksOf(string id) => Tasks.TaskIndex.OfApp(s, id).ToList();
@@ -38,29 +39,29 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
                 }
                 if (d.CurrentStep >= d.Steps.Count)
                 {
-                    ops.Add(StateOp.Delete(DeploymentService.Deployments, d.Id));
+                    ops.Add(StateOp.Delete(Schema.Deployments, d.Id));
                     events.Succeeded(after, d);
                 }
                 else
                 {
                     var next = d with { CurrentStep = d.CurrentStep + 1, LastProgressAt = MarathonTime.ToWire(now), ProgressMark = "" };
-                    ops.Add(StateOp.Put(DeploymentService.Deployments, d.Id, next));
+                    ops.Add(StateOp.Put(Schema.Deployments, d.Id, next));
                     ops.AddRange(DeploymentService.ApplyStep(s, next, next.CurrentStep));
                     events.Info(after, next);
                 }
                 continue;
             }
-            var mark = string.Join(";", step.Actions.Select(a => DeploymentConvergence.Mark(s.Get(Collections.Apps, a.App), TasksOf(a.App))));
+            var mark = string.Join(";", step.Actions.Select(a => DeploymentConvergence.Mark(s.Get(Schema.Apps, a.App), TasksOf(a.App))));
             if (mark != d.ProgressMark)
             {
-                ops.Add(StateOp.Put(DeploymentService.Deployments, d.Id, d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) }));
+                ops.Add(StateOp.Put(Schema.Deployments, d.Id, d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) }));
                 continue;
             }
             var deadline = Deadline(d);
             if (!MarathonTime.TryParse(d.LastProgressAt, out var since) || now - since < deadline) continue;
-            var detail = string.Join("; ", step.Actions.Select(a => $"{a.App}: {DeploymentConvergence.Describe(s.Get(Collections.Apps, a.App), TasksOf(a.App))}"));
+            var detail = string.Join("; ", step.Actions.Select(a => $"{a.App}: {DeploymentConvergence.Describe(s.Get(Schema.Apps, a.App), TasksOf(a.App))}"));
             var reason = $"no progress for {deadline.TotalSeconds:0} s (progress deadline): {detail}";
-            ops.Add(StateOp.Delete(DeploymentService.Deployments, d.Id));
+            ops.Add(StateOp.Delete(Schema.Deployments, d.Id));
             events.Failed(after, d, reason);
             if (AutoRevert(d) && d.RevertOf is null)
             {

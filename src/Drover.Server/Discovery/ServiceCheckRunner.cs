@@ -3,6 +3,7 @@ using Drover.Core.Discovery;
 using Drover.Core.Retry;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Discovery;
 
@@ -66,7 +67,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
     private void Reconcile(StateSnapshot snapshot, CancellationToken stoppingToken)
     {
         var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var check in snapshot.All(DiscoveryCollections.Checks))
+        foreach (var check in snapshot.All(Schema.Checks))
         {
             if (check.Definition.Type == ExternalServices.MaintenanceType) continue;
             present.Add(check.CheckId);
@@ -110,7 +111,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
             var now = time.GetUtcNow();
             try
             {
-                var stored = store.Current.Get(DiscoveryCollections.Checks, rc.CheckId);
+                var stored = store.Current.Get(Schema.Checks, rc.CheckId);
                 if (stored is null || stored.Generation != rc.Generation) return;
 
                 if (d.Type == "ttl")
@@ -124,14 +125,14 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
                     var result = await probes.RunAsync(d, ct).ConfigureAwait(false);
                     now = time.GetUtcNow();
                     nextProbe = now + d.Interval;
-                    stored = store.Current.Get(DiscoveryCollections.Checks, rc.CheckId);
+                    stored = store.Current.Get(Schema.Checks, rc.CheckId);
                     if (stored is null || stored.Generation != rc.Generation) return;
                     var status = rc.Damp(result.Status, stored.Status, d);
                     if (status != stored.Status || (result.Output != stored.Output && now - rc.LastWrite >= options.OutputUpdateInterval))
                         await Write(rc, stored, status, result.Output, now, ct).ConfigureAwait(false);
                 }
 
-                stored = store.Current.Get(DiscoveryCollections.Checks, rc.CheckId);
+                stored = store.Current.Get(Schema.Checks, rc.CheckId);
                 if (stored is null || stored.Generation != rc.Generation) return;
                 if (d.DeregisterCriticalServiceAfter is { } limit && stored.ServiceId.Length > 0 && stored.Status == HealthStatus.Critical)
                 {

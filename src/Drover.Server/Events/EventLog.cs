@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Events;
 
@@ -38,9 +39,9 @@ public static class EventLog
     /// <summary>The put of a write's events, plus deletes of the oldest batches beyond <see cref="Capacity"/>.</summary>
     public static IEnumerable<StateOp> Append(StateSnapshot s, IReadOnlyList<ServerEvent> events)
     {
-        var stored = s.Entries(Storage.Schema.EventLog.Name);
+        var stored = s.Entries(Schema.EventLog.Name);
         foreach (var old in stored.Keys.Take(Math.Max(0, stored.Count - Capacity + 1)))
-            yield return StateOp.Delete(Storage.Schema.EventLog, old);
-        yield return StateOp.Put(Storage.Schema.EventLog, NewKey(s.Index), new EventBatch { Events = events });
+            yield return StateOp.Delete(Schema.EventLog, old);
+        yield return StateOp.Put(Schema.EventLog, NewKey(s.Index), new EventBatch { Events = events });
     }
 }

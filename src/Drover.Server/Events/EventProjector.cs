@@ -1,6 +1,7 @@
 using Drover.Core.Retry;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Events;
 
@@ -44,11 +45,11 @@ public sealed class EventProjector(IStateStore store, EventBus bus, TimeProvider
     {
         var since = Interlocked.Read(ref _published);
         if (snapshot.Index <= since) return;
-        var fresh = snapshot.Entries(Storage.Schema.EventLog.Name).Values
+        var fresh = snapshot.Entries(Schema.EventLog.Name).Values
             .Where(e => e.ModifyIndex > since)
             .OrderBy(e => e.ModifyIndex).ThenBy(e => e.Key, StringComparer.Ordinal);
         foreach (var e in fresh)
-            foreach (var evt in StateSnapshot.Decode(Storage.Schema.EventLog, e).Events) bus.Deliver(evt);
+            foreach (var evt in StateSnapshot.Decode(Schema.EventLog, e).Events) bus.Deliver(evt);
         Interlocked.Exchange(ref _published, snapshot.Index);
     }
 }

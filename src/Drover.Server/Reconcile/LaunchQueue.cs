@@ -4,12 +4,13 @@ using Drover.Core.Json;
 using Drover.Scheduling;
 
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Reconcile;
 
 /// <summary>
 /// The latest view of instances waiting to be placed (GET /v2/queue). Launch backoffs live in the store
-/// (<see cref="Storage.Schema.LaunchBackoffs"/>), so a new leader keeps delaying a crash-looping app, as Marathon keeps
+/// (<see cref="Schema.LaunchBackoffs"/>), so a new leader keeps delaying a crash-looping app, as Marathon keeps
 /// its launch queue's delays in ZooKeeper-backed state across failover.
 /// </summary>
 public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
@@ -19,9 +20,9 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
     /// <summary>The stored backoffs of <paramref name="s"/>, by app id.</summary>
     public static IReadOnlyDictionary<string, LaunchBackoff> Backoffs(StateSnapshot s)
     {
-        var all = s.Entries(Storage.Schema.LaunchBackoffs.Name);
+        var all = s.Entries(Schema.LaunchBackoffs.Name);
         if (all.IsEmpty) return ReconcileInput.NoBackoffs;
-        return all.ToDictionary(kv => kv.Key, kv => StateSnapshot.Decode(Storage.Schema.LaunchBackoffs, kv.Value), StringComparer.Ordinal);
+        return all.ToDictionary(kv => kv.Key, kv => StateSnapshot.Decode(Schema.LaunchBackoffs, kv.Value), StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -30,28 +31,28 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
     /// </summary>
     public static LaunchBackoff? OnTaskFailed(StateSnapshot s, string appId, string taskVersion, LaunchBackoff? current, DateTimeOffset now)
     {
-        var app = s.Get(Collections.Apps, appId);
+        var app = s.Get(Schema.Apps, appId);
         if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return null;
-        return BackoffPolicy.OnTaskFailed(app, current ?? s.Get(Storage.Schema.LaunchBackoffs, appId), now);
+        return BackoffPolicy.OnTaskFailed(app, current ?? s.Get(Schema.LaunchBackoffs, appId), now);
     }
 
     /// <summary>Deletes of the backoffs the plan reset, and of those whose app is gone (only stored ones: a pass that changes nothing writes nothing).</summary>
     public static IEnumerable<StateOp> Resets(StateSnapshot s, IReadOnlyList<string> resets)
     {
-        var stored = s.Entries(Storage.Schema.LaunchBackoffs.Name);
+        var stored = s.Entries(Schema.LaunchBackoffs.Name);
         if (stored.IsEmpty) yield break;
         var reset = resets.ToHashSet(StringComparer.Ordinal);
         foreach (var appId in stored.Keys)
-            if (reset.Contains(appId) || s.Entry(Collections.Apps.Name, appId) is null)
-                yield return StateOp.Delete(Storage.Schema.LaunchBackoffs, appId);
+            if (reset.Contains(appId) || s.Entry(Schema.Apps.Name, appId) is null)
+                yield return StateOp.Delete(Schema.LaunchBackoffs, appId);
     }
 
     /// <summary>DELETE /v2/queue/{app}/delay: false when the app neither has a delay nor waits in the queue.</summary>
     public async Task<bool> ResetDelayAsync(string appId, CancellationToken ct)
     {
-        var (_, had) = await writer.UpdateAsync<bool>(s => s.Entry(Storage.Schema.LaunchBackoffs.Name, appId) is null
+        var (_, had) = await writer.UpdateAsync<bool>(s => s.Entry(Schema.LaunchBackoffs.Name, appId) is null
             ? ([], false)
-            : ([StateOp.Delete(Storage.Schema.LaunchBackoffs, appId)], true), ct);
+            : ([StateOp.Delete(Schema.LaunchBackoffs, appId)], true), ct);
         return had | _entries.Any(e => e.AppId == appId);
     }
 
@@ -65,11 +66,11 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
     public static IEnumerable<StateOp> WaitingChanges(StateSnapshot s, IReadOnlyList<QueueEntry> entries, DateTimeOffset now)
     {
         var waiting = entries.Select(e => e.AppId).ToHashSet(StringComparer.Ordinal);
-        var stored = s.Entries(Storage.Schema.QueueWaiting.Name);
+        var stored = s.Entries(Schema.QueueWaiting.Name);
         foreach (var appId in waiting)
-            if (!stored.ContainsKey(appId)) yield return StateOp.Put(Storage.Schema.QueueWaiting, appId, new QueueWaiting { Since = MarathonTime.ToWire(now) });
+            if (!stored.ContainsKey(appId)) yield return StateOp.Put(Schema.QueueWaiting, appId, new QueueWaiting { Since = MarathonTime.ToWire(now) });
         foreach (var appId in stored.Keys)
-            if (!waiting.Contains(appId)) yield return StateOp.Delete(Storage.Schema.QueueWaiting, appId);
+            if (!waiting.Contains(appId)) yield return StateOp.Delete(Schema.QueueWaiting, appId);
     }
 
     public IReadOnlyList<QueueItem> Items()
@@ -79,11 +80,11 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         var items = new List<QueueItem>();
         foreach (var e in _entries)
         {
-            var app = s.Get(Collections.Apps, e.AppId);
+            var app = s.Get(Schema.Apps, e.AppId);
             if (app is null) continue;
             var left = e.DelayUntil is { } until ? Math.Max(0, (until - now).TotalSeconds) : 0;
             var reasons = e.RejectSummary;
-            var since = MarathonTime.TryParse(s.Get(Storage.Schema.QueueWaiting, e.AppId)?.Since, out var t) ? t : now;
+            var since = MarathonTime.TryParse(s.Get(Schema.QueueWaiting, e.AppId)?.Since, out var t) ? t : now;
             items.Add(new QueueItem
             {
                 Count = e.Count,

@@ -7,6 +7,7 @@ using Drover.Scheduling;
 using Drover.Server.Agents;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Reconcile;
 
@@ -87,7 +88,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             ops.AddRange(ExpungeUnreachable(s, now));
             foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
             {
-                ops.Add(StateOp.Put(Collections.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
+                ops.Add(StateOp.Put(Schema.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
                 after.Add(() => log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed"));
             }
             // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
@@ -101,9 +102,9 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             var plan = Reconciler.Plan(Input(s, now));
             foreach (var launch in plan.Launches)
             {
-                var app = s.Get(Collections.Apps, launch.Placement.AppId);
+                var app = s.Get(Schema.Apps, launch.Placement.AppId);
                 if (app?.Version is null) continue;
-                var agent = s.Get(Collections.Agents, launch.Placement.AgentId)!;
+                var agent = s.Get(Schema.Agents, launch.Placement.AgentId)!;
                 var task = new TaskRecord
                 {
                     Id = TaskEnvironment.NewTaskId(app.Id),
@@ -117,15 +118,15 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                     MemMb = app.Mem,
                     DiskMb = app.Disk,
                 };
-                ops.Add(StateOp.Put(Collections.Tasks, task.Id, task));
+                ops.Add(StateOp.Put(Schema.Tasks, task.Id, task));
                 after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
                 events.StatusChanged(after, task, TaskState.Staging, null);
             }
             foreach (var kill in plan.Kills)
             {
-                if (s.Get(Collections.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
+                if (s.Get(Schema.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
                 var marked = LoadBalancing.LbKills.MarkForKill(s, t, lbs, now);
-                ops.Add(StateOp.Put(Collections.Tasks, t.Id, marked));
+                ops.Add(StateOp.Put(Schema.Tasks, t.Id, marked));
                 var why = marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message;
                 after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
             }
@@ -141,9 +142,9 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
 
     private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()
     {
-        Apps = s.All(Collections.Apps).ToList(),
-        Tasks = s.All(Collections.Tasks).ToList(),
-        Agents = s.All(Collections.Agents).ToList(),
+        Apps = s.All(Schema.Apps).ToList(),
+        Tasks = s.All(Schema.Tasks).ToList(),
+        Agents = s.All(Schema.Agents).ToList(),
         Backoffs = LaunchQueue.Backoffs(s),
         Now = now,
     };
@@ -151,7 +152,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     private async Task MarkUnreachableAgentsAsync(DateTimeOffset now, CancellationToken ct)
     {
         var s = writer.Current;
-        var lost = s.All(Collections.Agents)
+        var lost = s.All(Schema.Agents)
             .Where(a => a.Status != AgentStatus.Unreachable && now - liveness.LastSeen(a.Id) > options.AgentTimeout)
             .ToList();
         if (lost.Count == 0) return;
@@ -160,14 +161,14 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             var ops = new List<StateOp>();
             foreach (var a in lost)
             {
-                var agent = snap.Get(Collections.Agents, a.Id);
+                var agent = snap.Get(Schema.Agents, a.Id);
                 if (agent is null || agent.Status == AgentStatus.Unreachable) continue;
                 var lastSeen = liveness.LastSeen(a.Id);
-                ops.Add(StateOp.Put(Collections.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
+                ops.Add(StateOp.Put(Schema.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
                 var count = 0;
                 foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
                 {
-                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
+                    ops.Add(StateOp.Put(Schema.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
                 }
                 var hostname = agent.Hostname;
@@ -180,15 +181,15 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     /// <summary>Tasks on an unreachable agent are forgotten after the app's expungeAfterSeconds; if the agent returns, it kills them (they are no longer assigned).</summary>
     private static IEnumerable<StateOp> ExpungeUnreachable(StateSnapshot s, DateTimeOffset now)
     {
-        foreach (var agent in s.All(Collections.Agents))
+        foreach (var agent in s.All(Schema.Agents))
         {
             if (agent.Status != AgentStatus.Unreachable || !MarathonTime.TryParse(agent.LastSeenAt, out var since)) continue;
             foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
             {
-                var app = s.Get(Collections.Apps, t.AppId);
+                var app = s.Get(Schema.Apps, t.AppId);
                 var expungeAfter = app?.UnreachableStrategy.ExpungeAfterSeconds ?? 0;
                 if (app is null || (now - since).TotalSeconds >= expungeAfter)
-                    yield return StateOp.Delete(Collections.Tasks, t.Id);
+                    yield return StateOp.Delete(Schema.Tasks, t.Id);
             }
         }
     }
@@ -197,11 +198,11 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     private static IEnumerable<StateOp> PruneUnusedVersions(StateSnapshot s)
     {
         HashSet<string>? inUse = null;
-        foreach (var e in s.Entries(Collections.AppVersions.Name).Values)
+        foreach (var e in s.Entries(Schema.AppVersions.Name).Values)
         {
             var appId = e.Key[..e.Key.LastIndexOf('@')];
-            if (s.Entry(Collections.Apps.Name, appId) is not null) continue;
-            inUse ??= s.All(Collections.Tasks).Select(t => Collections.VersionKey(t.AppId, t.Version)).ToHashSet();
+            if (s.Entry(Schema.Apps.Name, appId) is not null) continue;
+            inUse ??= s.All(Schema.Tasks).Select(t => Schema.VersionKey(t.AppId, t.Version)).ToHashSet();
             if (inUse.Contains(e.Key)) continue;
             foreach (var op in Apps.AppWrites.DeleteVersion(e.Key)) yield return op;
         }
