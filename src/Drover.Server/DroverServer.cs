@@ -117,6 +117,9 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Deployments.DeploymentMonitor>();
         s.AddSingleton<Groups.GroupService>();
         s.AddSingleton<DnsService.DnsHost>(); // started by StartAsync, not as a hosted service (see there)
+        s.AddSingleton<Events.EventProjector>();
+        // every server streams the events in the store, whoever wrote them (not only the leader)
+        s.AddHostedService(sp => sp.GetRequiredService<Events.EventProjector>());
         s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
         s.AddHttpClient("agents", c =>
         {

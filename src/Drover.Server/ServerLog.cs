@@ -49,4 +49,7 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(22, LogLevel.Information, "agent {AgentId} ({Host}) undrained: it takes new tasks again")]
     public partial void AgentUndrained(string agentId, string host);
+
+    [LoggerMessage(24, LogLevel.Error, "projecting events from the store failed; retrying")]
+    public partial void EventProjectionFailed(Exception ex);
 }

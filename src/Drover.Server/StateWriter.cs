@@ -7,6 +7,12 @@ namespace Drover.Server;
 /// other writer of this server can interleave, so two API calls cannot both allocate the same
 /// service port or both create the same app.
 /// </summary>
+/// <remarks>
+/// Decide functions are pure: they read the snapshot and return ops, and describe what should happen in memory
+/// (logs, events, caches) on the <see cref="WriteEffects"/> they are handed. Those run only once the batch is
+/// durable, so a write that fails (a precondition, a fenced leader, the store down) has moved no memory. A decide
+/// function may run more than once (a retry after a conflict); each run gets a fresh <see cref="WriteEffects"/>.
+/// </remarks>
 public sealed class StateWriter(IStateStore store)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -14,15 +20,24 @@ public sealed class StateWriter(IStateStore store)
     public IStateStore Store => store;
     public StateSnapshot Current => store.Current;
 
-    /// <summary>Runs <paramref name="decide"/> on the latest snapshot and applies the ops it returns (none = no write).</summary>
-    public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default)
+    /// <summary>Runs <paramref name="decide"/> on the latest snapshot, applies the ops it returns (none = no write), then its effects.</summary>
+    /// <remarks>
+    /// Effects run under the writer's lock, so they happen in the order of the writes; they must not write themselves.
+    /// With no ops there is nothing to wait for and the effects run at once.
+    /// </remarks>
+    public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide,
+        CancellationToken ct = default)
     {
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var (ops, result) = decide(store.Current);
-            if (ops.Count == 0) return (store.Current, result);
-            var snap = await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
+            var effects = new WriteEffects();
+            var current = store.Current;
+            var (ops, result) = decide(current, effects);
+            // the events go into the write's own batch: durable with it, or not at all
+            if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current, effects.Events)];
+            var snap = ops.Count == 0 ? store.Current : await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
+            effects.Run();
             return (snap, result);
         }
         finally
@@ -31,6 +46,51 @@ public sealed class StateWriter(IStateStore store)
         }
     }
 
+    public Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default) =>
+        UpdateAsync((s, _) => decide(s), ct);
+
+    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, WriteEffects, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
+        (await UpdateAsync((s, e) => (decide(s, e), 0), ct).ConfigureAwait(false)).Snapshot;
+
     public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
-        (await UpdateAsync(s => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
+        (await UpdateAsync((s, _) => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
+}
+
+/// <summary>
+/// What a write does besides its ops, described by the decide function: Marathon events (stored in the same batch, so
+/// every server streams them) and local actions (log lines, in-memory caches) run only after the write is durable.
+/// </summary>
+public sealed class WriteEffects
+{
+    private readonly List<Action> _actions = [];
+    private readonly List<Events.ServerEvent> _events = [];
+
+    public IReadOnlyList<Events.ServerEvent> Events => _events;
+
+    /// <summary>An event the write causes: stored with it, published by every server's projector.</summary>
+    public void Publish(Events.ServerEvent evt) => _events.Add(evt);
+
+    public void Add(Action effect) => _actions.Add(effect);
+
+    public void AddRange(IEnumerable<Action> effects) => _actions.AddRange(effects);
+
+    public int Count => _actions.Count + _events.Count;
+
+    /// <summary>Runs every effect in the order added; one that throws does not stop the rest (the write is already durable).</summary>
+    internal void Run()
+    {
+        List<Exception>? errors = null;
+        foreach (var a in _actions)
+        {
+            try
+            {
+                a();
+            }
+            catch (Exception ex)
+            {
+                (errors ??= []).Add(ex);
+            }
+        }
+        if (errors is not null) throw new AggregateException("effects of a durable write failed", errors);
+    }
 }

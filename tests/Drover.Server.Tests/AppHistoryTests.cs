@@ -5,6 +5,7 @@ using Drover.Api.Client;
 using Drover.Core.Apps;
 using Drover.State;
 using Microsoft.Extensions.DependencyInjection;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -101,7 +102,7 @@ public class AppHistoryTests
         Assert.Equal(v1, history.Versions[2].Version);
         Assert.Equal("v1", (await t.Client.GetAppAsync("/auto")).Cmd);
         // the revert is a deployment of its own; the reverted version names it
-        var revertDeployment = Assert.Single(Store(t).All(Deployments.DeploymentService.Deployments));
+        var revertDeployment = Assert.Single(Store(t).All(Schema.Deployments));
         Assert.Equal(revertDeployment.Id, bad.RevertedBy);
         Assert.Equal(bad.RevertedAt, revertDeployment.Version);
     }
@@ -132,8 +133,8 @@ public class AppHistoryTests
         var v2 = await VersionOf(put);
         var del = await t.Http.DeleteAsync($"/v2/deployments/{put.Headers.GetValues("Marathon-Deployment-Id").Single()}");
         Assert.Equal(HttpStatusCode.OK, del.StatusCode);
-        var markKey = Collections.VersionKey("/pruned", v2);
-        Assert.NotNull(Store(t).Get(ServerCollections.RevertedVersions, markKey));
+        var markKey = Schema.VersionKey("/pruned", v2);
+        Assert.NotNull(Store(t).Get(Schema.RevertedVersions, markKey));
 
         // three versions so far (v1, v2, revert); fill up to the limit: v2 and its mark stay
         for (var i = 3; i < Apps.AppWrites.MaxStoredVersions; i++)
@@ -148,16 +149,16 @@ public class AppHistoryTests
         var pruned = await t.Client.GetAppHistoryAsync("/pruned");
         Assert.Equal(Apps.AppWrites.MaxStoredVersions, pruned.Versions.Count);
         Assert.DoesNotContain(pruned.Versions, v => v.Version == v2 || v.Reverted);
-        Assert.Null(Store(t).Entry(Collections.AppVersions.Name, markKey));
-        Assert.Null(Store(t).Get(ServerCollections.RevertedVersions, markKey));
+        Assert.Null(Store(t).Entry(Schema.AppVersions.Name, markKey));
+        Assert.Null(Store(t).Get(Schema.RevertedVersions, markKey));
 
         // a newer revert, then the app goes: its marks go with its versions
         var put2 = await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/pruned?force=true", """{"cmd":"v3"}""");
         Assert.Equal(HttpStatusCode.OK, (await t.Http.DeleteAsync($"/v2/deployments/{put2.Headers.GetValues("Marathon-Deployment-Id").Single()}")).StatusCode);
-        Assert.Single(Store(t).All(ServerCollections.RevertedVersions));
+        Assert.Single(Store(t).All(Schema.RevertedVersions));
         Assert.Equal(HttpStatusCode.OK, (await t.Http.DeleteAsync("/v2/apps/pruned")).StatusCode);
-        Assert.Empty(Store(t).All(ServerCollections.RevertedVersions));
-        Assert.Empty(Store(t).WithPrefix(Collections.AppVersions.Name, "/pruned@"));
+        Assert.Empty(Store(t).All(Schema.RevertedVersions));
+        Assert.Empty(Store(t).WithPrefix(Schema.AppVersions.Name, "/pruned@"));
     }
 
     [Fact(Timeout = 30000)]

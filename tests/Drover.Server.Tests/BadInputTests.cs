@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -108,8 +109,8 @@ public class BadInputTests
     private static void AssertWhole(TestServer t)
     {
         var s = t.Writer.Current;
-        foreach (var app in s.All(Drover.State.Collections.Apps))
-            Assert.NotNull(s.Get(Drover.State.Collections.AppVersions, Drover.State.Collections.VersionKey(app.Id, app.Version!)));
+        foreach (var app in s.All(Schema.Apps))
+            Assert.NotNull(s.Get(Schema.AppVersions, Schema.VersionKey(app.Id, app.Version!)));
     }
 
     [Theory(Timeout = 30000)]

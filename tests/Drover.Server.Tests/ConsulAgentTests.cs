@@ -1,8 +1,10 @@
 using Drover.Agent.Tests.Infrastructure;
+using Drover.Server.Discovery;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -115,6 +117,33 @@ public class ConsulAgentTests
         // a pass brings it back, and restarts the clock
         using (await c.PutAsync("/v1/agent/check/pass/service:s1")) { }
         Assert.Equal("passing", await c.StatusAsync("svc", "s1"));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_ttl_deadline_is_stored_with_each_pass_and_a_restarted_server_holds_to_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("drover-ttl-");
+        try
+        {
+            var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var time = new ManualTimeProvider(t0);
+            await using (var c = await ConsulServer.StartAsync(time, dataDir: dir.FullName))
+            {
+                await c.RegisterAsync("""{"Name":"svc","ID":"s1","Check":{"TTL":"10s"}}""");
+                using (await c.PutAsync("/v1/agent/check/pass/service:s1")) { }
+                var stored = c.Writer.Current.Get(Schema.Checks, "service:s1")!;
+                Assert.Equal("2026-01-01T00:00:10.000Z", stored.TtlExpiresAt);
+            }
+            // the next server (a restart here; a new leader on etcd) starts 11 s later: the stored deadline has passed
+            time.Advance(TimeSpan.FromSeconds(11));
+            await using var next = await ConsulServer.StartAsync(time, dataDir: dir.FullName);
+            Assert.Equal("critical", await Eventually.Get(() => next.StatusAsync("svc", "s1"), s => s == "critical", "expired at the stored deadline", Deadline));
+            Assert.Equal("TTL expired", await next.CheckOutputAsync("service:s1"));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact(Timeout = 30000)]

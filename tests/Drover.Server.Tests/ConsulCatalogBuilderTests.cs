@@ -3,6 +3,7 @@ using Drover.Core.Cluster;
 using Drover.Core.Discovery;
 using Drover.Server.Discovery;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -42,16 +43,16 @@ public class ConsulCatalogBuilderTests
     public async Task App_tasks_become_instances_named_by_flipped_path_with_agent_address_ports_and_meta()
     {
         var s = await SnapshotAsync(
-            StateOp.Put(Collections.Agents, "a1", Agent("a1", "node-1")),
-            StateOp.Put(Collections.Agents, "a2", Agent("a2", "10.1.1.2", endpoint: null)),
-            StateOp.Put(Collections.Apps, "/prod/web", App("/prod/web")),
-            StateOp.Put(Collections.Apps, "/prod/api.v2", App("/prod/api.v2", new() { ["DROVER_SERVICE_NAME"] = "My_API" })),
-            StateOp.Put(Collections.Tasks, "web.1", Task("web.1", "/prod/web", "a1")),
-            StateOp.Put(Collections.Tasks, "web.2", Task("web.2", "/prod/web", "a2")),
-            StateOp.Put(Collections.Tasks, "web.3", Task("web.3", "/prod/web", "a1", TaskState.Staging)),
-            StateOp.Put(Collections.Tasks, "web.4", Task("web.4", "/prod/web", "a1", TaskState.Killing)),
-            StateOp.Put(Collections.Tasks, "web.5", Task("web.5", "/prod/web", "unknown-agent")),
-            StateOp.Put(Collections.Tasks, "api.1", Task("api.1", "/prod/api.v2", "a1")));
+            StateOp.Put(Schema.Agents, "a1", Agent("a1", "node-1")),
+            StateOp.Put(Schema.Agents, "a2", Agent("a2", "10.1.1.2", endpoint: null)),
+            StateOp.Put(Schema.Apps, "/prod/web", App("/prod/web")),
+            StateOp.Put(Schema.Apps, "/prod/api.v2", App("/prod/api.v2", new() { ["DROVER_SERVICE_NAME"] = "My_API" })),
+            StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "/prod/web", "a1")),
+            StateOp.Put(Schema.Tasks, "web.2", Task("web.2", "/prod/web", "a2")),
+            StateOp.Put(Schema.Tasks, "web.3", Task("web.3", "/prod/web", "a1", TaskState.Staging)),
+            StateOp.Put(Schema.Tasks, "web.4", Task("web.4", "/prod/web", "a1", TaskState.Killing)),
+            StateOp.Put(Schema.Tasks, "web.5", Task("web.5", "/prod/web", "unknown-agent")),
+            StateOp.Put(Schema.Tasks, "api.1", Task("api.1", "/prod/api.v2", "a1")));
         var view = CatalogBuilder.Build(s, Local);
 
         Assert.Equal(s.Index, view.Catalog.Index);
@@ -87,11 +88,11 @@ public class ConsulCatalogBuilderTests
     public async Task Tags_come_from_the_label_and_a_runtime_override_replaces_them()
     {
         var s = await SnapshotAsync(
-            StateOp.Put(Collections.Agents, "a1", Agent("a1", "node-1")),
-            StateOp.Put(Collections.Apps, "/redis", App("/redis", new() { ["DROVER_TAGS"] = "slave, cache,slave" })),
-            StateOp.Put(Collections.Tasks, "r.1", Task("r.1", "/redis", "a1")),
-            StateOp.Put(Collections.Tasks, "r.2", Task("r.2", "/redis", "a1")),
-            StateOp.Put(DiscoveryCollections.TaskTags, "r.2", new TaskTags { Tags = ["master"] }));
+            StateOp.Put(Schema.Agents, "a1", Agent("a1", "node-1")),
+            StateOp.Put(Schema.Apps, "/redis", App("/redis", new() { ["DROVER_TAGS"] = "slave, cache,slave" })),
+            StateOp.Put(Schema.Tasks, "r.1", Task("r.1", "/redis", "a1")),
+            StateOp.Put(Schema.Tasks, "r.2", Task("r.2", "/redis", "a1")),
+            StateOp.Put(Schema.TaskTags, "r.2", new TaskTags { Tags = ["master"] }));
         var view = CatalogBuilder.Build(s, Local);
         Assert.Equal(["slave", "cache"], view.Service("redis").Single(e => e.Instance.Id == "r.1").Instance.Tags);
         Assert.Equal(["master"], view.Service("redis").Single(e => e.Instance.Id == "r.2").Instance.Tags);
@@ -104,14 +105,14 @@ public class ConsulCatalogBuilderTests
         var warning = new HealthCheckResult { Alive = true, Status = "warning", LastFailureCause = "exit 1" };
         var dead = new HealthCheckResult { Alive = false, Status = "critical", LastFailureCause = "connection refused" };
         var s = await SnapshotAsync(
-            StateOp.Put(Collections.Agents, "a1", Agent("a1", "node-1")),
-            StateOp.Put(Collections.Agents, "a2", Agent("a2", "node-2", status: AgentStatus.Unreachable)),
-            StateOp.Put(Collections.Apps, "/h", App("/h", checks: 2)),
-            StateOp.Put(Collections.Tasks, "ok", Task("ok", "/h", "a1", TaskState.Running, passing, passing)),
-            StateOp.Put(Collections.Tasks, "warn", Task("warn", "/h", "a1", TaskState.Running, passing, warning)),
-            StateOp.Put(Collections.Tasks, "dead", Task("dead", "/h", "a1", TaskState.Running, dead, passing)),
-            StateOp.Put(Collections.Tasks, "starting", Task("starting", "/h", "a1", TaskState.Running, passing)),
-            StateOp.Put(Collections.Tasks, "cutoff", Task("cutoff", "/h", "a2", TaskState.Running, passing, passing)));
+            StateOp.Put(Schema.Agents, "a1", Agent("a1", "node-1")),
+            StateOp.Put(Schema.Agents, "a2", Agent("a2", "node-2", status: AgentStatus.Unreachable)),
+            StateOp.Put(Schema.Apps, "/h", App("/h", checks: 2)),
+            StateOp.Put(Schema.Tasks, "ok", Task("ok", "/h", "a1", TaskState.Running, passing, passing)),
+            StateOp.Put(Schema.Tasks, "warn", Task("warn", "/h", "a1", TaskState.Running, passing, warning)),
+            StateOp.Put(Schema.Tasks, "dead", Task("dead", "/h", "a1", TaskState.Running, dead, passing)),
+            StateOp.Put(Schema.Tasks, "starting", Task("starting", "/h", "a1", TaskState.Running, passing)),
+            StateOp.Put(Schema.Tasks, "cutoff", Task("cutoff", "/h", "a2", TaskState.Running, passing, passing)));
         var view = CatalogBuilder.Build(s, Local);
         HealthStatus Health(string id) => view.Service("h").Single(e => e.Instance.Id == id).Instance.Health;
         Assert.Equal(HealthStatus.Passing, Health("ok"));
@@ -132,10 +133,10 @@ public class ConsulCatalogBuilderTests
     {
         var def = new CheckDefinition { Type = "ttl", Ttl = TimeSpan.FromSeconds(10) };
         var s = await SnapshotAsync(
-            StateOp.Put(DiscoveryCollections.Services, "mysql1", new ExternalService { Id = "mysql1", Name = "mysql", Tags = ["master"], Port = 3306 }),
-            StateOp.Put(DiscoveryCollections.Services, "mysql2", new ExternalService { Id = "mysql2", Name = "mysql", Tags = ["slave"], Port = 3306, Address = "10.9.9.9" }),
-            StateOp.Put(DiscoveryCollections.Checks, "service:mysql1", new ExternalCheck { CheckId = "service:mysql1", Name = "c", ServiceId = "mysql1", Status = HealthStatus.Passing, Definition = def, Generation = "g" }),
-            StateOp.Put(DiscoveryCollections.Checks, "service:mysql2", new ExternalCheck { CheckId = "service:mysql2", Name = "c", ServiceId = "mysql2", Status = HealthStatus.Warning, Definition = def, Generation = "g" }));
+            StateOp.Put(Schema.Services, "mysql1", new ExternalService { Id = "mysql1", Name = "mysql", Tags = ["master"], Port = 3306 }),
+            StateOp.Put(Schema.Services, "mysql2", new ExternalService { Id = "mysql2", Name = "mysql", Tags = ["slave"], Port = 3306, Address = "10.9.9.9" }),
+            StateOp.Put(Schema.Checks, "service:mysql1", new ExternalCheck { CheckId = "service:mysql1", Name = "c", ServiceId = "mysql1", Status = HealthStatus.Passing, Definition = def, Generation = "g" }),
+            StateOp.Put(Schema.Checks, "service:mysql2", new ExternalCheck { CheckId = "service:mysql2", Name = "c", ServiceId = "mysql2", Status = HealthStatus.Warning, Definition = def, Generation = "g" }));
         var view = CatalogBuilder.Build(s, Local);
         var m1 = view.Service("mysql").Single(e => e.Instance.Id == "mysql1");
         Assert.Equal("drover-server", m1.Instance.Node);
@@ -146,16 +147,16 @@ public class ConsulCatalogBuilderTests
         var m2 = view.Service("mysql").Single(e => e.Instance.Id == "mysql2");
         Assert.Equal("10.9.9.9", m2.Instance.Address);
         Assert.Equal(HealthStatus.Warning, m2.Instance.Health);
-        Assert.Equal(s.Entry(DiscoveryCollections.Services.Name, "mysql2")!.ModifyIndex, m2.ModifyIndex);
+        Assert.Equal(s.Entry(Schema.Services.Name, "mysql2")!.ModifyIndex, m2.ModifyIndex);
     }
 
     [Fact]
     public async Task Failover_policies_come_from_app_labels_and_external_meta()
     {
         var s = await SnapshotAsync(
-            StateOp.Put(Collections.Apps, "/db/redis", App("/db/redis", new() { ["DROVER_FAILOVER"] = "master, slave", ["DROVER_FAILBACK"] = "false" })),
-            StateOp.Put(Collections.Apps, "/web", App("/web", new() { ["DROVER_FAILOVER"] = " , " })),
-            StateOp.Put(DiscoveryCollections.Services, "mysql1", new ExternalService
+            StateOp.Put(Schema.Apps, "/db/redis", App("/db/redis", new() { ["DROVER_FAILOVER"] = "master, slave", ["DROVER_FAILBACK"] = "false" })),
+            StateOp.Put(Schema.Apps, "/web", App("/web", new() { ["DROVER_FAILOVER"] = " , " })),
+            StateOp.Put(Schema.Services, "mysql1", new ExternalService
             {
                 Id = "mysql1", Name = "mysql", Meta = new Dictionary<string, string> { ["DROVER_FAILOVER"] = "master,slave", ["DROVER_FAILOVER_ALIAS"] = "mysql-vip" },
             }));
@@ -176,15 +177,15 @@ public class ConsulCatalogBuilderTests
     {
         await using var store = new InMemoryStateStore();
         await store.ApplyAsync([
-            StateOp.Put(Collections.Agents, "a1", Agent("a1", "node-1")),
-            StateOp.Put(Collections.Apps, "/a", App("/a")),
-            StateOp.Put(Collections.Apps, "/b", App("/b")),
-            StateOp.Put(Collections.Tasks, "a.1", Task("a.1", "/a", "a1")),
-            StateOp.Put(Collections.Tasks, "b.1", Task("b.1", "/b", "a1"))]);
+            StateOp.Put(Schema.Agents, "a1", Agent("a1", "node-1")),
+            StateOp.Put(Schema.Apps, "/a", App("/a")),
+            StateOp.Put(Schema.Apps, "/b", App("/b")),
+            StateOp.Put(Schema.Tasks, "a.1", Task("a.1", "/a", "a1")),
+            StateOp.Put(Schema.Tasks, "b.1", Task("b.1", "/b", "a1"))]);
         var before = CatalogBuilder.Build(store.Current, Local);
-        await store.ApplyAsync([StateOp.Put(DiscoveryCollections.Kv, "k", new KvValue())]);
+        await store.ApplyAsync([StateOp.Put(Schema.Kv, "k", new KvValue())]);
         Assert.Equal(before.Signature, CatalogBuilder.Build(store.Current, Local).Signature); // a KV write is not a catalog change
-        await store.ApplyAsync([StateOp.Delete(Collections.Tasks, "b.1")]);
+        await store.ApplyAsync([StateOp.Delete(Schema.Tasks, "b.1")]);
         var after = CatalogBuilder.Build(store.Current, Local);
         Assert.Equal(before.ServiceSignatures["a"], after.ServiceSignatures["a"]);
         Assert.False(after.ServiceSignatures.ContainsKey("b"));
@@ -196,17 +197,17 @@ public class ConsulCatalogBuilderTests
     {
         await using var store = new InMemoryStateStore();
         await store.ApplyAsync([
-            StateOp.Put(Collections.Agents, "a1", Agent("a1", "node-1")),
-            StateOp.Put(Collections.Agents, "a2", Agent("a2", "node-2")),
-            StateOp.Put(Collections.Apps, "/a", App("/a", new() { ["DROVER_TAGS"] = "x" }, checks: 1)),
-            StateOp.Put(Collections.Tasks, "a.1", Task("a.1", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" })),
-            StateOp.Put(Collections.Tasks, "a.2", Task("a.2", "/a", "a2", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" })),
-            StateOp.Put(Collections.Tasks, "a.3", Task("a.3", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" }))]);
+            StateOp.Put(Schema.Agents, "a1", Agent("a1", "node-1")),
+            StateOp.Put(Schema.Agents, "a2", Agent("a2", "node-2")),
+            StateOp.Put(Schema.Apps, "/a", App("/a", new() { ["DROVER_TAGS"] = "x" }, checks: 1)),
+            StateOp.Put(Schema.Tasks, "a.1", Task("a.1", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" })),
+            StateOp.Put(Schema.Tasks, "a.2", Task("a.2", "/a", "a2", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" })),
+            StateOp.Put(Schema.Tasks, "a.3", Task("a.3", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = true, Status = "passing" }))]);
         var previous = CatalogBuilder.Build(store.Current, Local);
         await store.ApplyAsync([
-            StateOp.Put(Collections.Tasks, "a.1", Task("a.1", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = false, Status = "critical" })),
-            StateOp.Put(Collections.Agents, "a2", Agent("a2", "node-2", status: AgentStatus.Unreachable)),
-            StateOp.Put(DiscoveryCollections.TaskTags, "a.3", new TaskTags { Tags = ["master"] })]);
+            StateOp.Put(Schema.Tasks, "a.1", Task("a.1", "/a", "a1", TaskState.Running, new HealthCheckResult { Alive = false, Status = "critical" })),
+            StateOp.Put(Schema.Agents, "a2", Agent("a2", "node-2", status: AgentStatus.Unreachable)),
+            StateOp.Put(Schema.TaskTags, "a.3", new TaskTags { Tags = ["master"] })]);
         static string Render(DiscoveryView v) => string.Join("\n", v.Entries.Select(e =>
             $"{e.Instance.Id} {e.Instance.Node} {e.Instance.Address} {e.Instance.Health} {string.Join(",", e.Instance.Tags)} {e.ModifyIndex} " +
             string.Join(",", v.AllChecks(e).Select(c => $"{c.CheckId}={c.Status}"))));

@@ -19,9 +19,9 @@ public sealed class ConsulServer : IAsyncDisposable
         Http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public static async Task<ConsulServer> StartAsync(TimeProvider? time = null, bool scripts = false)
+    public static async Task<ConsulServer> StartAsync(TimeProvider? time = null, bool scripts = false, string? dataDir = null)
     {
-        var server = await DroverServer.CreateAsync(new ServerOptions { Listen = "127.0.0.1:0" }, b => b.SetMinimumLevel(LogLevel.Warning), time);
+        var server = await DroverServer.CreateAsync(new ServerOptions { Listen = "127.0.0.1:0", DataDir = dataDir }, b => b.SetMinimumLevel(LogLevel.Warning), time);
         server.Services.GetRequiredService<DiscoveryOptions>().EnableScriptChecks = scripts;
         await server.StartAsync();
         return new ConsulServer(server);

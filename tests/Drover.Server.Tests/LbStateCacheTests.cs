@@ -5,6 +5,7 @@ using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Server.LoadBalancing;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests;
 
@@ -60,13 +61,13 @@ public sealed class LbStateCacheTests
     private static Store Cluster()
     {
         var s = new Store();
-        s.Put(Collections.Agents, "a1", Agent("a1", "10.0.0.1"));
-        s.Put(Collections.Apps, "/one", App("/one", "one.test", healthChecks: true));
-        s.Put(Collections.Apps, "/two", App("/two", "two.test"));
-        s.Put(Collections.Tasks, "t1", Task("/one", "t1", 31001));
-        s.Put(Collections.Tasks, "t2", Task("/one", "t2", 31002));
-        s.Put(Collections.Tasks, "t3", Task("/two", "t3", 31003));
-        s.Put(Collections.Tasks, "t4", Task("/two", "t4", 31004));
+        s.Put(Schema.Agents, "a1", Agent("a1", "10.0.0.1"));
+        s.Put(Schema.Apps, "/one", App("/one", "one.test", healthChecks: true));
+        s.Put(Schema.Apps, "/two", App("/two", "two.test"));
+        s.Put(Schema.Tasks, "t1", Task("/one", "t1", 31001));
+        s.Put(Schema.Tasks, "t2", Task("/one", "t2", 31002));
+        s.Put(Schema.Tasks, "t3", Task("/two", "t3", 31003));
+        s.Put(Schema.Tasks, "t4", Task("/two", "t4", 31004));
         return s;
     }
 
@@ -96,13 +97,13 @@ public sealed class LbStateCacheTests
         var t1 = Task("/one", "t1", 31001);
         switch (change)
         {
-            case "health": s.Put(Collections.Tasks, "t1", t1 with { HealthCheckResults = [new HealthCheckResult { Alive = true, Status = "passing" }] }); break;
-            case "drain": s.Put(Collections.Tasks, "t1", t1 with { KillRequested = true, Draining = true }); break;
-            case "labels": s.Put(Collections.Apps, "/one", App("/one", "uno.test", healthChecks: true)); break;
-            case "task added": s.Put(Collections.Tasks, "t5", Task("/one", "t5", 31005)); break;
-            case "task removed": s.Delete(Collections.Tasks, "t1"); break;
-            case "task state": s.Put(Collections.Tasks, "t1", t1 with { State = TaskState.Killing }); break;
-            case "agent address": s.Put(Collections.Agents, "a1", Agent("a1", "10.0.0.9")); break;
+            case "health": s.Put(Schema.Tasks, "t1", t1 with { HealthCheckResults = [new HealthCheckResult { Alive = true, Status = "passing" }] }); break;
+            case "drain": s.Put(Schema.Tasks, "t1", t1 with { KillRequested = true, Draining = true }); break;
+            case "labels": s.Put(Schema.Apps, "/one", App("/one", "uno.test", healthChecks: true)); break;
+            case "task added": s.Put(Schema.Tasks, "t5", Task("/one", "t5", 31005)); break;
+            case "task removed": s.Delete(Schema.Tasks, "t1"); break;
+            case "task state": s.Put(Schema.Tasks, "t1", t1 with { State = TaskState.Killing }); break;
+            case "agent address": s.Put(Schema.Agents, "a1", Agent("a1", "10.0.0.9")); break;
         }
         var after = cache.Get(s.Current);
         Assert.True(after.Index > before.Index, $"{change}: the index stays at {before.Index}");
@@ -121,15 +122,15 @@ public sealed class LbStateCacheTests
         var cache = new LbStateCache();
         var before = cache.Get(s.Current);
         var renders = cache.AppRenders;
-        s.Put(Collections.AppVersions, "/one@v", App("/one", "one.test"));       // another collection
-        s.Put(Collections.Agents, "a1", Agent("a1", "10.0.0.1") with { LastSeenAt = "2026-01-01T00:00:05.000Z" }); // a heartbeat, same address
+        s.Put(Schema.AppVersions, "/one@v", App("/one", "one.test"));       // another collection
+        s.Put(Schema.Agents, "a1", Agent("a1", "10.0.0.1") with { LastSeenAt = "2026-01-01T00:00:05.000Z" }); // a heartbeat, same address
         var after = cache.Get(s.Current);
         Assert.Equal(before.Index, after.Index);
         Assert.Same(before.Body, after.Body);
         Assert.Equal(renders, cache.AppRenders);
 
         // a task rewritten with nothing the lb sees changed: re-rendered, found identical, the index stays
-        s.Put(Collections.Tasks, "t3", Task("/two", "t3", 31003) with { StartedAt = "2026-01-01T00:00:01.000Z" });
+        s.Put(Schema.Tasks, "t3", Task("/two", "t3", 31003) with { StartedAt = "2026-01-01T00:00:01.000Z" });
         var same = cache.Get(s.Current);
         Assert.Equal(before.Index, same.Index);
         Assert.Equal(renders + 1, cache.AppRenders);
@@ -141,11 +142,11 @@ public sealed class LbStateCacheTests
         var s = Cluster();
         var cache = new LbStateCache();
         var first = cache.Get(s.Current);
-        s.Put(Collections.Apps, "/three", App("/three", "three.test"));
+        s.Put(Schema.Apps, "/three", App("/three", "three.test"));
         var added = cache.Get(s.Current);
         Assert.True(added.Index > first.Index);
         Assert.Equal(["/one", "/three", "/two"], JsonSerializer.Deserialize(added.Body, LbJsonContext.Default.LbState)!.Apps.Select(a => a.Id));
-        s.Delete(Collections.Apps, "/two");
+        s.Delete(Schema.Apps, "/two");
         var removed = cache.Get(s.Current);
         Assert.True(removed.Index > added.Index);
         Assert.Equal(["/one", "/three"], JsonSerializer.Deserialize(removed.Body, LbJsonContext.Default.LbState)!.Apps.Select(a => a.Id));

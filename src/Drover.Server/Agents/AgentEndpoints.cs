@@ -8,6 +8,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
@@ -47,7 +48,7 @@ public static class AgentEndpoints
         {
             var s = writer.Current;
             var usage = Usage(s);
-            var list = s.All(Collections.Agents).Select(a => View(a, usage)).ToList();
+            var list = s.All(Schema.Agents).Select(a => View(a, usage)).ToList();
             return Responses.Json(new AgentsResponse(list), ApiJsonContext.Default.AgentsResponse);
         });
         // Drover extensions (not Marathon's): drain and undrain an agent, named by id or hostname
@@ -70,7 +71,7 @@ public static class AgentEndpoints
     private static Dictionary<string, (double Cpus, double Mem, double Disk, int Count)> Usage(StateSnapshot s)
     {
         var usage = new Dictionary<string, (double Cpus, double Mem, double Disk, int Count)>();
-        foreach (var t in s.All(Collections.Tasks))
+        foreach (var t in s.All(Schema.Tasks))
         {
             usage.TryGetValue(t.AgentId, out var u);
             usage[t.AgentId] = (u.Cpus + t.Cpus, u.Mem + t.MemMb, u.Disk + t.DiskMb, u.Count + 1);

@@ -4,11 +4,12 @@ using Drover.Core.Json;
 using Drover.Server.Http;
 using Drover.Server.Reconcile;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
 /// <summary>Server side of the agent protocol: registration, heartbeats and task status reports.</summary>
-public sealed class AgentService(StateWriter writer, AgentLiveness liveness, LaunchQueue queue, Tasks.RecentTasks recent, TimeProvider time, ServerLog log,
+public sealed class AgentService(StateWriter writer, AgentLiveness liveness, TimeProvider time, ServerLog log,
     Events.TaskEvents events)
 {
     public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
@@ -24,10 +25,9 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             throw new ApiException(422, "driver names must not be empty");
         var id = string.IsNullOrWhiteSpace(reg.AgentId) ? $"{Guid.NewGuid():D}-S0" : reg.AgentId!;
         var now = MarathonTime.ToWire(time.GetUtcNow());
-        var after = new List<Action>();
-        await writer.UpdateAsync(s =>
+        await writer.UpdateAsync((s, after) =>
         {
-            var existing = s.Get(Collections.Agents, id);
+            var existing = s.Get(Schema.Agents, id);
             var agent = new AgentInfo
             {
                 Id = id,
@@ -45,11 +45,10 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             };
             var ops = new List<StateOp>();
             var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, after, agent, a => agent = a).ToList();
-            ops.Add(StateOp.Put(Collections.Agents, id, agent));
+            ops.Add(StateOp.Put(Schema.Agents, id, agent));
             ops.AddRange(taskOps);
             return ops;
         }, ct);
-        foreach (var publish in after) publish();
         liveness.Seen(id);
         log.AgentRegistered(id, reg.Hostname, reg.Endpoint ?? "-", reg.Tasks.Count);
         return new AgentRegistered { AgentId = id };
@@ -64,14 +63,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
 
     private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts, CancellationToken ct)
     {
-        if (writer.Current.Get(Collections.Agents, agentId) is null) return new HeartbeatAck { Known = false };
+        if (writer.Current.Get(Schema.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
         var now = MarathonTime.ToWire(time.GetUtcNow());
-        var after = new List<Action>();
-        await writer.UpdateAsync(s =>
+        await writer.UpdateAsync((s, after) =>
         {
-            after.Clear();
-            var agent = s.Get(Collections.Agents, agentId);
+            var agent = s.Get(Schema.Agents, agentId);
             if (agent is null) return [];
             var ops = new List<StateOp>();
             var updated = agent;
@@ -87,24 +84,27 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
             {
                 var nowHeld = updated.HeldPorts;
                 if (!nowHeld.SequenceEqual(agent.HeldPorts)) after.Add(() => log.AgentHeldPorts(agentId, agent.Hostname, string.Join(",", nowHeld)));
-                ops.Insert(0, StateOp.Put(Collections.Agents, agentId, updated));
+                ops.Insert(0, StateOp.Put(Schema.Agents, agentId, updated));
             }
             return ops;
         }, ct);
-        foreach (var publish in after) publish();
         return new HeartbeatAck();
     }
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
-    /// <remarks>Events for the changes are queued on <paramref name="after"/>, to be published once the write is durable.</remarks>
+    /// <remarks>
+    /// Events are added to the write (<paramref name="after"/>); a failure's launch backoff and the record of an ended
+    /// task are among the ops: a refused write must not delay an app or remember a task as ended.
+    /// </remarks>
     /// <remarks>
     /// A launch that failed on held ports updates the agent (through <paramref name="setAgent"/>, starting from
     /// <paramref name="agent"/>) in the same write, so the next placement already avoids those ports.
     /// </remarks>
-    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, List<Action> after,
+    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, WriteEffects after,
         AgentInfo agent, Action<AgentInfo> setAgent)
     {
         var now = time.GetUtcNow();
+        var backoffs = new Dictionary<string, Scheduling.LaunchBackoff>(StringComparer.Ordinal); // set earlier in this batch
         if (fullReport)
         {
             // A task the agent should run but does not know (it was restarted without its tasks, or
@@ -117,30 +117,30 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
         foreach (var r in reports)
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
-            var t = s.Get(Collections.Tasks, r.TaskId);
-            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now, recent) is { } adopted)
+            var t = s.Get(Schema.Tasks, r.TaskId);
+            if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
-                yield return StateOp.Delete(Collections.Tasks, adopted.Predecessor.Id);
-                yield return StateOp.Put(Collections.Tasks, adopted.Task.Id, adopted.Task);
+                yield return StateOp.Delete(Schema.Tasks, adopted.Predecessor.Id);
+                yield return StateOp.Put(Schema.Tasks, adopted.Task.Id, adopted.Task);
                 var (task, predecessor, message) = (adopted.Task, adopted.Predecessor, r.Message);
                 after.Add(() => log.TaskAdopted(task.Id, predecessor.Id, task.AppId, task.Host));
-                after.Add(() => events.StatusChanged(task, task.State, message));
+                events.StatusChanged(after, task, task.State, message);
                 continue;
             }
             if (t is null || t.AgentId != agentId) continue; // unknown tasks are not assigned, so the agent kills them
             if (state.IsTerminal())
             {
-                yield return StateOp.Delete(Collections.Tasks, t.Id);
-                recent.Ended(t, now);
+                yield return StateOp.Delete(Schema.Tasks, t.Id);
+                yield return Tasks.RecentTasks.Ended(t, now);
                 var failed = state is TaskState.Failed or TaskState.Error or TaskState.Finished or TaskState.Lost or TaskState.Dropped;
                 var ended = t;
                 var message = r.Message;
                 var wire = r.State;
                 after.Add(() => log.TaskEnded(ended.Id, ended.AppId, wire, message ?? ""));
-                after.Add(() => events.StatusChanged(ended, state, message));
+                events.StatusChanged(after, ended, state, message);
                 if (message?.StartsWith("health check failed", StringComparison.Ordinal) == true)
-                    after.Add(() => events.UnhealthyKilled(ended, message));
+                    events.UnhealthyKilled(after, ended, message);
                 var portsHeld = AgentHeldPorts.Normalize(r.HeldPorts, agent.Resources.Ports) is { Count: > 0 } held ? held : null;
                 if (portsHeld is not null)
                 {
@@ -150,8 +150,13 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 if (failed && !t.KillRequested)
                 {
                     // Not the app's fault: its replacement goes to other ports at once, without a launch delay.
-                    if (portsHeld is null) queue.OnTaskFailed(t.AppId, t.Version, now);
-                    yield return StateOp.Put(Server.ServerCollections.TaskFailures, t.AppId, new TaskFailureRecord
+                    // the backoff is written with the failure, so it survives a failover (and a refused write sets none)
+                    if (portsHeld is null && LaunchQueue.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
+                    {
+                        backoffs[t.AppId] = backoff;
+                        yield return StateOp.Put(Schema.LaunchBackoffs, t.AppId, backoff);
+                    }
+                    yield return StateOp.Put(Schema.TaskFailures, t.AppId, new TaskFailureRecord
                     {
                         AppId = t.AppId, TaskId = t.Id, Host = t.Host, AgentId = agentId, State = r.State,
                         Message = r.Message ?? "", Timestamp = MarathonTime.ToWire(now), Version = t.Version,
@@ -168,11 +173,11 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Lau
                 Message = r.Message,
             };
             if (SameStatus(t, updated)) continue;
-            yield return StateOp.Put(Collections.Tasks, t.Id, updated);
+            yield return StateOp.Put(Schema.Tasks, t.Id, updated);
             var (before, now2) = (t, updated);
-            if (before.State != now2.State) after.Add(() => events.StatusChanged(now2, now2.State, now2.Message));
-            var app = s.Get(Collections.Apps, t.AppId);
-            after.Add(() => events.HealthChanged(before, now2, app));
+            if (before.State != now2.State) events.StatusChanged(after, now2, now2.State, now2.Message);
+            var app = s.Get(Schema.Apps, t.AppId);
+            events.HealthChanged(after, before, now2, app);
         }
     }
 

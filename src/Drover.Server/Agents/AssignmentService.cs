@@ -4,6 +4,7 @@ using Drover.Api.Agents;
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
@@ -39,7 +40,7 @@ public sealed class AssignmentService(IStateStore store)
         var fp = new StringBuilder();
         foreach (var t in Tasks.TaskIndex.OnAgent(s, agentId).OrderBy(t => t.Id, StringComparer.Ordinal))
         {
-            var app = s.Get(Collections.AppVersions, Collections.VersionKey(t.AppId, t.Version)) ?? s.Get(Collections.Apps, t.AppId);
+            var app = s.Get(Schema.AppVersions, Schema.VersionKey(t.AppId, t.Version)) ?? s.Get(Schema.Apps, t.AppId);
             if (app is null) continue; // cannot describe it any more: leaving it out makes the agent kill it
             list.Add(new TaskAssignment { Spec = Spec(app, t), Kill = t.KillReleased });
             fp.Append(t.Id).Append(t.KillReleased ? "!" : "").Append('\n');

@@ -2,6 +2,7 @@ using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.Server.Http;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
@@ -21,7 +22,7 @@ public sealed class DrainService(StateWriter writer, TimeProvider time, ServerLo
         AgentInfo? result = null;
         await writer.UpdateAsync(s =>
         {
-            var agent = s.Get(Collections.Agents, id) ?? throw ApiException.NotFound($"agent '{idOrHost}' is gone");
+            var agent = s.Get(Schema.Agents, id) ?? throw ApiException.NotFound($"agent '{idOrHost}' is gone");
             var drain = new AgentDrain
             {
                 // draining again keeps the start, and replaces the deadline (a later or no deadline extends it)
@@ -29,7 +30,7 @@ public sealed class DrainService(StateWriter writer, TimeProvider time, ServerLo
                 Deadline = deadline is { } dl ? MarathonTime.ToWire(now + dl) : null,
             };
             result = agent with { Drain = drain, Status = agent.Status == AgentStatus.Unreachable ? AgentStatus.Unreachable : AgentStatus.Draining };
-            return [StateOp.Put(Collections.Agents, id, result)];
+            return [StateOp.Put(Schema.Agents, id, result)];
         }, ct);
         log.AgentDraining(id, result!.Hostname, result.Drain!.Deadline ?? "none");
         return result;
@@ -41,9 +42,9 @@ public sealed class DrainService(StateWriter writer, TimeProvider time, ServerLo
         AgentInfo? result = null;
         await writer.UpdateAsync(s =>
         {
-            var agent = s.Get(Collections.Agents, id) ?? throw ApiException.NotFound($"agent '{idOrHost}' is gone");
+            var agent = s.Get(Schema.Agents, id) ?? throw ApiException.NotFound($"agent '{idOrHost}' is gone");
             result = agent with { Drain = null, Status = agent.Status == AgentStatus.Unreachable ? AgentStatus.Unreachable : AgentStatus.Active };
-            return [StateOp.Put(Collections.Agents, id, result)];
+            return [StateOp.Put(Schema.Agents, id, result)];
         }, ct);
         log.AgentUndrained(id, result!.Hostname);
         return result;
@@ -52,7 +53,7 @@ public sealed class DrainService(StateWriter writer, TimeProvider time, ServerLo
     /// <summary>An agent by id, or by hostname when exactly one agent has it.</summary>
     public AgentInfo Resolve(string idOrHost)
     {
-        var agents = writer.Current.All(Collections.Agents).ToList();
+        var agents = writer.Current.All(Schema.Agents).ToList();
         if (agents.FirstOrDefault(a => a.Id == idOrHost) is { } byId) return byId;
         var byHost = agents.Where(a => string.Equals(a.Hostname, idOrHost, StringComparison.OrdinalIgnoreCase)).ToList();
         return byHost.Count switch
@@ -68,13 +69,13 @@ public sealed class DrainService(StateWriter writer, TimeProvider time, ServerLo
     /// <summary>Kill marks for the tasks still on agents whose drain deadline has passed (they are then replaced elsewhere).</summary>
     public static IEnumerable<(StateOp Op, TaskRecord Task, AgentInfo Agent)> DeadlineKills(StateSnapshot s, DateTimeOffset now)
     {
-        foreach (var agent in s.All(Collections.Agents))
+        foreach (var agent in s.All(Schema.Agents))
         {
             if (agent.Drain?.Deadline is not { } d || !MarathonTime.TryParse(d, out var deadline) || deadline > now) continue;
             foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
             {
                 if (t.KillRequested) continue;
-                yield return (StateOp.Put(Collections.Tasks, t.Id, t with { KillRequested = true }), t, agent);
+                yield return (StateOp.Put(Schema.Tasks, t.Id, t with { KillRequested = true }), t, agent);
             }
         }
     }

@@ -2,6 +2,7 @@ using Drover.Api.Agents;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
@@ -22,17 +23,17 @@ public static class LocalRestarts
 
     public sealed record Adoption(TaskRecord Task, TaskRecord Predecessor);
 
-    public static Adoption? Adopt(StateSnapshot s, string agentId, TaskStatusReport report, TaskState state, DateTimeOffset now, Tasks.RecentTasks recent)
+    public static Adoption? Adopt(StateSnapshot s, string agentId, TaskStatusReport report, TaskState state, DateTimeOffset now)
     {
         TaskRecord? predecessor = null;
-        foreach (var t in Tasks.TaskIndex.OnAgent(s, agentId).Concat(recent.EndedOn(agentId, now - RecentEnough)))
+        foreach (var t in Tasks.TaskIndex.OnAgent(s, agentId).Concat(Tasks.RecentTasks.EndedOn(s, agentId, now - RecentEnough)))
         {
             if (t.AppId != report.AppId || !TaskIncarnation.Succeeds(report.TaskId, t.Id)) continue;
             if (predecessor is null || TaskIncarnation.Of(t.Id) > TaskIncarnation.Of(predecessor.Id)) predecessor = t;
         }
         if (predecessor is null || predecessor.KillRequested) return null;
         if (report.Version is { } v && v != predecessor.Version) return null;
-        if (s.Get(Collections.Apps, predecessor.AppId) is null) return null;
+        if (s.Get(Schema.Apps, predecessor.AppId) is null) return null;
         var stagedAt = report.StartedAt ?? MarathonTime.ToWire(now);
         var task = predecessor with
         {

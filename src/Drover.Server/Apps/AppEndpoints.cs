@@ -8,6 +8,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
@@ -39,7 +40,7 @@ public static class AppEndpoints
         var labelFilter = request.Query["label"].ToString();
         var selector = labelFilter.Length > 0 ? LabelSelector.Parse(labelFilter) : null;
         var apps = new List<AppInfo>();
-        foreach (var app in views.Snapshot.All(Collections.Apps))
+        foreach (var app in views.Snapshot.All(Schema.Apps))
         {
             if (idFilter.Length > 0 && !app.Id.Contains(idFilter, StringComparison.OrdinalIgnoreCase)) continue;
             if (cmdFilter.Length > 0 && (app.Cmd is null || !app.Cmd.Contains(cmdFilter, StringComparison.OrdinalIgnoreCase))) continue;
@@ -49,12 +50,13 @@ public static class AppEndpoints
         return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new AppsResponse(apps), ApiJsonContext.Default.AppsResponse);
     }
 
+    private static AppService.ApiPost Post(HttpContext ctx) => new(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path);
+
     private static async Task<IResult> CreateApp(HttpContext ctx, AppService apps, Events.TaskEvents events, CancellationToken ct)
     {
         var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
-        var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct);
+        var change = await apps.CreateAsync(body, ctx.Request.Flag("force"), ct, Post(ctx));
         WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
-        events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
         ctx.Response.Headers.Location = change.App.Id;
         ctx.Response.Headers["Marathon-Deployment-Id"] = change.DeploymentId;
         var info = new AppInfo(change.App) { Tasks = [], Deployments = [new DeploymentRef(change.DeploymentId)] };
@@ -98,12 +100,11 @@ public static class AppEndpoints
             case "PATCH":
             {
                 var body = await ctx.Request.ReadJsonAsync(BodyLimits.App, ct);
-                if (method == "PATCH" && writer.Current.Get(Collections.Apps, id) is null)
+                if (method == "PATCH" && writer.Current.Get(Schema.Apps, id) is null)
                     throw ApiException.NotFound($"App '{id}' does not exist");
                 var partial = method == "PATCH" || ctx.Request.Flag("partialUpdate", defaultValue: true);
-                var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct);
+                var change = await apps.PutAsync(id, body, partial, ctx.Request.Flag("force"), ct, Post(ctx));
                 WarningHeaders.AddUnknownFields(ctx.Response, AppFieldSchema.FindUnknown(body));
-                events.ApiPost(ctx.Connection.RemoteIpAddress?.ToString() ?? "", ctx.Request.Path, change.App);
                 return Responses.Deployment(ctx, change.DeploymentId, change.App.Version!, change.Created ? 201 : 200);
             }
             case "DELETE":
@@ -122,25 +123,25 @@ public static class AppEndpoints
         if (segs[^1] == "*")
         {
             var group = Id(segs[..^1]);
-            var inGroup = s.All(Collections.Apps).Where(a => PathId.IsUnder(a.Id, group)).Select(a => views.Info(a, true, true)).ToList();
+            var inGroup = s.All(Schema.Apps).Where(a => PathId.IsUnder(a.Id, group)).Select(a => views.Info(a, true, true)).ToList();
             return Results.Json(new Dictionary<string, List<AppInfo>> { ["*"] = inGroup }, ApiJsonContext.Default.DictionaryStringListAppInfo);
         }
         var id = Id(segs);
-        var app = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+        var app = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
         return Responses.Json(new AppResponse(views.Info(app, withTasks: true, withFailure: true)), ApiJsonContext.Default.AppResponse);
     }
 
     private static IResult Versions(StateSnapshot s, string id)
     {
-        if (s.Get(Collections.Apps, id) is null) throw ApiException.NotFound($"App '{id}' does not exist");
-        var versions = s.WithPrefix(Collections.AppVersions.Name, id + "@").Select(e => e.Key[(id.Length + 1)..]).Reverse().ToList();
+        if (s.Get(Schema.Apps, id) is null) throw ApiException.NotFound($"App '{id}' does not exist");
+        var versions = s.WithPrefix(Schema.AppVersions.Name, id + "@").Select(e => e.Key[(id.Length + 1)..]).Reverse().ToList();
         return Responses.Json(new VersionsResponse(versions), ApiJsonContext.Default.VersionsResponse);
     }
 
     private static IResult Version(StateSnapshot s, string id, string version)
     {
         if (Core.Json.MarathonTime.TryParse(version, out var t)) version = Core.Json.MarathonTime.ToWire(t);
-        var app = s.Get(Collections.AppVersions, Collections.VersionKey(id, version))
+        var app = s.Get(Schema.AppVersions, Schema.VersionKey(id, version))
             ?? throw ApiException.NotFound($"App '{id}' does not exist in version {version}");
         return Responses.Json(app, ApiJsonContext.Default.AppDefinition);
     }

@@ -5,6 +5,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
@@ -30,13 +31,13 @@ public static class AppHistoryEndpoints
 
     public static AppHistory Render(StateSnapshot s, string appId)
     {
-        var app = s.Get(Collections.Apps, appId) ?? throw ApiException.NotFound($"App '{appId}' does not exist");
+        var app = s.Get(Schema.Apps, appId) ?? throw ApiException.NotFound($"App '{appId}' does not exist");
         var versions = new List<AppHistoryVersion>();
-        foreach (var e in s.WithPrefix(Collections.AppVersions.Name, appId + "@").Reverse()) // keys sort by timestamp: newest last
+        foreach (var e in s.WithPrefix(Schema.AppVersions.Name, appId + "@").Reverse()) // keys sort by timestamp: newest last
         {
-            var stored = StateSnapshot.Decode(Collections.AppVersions, e);
+            var stored = StateSnapshot.Decode(Schema.AppVersions, e);
             var version = e.Key[(appId.Length + 1)..];
-            var reverted = s.Get(ServerCollections.RevertedVersions, e.Key);
+            var reverted = s.Get(Schema.RevertedVersions, e.Key);
             versions.Add(new AppHistoryVersion
             {
                 Version = version,

@@ -6,11 +6,13 @@ using Drover.Core.Validation;
 using Drover.Server.Deployments;
 using Drover.Server.Http;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
 /// <summary>The write side of /v2/apps: validation, versions, service ports. Task changes follow from the reconciler.</summary>
-public sealed class AppService(StateWriter writer, TimeProvider time, ServerOptions options, AppValidation validation, DeploymentService deployments)
+public sealed class AppService(StateWriter writer, TimeProvider time, ServerOptions options, AppValidation validation, DeploymentService deployments,
+    Events.TaskEvents taskEvents)
 {
     public const int MaxStoredVersions = AppWrites.MaxStoredVersions;
 
@@ -19,37 +21,45 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         internal DeploymentService.Planned? Planned { get; init; }
     }
 
-    private async Task<Change> WriteAsync(Func<StateSnapshot, (IReadOnlyList<StateOp>, Change)> decide, CancellationToken ct)
+    /// <summary>Who posted an app change, for api_post_event (Marathon sends it for POST/PUT/PATCH of an app).</summary>
+    public sealed record ApiPost(string ClientIp, string Uri);
+
+    private async Task<Change> WriteAsync(Func<StateSnapshot, (IReadOnlyList<StateOp>, Change)> decide, CancellationToken ct, ApiPost? post = null)
     {
-        var (_, change) = await writer.UpdateAsync(decide, ct);
-        if (change.Planned is not null) deployments.Started(change.Planned);
+        var (_, change) = await writer.UpdateAsync<Change>((s, fx) =>
+        {
+            var (ops, change) = decide(s);
+            if (change.Planned is not null) deployments.Started(fx, change.Planned);
+            if (post is not null) taskEvents.ApiPost(fx, post.ClientIp, post.Uri, change.App);
+            return (ops, change);
+        }, ct);
         return change;
     }
 
-    public async Task<Change> CreateAsync(JsonElement body, bool force, CancellationToken ct)
+    public async Task<Change> CreateAsync(JsonElement body, bool force, CancellationToken ct, ApiPost? post = null)
     {
         var errors = new ValidationErrors();
         var app = validation.Read(body, null, errors);
         if (errors.Any || app is null) throw new ValidationException(errors);
         return await WriteAsync(s =>
         {
-            if (s.Get(Collections.Apps, app.Id) is not null)
+            if (s.Get(Schema.Apps, app.Id) is not null)
                 throw ApiException.Conflict($"An app with id [{app.Id}] already exists.");
             return Save(s, app, previous: null, scaleOnly: false, force);
-        }, ct);
+        }, ct, post);
     }
 
     /// <summary>PUT /v2/apps/{id}: create, update (merged when partialUpdate), scale-only or roll back to a stored version.</summary>
-    public async Task<Change> PutAsync(string id, JsonElement body, bool partialUpdate, bool force, CancellationToken ct)
+    public async Task<Change> PutAsync(string id, JsonElement body, bool partialUpdate, bool force, CancellationToken ct, ApiPost? post = null)
     {
         if (body.ValueKind != JsonValueKind.Object)
             throw new ValidationException(Single("/", $"expected an app object, got {JsonFields.Describe(body)}"));
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id);
+            var existing = s.Get(Schema.Apps, id);
             if (existing is not null && IsVersionOnly(body, out var target))
             {
-                var old = s.Get(Collections.AppVersions, Collections.VersionKey(id, target))
+                var old = s.Get(Schema.AppVersions, Schema.VersionKey(id, target))
                     ?? throw ApiException.NotFound($"App '{id}' does not exist in version {target}");
                 return Save(s, old with { Version = null, VersionInfo = existing.VersionInfo }, existing, scaleOnly: false, force);
             }
@@ -59,7 +69,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
             if (errors.Any || app is null) throw new ValidationException(errors);
             var scaleOnly = existing is not null && SameConfig(existing, app);
             return Save(s, app, existing, scaleOnly, force);
-        }, ct);
+        }, ct, post);
     }
 
     public async Task<Change> ScaleAsync(string id, int instances, bool force, CancellationToken ct)
@@ -67,7 +77,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
         if (instances < 0) throw new ValidationException(Single("/instances", "must be greater than or equal to 0"));
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+            var existing = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
             return Save(s, existing with { Instances = instances }, existing, scaleOnly: true, force);
         }, ct);
     }
@@ -77,7 +87,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+            var existing = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
             return Save(s, existing, existing, scaleOnly: false, force);
         }, ct);
     }
@@ -86,7 +96,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         return await WriteAsync(s =>
         {
-            var existing = s.Get(Collections.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
+            var existing = s.Get(Schema.Apps, id) ?? throw ApiException.NotFound($"App '{id}' does not exist");
             var version = NextVersion(existing.Version);
             var planned = deployments.Plan(s, new Dictionary<string, AppDefinition?> { [id] = null },
                 new Dictionary<string, string> { [id] = DeploymentAction.Stop }, force, version);
@@ -134,7 +144,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
     {
         if (app.PortDefinitions.All(p => p.Port != 0)) return app;
         var used = new HashSet<int>(reserved ?? []);
-        foreach (var other in s.All(Collections.Apps))
+        foreach (var other in s.All(Schema.Apps))
         {
             if (other.Id == app.Id) continue;
             foreach (var p in other.PortDefinitions) used.Add(p.Port);

@@ -2,6 +2,7 @@ using Drover.Api.Marathon;
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
@@ -36,7 +37,7 @@ public sealed class AppViews(StateSnapshot snapshot)
             }
         }
         TaskFailure? failure = null;
-        if (withFailure && snapshot.Get(ServerCollections.TaskFailures, app.Id) is { } f)
+        if (withFailure && snapshot.Get(Schema.TaskFailures, app.Id) is { } f)
         {
             failure = new TaskFailure
             {
@@ -60,7 +61,7 @@ public sealed class AppViews(StateSnapshot snapshot)
 
     public MarathonTask Task(TaskRecord t, AppDefinition? app = null)
     {
-        app ??= snapshot.Get(Collections.Apps, t.AppId);
+        app ??= snapshot.Get(Schema.Apps, t.AppId);
         return new MarathonTask
         {
             Id = t.Id,
@@ -102,5 +103,5 @@ public sealed class AppViews(StateSnapshot snapshot)
         return list;
     }
 
-    private string? AgentAddress(string agentId) => snapshot.Get(Collections.Agents, agentId)?.IpAddress();
+    private string? AgentAddress(string agentId) => snapshot.Get(Schema.Agents, agentId)?.IpAddress();
 }

@@ -1,5 +1,6 @@
 using Drover.Core.Apps;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
@@ -10,12 +11,12 @@ public static class AppWrites
 
     public static IEnumerable<StateOp> Put(StateSnapshot s, AppDefinition app)
     {
-        yield return StateOp.Put(Collections.Apps, app.Id, app);
-        yield return StateOp.Put(Collections.AppVersions, Collections.VersionKey(app.Id, app.Version!), app);
-        var versions = s.WithPrefix(Collections.AppVersions.Name, app.Id + "@").Select(e => e.Key).ToList();
+        yield return StateOp.Put(Schema.Apps, app.Id, app);
+        yield return StateOp.Put(Schema.AppVersions, Schema.VersionKey(app.Id, app.Version!), app);
+        var versions = s.WithPrefix(Schema.AppVersions.Name, app.Id + "@").Select(e => e.Key).ToList();
         var excess = versions.Count + 1 - MaxStoredVersions;
         if (excess <= 0) yield break;
-        var inUse = Tasks.TaskIndex.OfApp(s, app.Id).Select(t => Collections.VersionKey(app.Id, t.Version)).ToHashSet();
+        var inUse = Tasks.TaskIndex.OfApp(s, app.Id).Select(t => Schema.VersionKey(app.Id, t.Version)).ToHashSet();
         foreach (var key in versions.Where(k => !inUse.Contains(k)).Take(excess)) // keys sort by timestamp: oldest first
         {
             foreach (var op in DeleteVersion(key)) yield return op;
@@ -25,10 +26,10 @@ public static class AppWrites
     /// <summary>Removes the app; versions still used by running tasks stay until the reconciler has stopped them.</summary>
     public static IEnumerable<StateOp> Delete(StateSnapshot s, string appId)
     {
-        yield return StateOp.Delete(Collections.Apps, appId);
-        yield return StateOp.Delete(ServerCollections.TaskFailures, appId);
+        yield return StateOp.Delete(Schema.Apps, appId);
+        yield return StateOp.Delete(Schema.TaskFailures, appId);
         var inUse = Tasks.TaskIndex.OfApp(s, appId).Select(t => t.Version).ToHashSet();
-        foreach (var e in s.WithPrefix(Collections.AppVersions.Name, appId + "@"))
+        foreach (var e in s.WithPrefix(Schema.AppVersions.Name, appId + "@"))
         {
             if (inUse.Contains(e.Key[(appId.Length + 1)..])) continue;
             foreach (var op in DeleteVersion(e.Key)) yield return op;
@@ -38,7 +39,7 @@ public static class AppWrites
     /// <summary>Deletes a stored version (key "appId@version") together with what is recorded about it, so nothing outlives it.</summary>
     public static IEnumerable<StateOp> DeleteVersion(string versionKey)
     {
-        yield return StateOp.Delete(Collections.AppVersions, versionKey);
-        yield return StateOp.Delete(ServerCollections.RevertedVersions, versionKey);
+        yield return StateOp.Delete(Schema.AppVersions, versionKey);
+        yield return StateOp.Delete(Schema.RevertedVersions, versionKey);
     }
 }

@@ -2,6 +2,7 @@ using Drover.Core.Apps;
 using Drover.Core.Validation;
 using Drover.Server.Groups;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Apps;
 
@@ -19,15 +20,15 @@ public static class DependencyCycles
     {
         // most clusters have no dependencies at all: then there is no graph to build on every write
         if (apps.Values.All(a => a is null || a.Dependencies.Count == 0) && groups.All(g => g.Dependencies.Count == 0)
-            && !s.All(Collections.Apps).Any(a => a.Dependencies.Count > 0) && !s.All(GroupService.Groups).Any(g => g.Dependencies.Count > 0))
+            && !s.All(Schema.Apps).Any(a => a.Dependencies.Count > 0) && !s.All(Schema.Groups).Any(g => g.Dependencies.Count > 0))
             return;
-        var appDeps = s.All(Collections.Apps).ToDictionary(a => a.Id, a => a.Dependencies, StringComparer.Ordinal);
+        var appDeps = s.All(Schema.Apps).ToDictionary(a => a.Id, a => a.Dependencies, StringComparer.Ordinal);
         foreach (var (id, app) in apps)
         {
             if (app is null) appDeps.Remove(id);
             else appDeps[id] = app.Dependencies;
         }
-        var groupDeps = s.All(GroupService.Groups).ToDictionary(g => g.Id, g => g.Dependencies, StringComparer.Ordinal);
+        var groupDeps = s.All(Schema.Groups).ToDictionary(g => g.Id, g => g.Dependencies, StringComparer.Ordinal);
         foreach (var g in groups) groupDeps[g.Id] = g.Dependencies;
         var changed = apps.Where(kv => kv.Value is not null).Select(kv => kv.Key).Concat(groups.Select(g => g.Id));
         if (DependencyGraph.FindCycle(appDeps, groupDeps, changed) is not { } cycle) return;

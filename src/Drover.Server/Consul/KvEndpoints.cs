@@ -5,6 +5,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Consul;
 
@@ -13,7 +14,7 @@ namespace Drover.Server.Consul;
 /// </summary>
 /// <remarks>
 /// X-Consul-Index: the highest ModifyIndex of the keys the request matched, or — when it matched none — of all
-/// keys; in both cases at least the index of the latest KV delete (see <see cref="DiscoveryCollections.KvTombstones"/>),
+/// keys; in both cases at least the index of the latest KV delete (see <see cref="Schema.KvTombstones"/>),
 /// so the index never goes backwards and a blocking read wakes when one of its keys is deleted. Deletes elsewhere
 /// also wake it, which Consul's protocol allows (a return is not a promise of change).
 /// </remarks>
@@ -76,15 +77,15 @@ public static class KvEndpoints
         return CatalogEndpoints.Json(pairs, ConsulJsonContext.Default.ListConsulKvPair);
     }
 
-    private static KvValue Decode(StateEntry e) => StateSnapshot.Decode(DiscoveryCollections.Kv, e);
+    private static KvValue Decode(StateEntry e) => StateSnapshot.Decode(Schema.Kv, e);
 
     private static KvRead Read(StateSnapshot s, string key, bool recurse)
     {
         IReadOnlyList<StateEntry> entries = recurse
-            ? s.WithPrefix(DiscoveryCollections.Kv.Name, key).ToList()
-            : s.Entry(DiscoveryCollections.Kv.Name, key) is { } one ? [one] : [];
-        var index = s.Entry(DiscoveryCollections.KvTombstones.Name, DiscoveryCollections.TombstoneKey)?.ModifyIndex ?? 0;
-        foreach (var e in entries.Count > 0 ? entries : s.Entries(DiscoveryCollections.Kv.Name).Values)
+            ? s.WithPrefix(Schema.Kv.Name, key).ToList()
+            : s.Entry(Schema.Kv.Name, key) is { } one ? [one] : [];
+        var index = s.Entry(Schema.KvTombstones.Name, Schema.TombstoneKey)?.ModifyIndex ?? 0;
+        foreach (var e in entries.Count > 0 ? entries : s.Entries(Schema.Kv.Name).Values)
             index = Math.Max(index, e.ModifyIndex);
         return new KvRead(entries, index);
     }
@@ -119,7 +120,7 @@ public static class KvEndpoints
         var cas = req.UInt64("cas", "cas index");
         var value = await ReadValueAsync(req, ctx.RequestAborted);
         if (cas > long.MaxValue) return True(false);
-        var op = StateOp.Put(DiscoveryCollections.Kv, key, new KvValue { Flags = flags, Value = value }, (long?)cas);
+        var op = StateOp.Put(Schema.Kv, key, new KvValue { Flags = flags, Value = value }, (long?)cas);
         try
         {
             await writer.UpdateAsync(_ => [op], ctx.RequestAborted);
@@ -156,21 +157,21 @@ public static class KvEndpoints
         var cas = req.UInt64("cas", "cas index");
         if (recurse && cas is not null) throw ConsulException.BadRequest("Conflicting flags: cas, recurse");
         if (!recurse && key.Length == 0) throw ConsulException.BadRequest("Missing key name");
-        var tombstone = StateOp.Put(DiscoveryCollections.KvTombstones, DiscoveryCollections.TombstoneKey, new KvTombstone());
+        var tombstone = StateOp.Put(Schema.KvTombstones, Schema.TombstoneKey, new KvTombstone());
         try
         {
             var (_, deleted) = await writer.UpdateAsync<bool>(s =>
             {
                 if (recurse)
                 {
-                    return s.WithPrefix(DiscoveryCollections.Kv.Name, key).Any()
-                        ? ([StateOp.DeletePrefix(DiscoveryCollections.Kv.Name, key), tombstone], true)
+                    return s.WithPrefix(Schema.Kv.Name, key).Any()
+                        ? ([StateOp.DeletePrefix(Schema.Kv.Name, key), tombstone], true)
                         : ([], true);
                 }
-                var existing = s.Entry(DiscoveryCollections.Kv.Name, key);
+                var existing = s.Entry(Schema.Kv.Name, key);
                 if (existing is null) return ([], true); // nothing to delete is a success, with or without cas
                 if (cas is { } c && (ulong)existing.ModifyIndex != c) return ([], false);
-                return ([StateOp.Delete(DiscoveryCollections.Kv, key, existing.ModifyIndex), tombstone], true);
+                return ([StateOp.Delete(Schema.Kv, key, existing.ModifyIndex), tombstone], true);
             }, ctx.RequestAborted);
             return True(deleted);
         }

@@ -2,6 +2,7 @@ using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Scheduling;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Deployments;
 
@@ -10,8 +11,8 @@ public static class DeploymentConvergence
 {
     public static bool IsConverged(StateSnapshot s, string appId, AppDefinition? target, IReadOnlyList<TaskRecord> tasksOfApp)
     {
-        if (target is null) return s.Get(Collections.Apps, appId) is null && tasksOfApp.Count == 0;
-        var app = s.Get(Collections.Apps, appId);
+        if (target is null) return s.Get(Schema.Apps, appId) is null && tasksOfApp.Count == 0;
+        var app = s.Get(Schema.Apps, appId);
         if (app is null || app.Version != target.Version) return false;
         if (tasksOfApp.Count != app.Instances) return false;
         foreach (var t in tasksOfApp)

@@ -6,6 +6,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Deployments;
 
@@ -17,26 +18,25 @@ public static class DeploymentEndpoints
         r.MapGet("/v2/deployments", (StateWriter writer) =>
         {
             var s = writer.Current;
-            var list = s.All(DeploymentService.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(d => Wire(d, s)).ToList();
+            var list = s.All(Schema.Deployments).OrderBy(d => d.StartedAt, StringComparer.Ordinal).Select(d => Wire(d, s)).ToList();
             return Responses.Json(list, ApiJsonContext.Default.ListDeploymentInfo);
         });
         r.MapDelete("/v2/deployments/{id}", async (string id, HttpContext ctx, StateWriter writer, DeploymentService deployments, DeploymentEvents events, CancellationToken ct) =>
         {
             var force = ctx.Request.Flag("force");
-            var (_, result) = await writer.UpdateAsync(s =>
+            var (_, planned) = await writer.UpdateAsync<DeploymentService.Planned?>((s, fx) =>
             {
-                var d = s.Get(DeploymentService.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
-                if (force) return ((IReadOnlyList<StateOp>)[StateOp.Delete(DeploymentService.Deployments, id)], (d, (DeploymentService.Planned?)null));
+                var d = s.Get(Schema.Deployments, id) ?? throw ApiException.NotFound($"DeploymentPlan {id} does not exist");
+                if (force)
+                {
+                    events.Failed(fx, d, "canceled by DELETE /v2/deployments/" + id + "?force=true");
+                    return ([StateOp.Delete(Schema.Deployments, id)], null);
+                }
                 var revert = deployments.PlanRevert(s, d, "reverted by DELETE /v2/deployments/" + id);
-                return (revert.Ops, (d, revert));
+                deployments.Started(fx, revert);
+                return (revert.Ops, revert);
             }, ct);
-            var (canceled, planned) = result;
-            if (planned is null)
-            {
-                events.Failed(canceled, "canceled by DELETE /v2/deployments/" + id + "?force=true");
-                return Results.StatusCode(202);
-            }
-            deployments.Started(planned);
+            if (planned is null) return Results.StatusCode(202);
             return Responses.Deployment(ctx, planned.Record.Id, planned.Record.Version);
         });
     }

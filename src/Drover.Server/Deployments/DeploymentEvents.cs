@@ -9,24 +9,24 @@ namespace Drover.Server.Deployments;
 /// <summary>deployment_info / _step_success / _success / _failed with Marathon's heavy plan (original and target groups), and the light one on request.</summary>
 public sealed class DeploymentEvents(EventBus bus, ServerLog log)
 {
-    public void Info(DeploymentRecord d) => Publish("deployment_info", d, withStep: true);
+    public void Info(WriteEffects fx, DeploymentRecord d) => Publish(fx, "deployment_info", d, withStep: true);
 
-    public void StepSucceeded(DeploymentRecord d) => Publish("deployment_step_success", d, withStep: true);
+    public void StepSucceeded(WriteEffects fx, DeploymentRecord d) => Publish(fx, "deployment_step_success", d, withStep: true);
 
-    public void Succeeded(DeploymentRecord d)
+    public void Succeeded(WriteEffects fx, DeploymentRecord d)
     {
-        log.DeploymentEnded(d.Id, "succeeded", string.Join(", ", d.AffectedApps));
-        Publish("deployment_success", d, withStep: false, extra: o => o["id"] = d.Id);
+        fx.Add(() => log.DeploymentEnded(d.Id, "succeeded", string.Join(", ", d.AffectedApps)));
+        Publish(fx, "deployment_success", d, withStep: false, extra: o => o["id"] = d.Id);
     }
 
-    public void Failed(DeploymentRecord d, string reason)
+    public void Failed(WriteEffects fx, DeploymentRecord d, string reason)
     {
-        log.DeploymentEnded(d.Id, "failed", reason);
-        Publish("deployment_step_failure", d, withStep: true);
-        Publish("deployment_failed", d, withStep: false, extra: o => { o["id"] = d.Id; o["reason"] = reason; });
+        fx.Add(() => log.DeploymentEnded(d.Id, "failed", reason));
+        Publish(fx, "deployment_step_failure", d, withStep: true);
+        Publish(fx, "deployment_failed", d, withStep: false, extra: o => { o["id"] = d.Id; o["reason"] = reason; });
     }
 
-    private void Publish(string type, DeploymentRecord d, bool withStep, Action<JsonObject>? extra = null)
+    private void Publish(WriteEffects fx, string type, DeploymentRecord d, bool withStep, Action<JsonObject>? extra = null)
     {
         JsonObject Make(bool heavy)
         {
@@ -35,7 +35,7 @@ public sealed class DeploymentEvents(EventBus bus, ServerLog log)
             extra?.Invoke(o);
             return o;
         }
-        bus.Publish(type, Make(heavy: true), Make(heavy: false));
+        fx.Publish(bus.Render(type, Make(heavy: true), Make(heavy: false)));
     }
 
     public static JsonObject Plan(DeploymentRecord d, bool heavy)

@@ -3,6 +3,7 @@ using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Deployments;
 
@@ -16,13 +17,12 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
     public const string AutoRevertLabel = "DROVER_AUTO_REVERT";
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromMinutes(10);
 
-    /// <summary>Ops for this pass, plus event callbacks to run once they are written.</summary>
-    public (List<StateOp> Ops, List<Action> After) Check(StateSnapshot s)
+    /// <summary>Ops for this pass; their events go on <paramref name="after"/>, to be stored with them.</summary>
+    public List<StateOp> Check(StateSnapshot s, WriteEffects after)
     {
         var ops = new List<StateOp>();
-        var after = new List<Action>();
-        var records = s.All(DeploymentService.Deployments).ToList();
-        if (records.Count == 0) return (ops, after);
+        var records = s.All(Schema.Deployments).ToList();
+        if (records.Count == 0) return ops;
         var now = time.GetUtcNow();
         IReadOnlyList<TaskRecord> TasksOf(string id) => Tasks.TaskIndex.OfApp(s, id).ToList();
 
@@ -32,46 +32,45 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
             var converged = step.Actions.All(a => DeploymentConvergence.IsConverged(s, a.App, Target(d, a.App), TasksOf(a.App)));
             if (converged)
             {
-                after.Add(() => events.StepSucceeded(d));
+                events.StepSucceeded(after, d);
                 foreach (var a in step.Actions.Where(a => a.Action == DeploymentAction.Stop))
                 {
-                    var app = a.App;
-                    after.Add(() => deployments.AppTerminated(app));
+                    deployments.AppTerminated(after, a.App);
                 }
                 if (d.CurrentStep >= d.Steps.Count)
                 {
-                    ops.Add(StateOp.Delete(DeploymentService.Deployments, d.Id));
-                    after.Add(() => events.Succeeded(d));
+                    ops.Add(StateOp.Delete(Schema.Deployments, d.Id));
+                    events.Succeeded(after, d);
                 }
                 else
                 {
                     var next = d with { CurrentStep = d.CurrentStep + 1, LastProgressAt = MarathonTime.ToWire(now), ProgressMark = "" };
-                    ops.Add(StateOp.Put(DeploymentService.Deployments, d.Id, next));
+                    ops.Add(StateOp.Put(Schema.Deployments, d.Id, next));
                     ops.AddRange(DeploymentService.ApplyStep(s, next, next.CurrentStep));
-                    after.Add(() => events.Info(next));
+                    events.Info(after, next);
                 }
                 continue;
             }
-            var mark = string.Join(";", step.Actions.Select(a => DeploymentConvergence.Mark(s.Get(Collections.Apps, a.App), TasksOf(a.App))));
+            var mark = string.Join(";", step.Actions.Select(a => DeploymentConvergence.Mark(s.Get(Schema.Apps, a.App), TasksOf(a.App))));
             if (mark != d.ProgressMark)
             {
-                ops.Add(StateOp.Put(DeploymentService.Deployments, d.Id, d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) }));
+                ops.Add(StateOp.Put(Schema.Deployments, d.Id, d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) }));
                 continue;
             }
             var deadline = Deadline(d);
             if (!MarathonTime.TryParse(d.LastProgressAt, out var since) || now - since < deadline) continue;
-            var detail = string.Join("; ", step.Actions.Select(a => $"{a.App}: {DeploymentConvergence.Describe(s.Get(Collections.Apps, a.App), TasksOf(a.App))}"));
+            var detail = string.Join("; ", step.Actions.Select(a => $"{a.App}: {DeploymentConvergence.Describe(s.Get(Schema.Apps, a.App), TasksOf(a.App))}"));
             var reason = $"no progress for {deadline.TotalSeconds:0} s (progress deadline): {detail}";
-            ops.Add(StateOp.Delete(DeploymentService.Deployments, d.Id));
-            after.Add(() => events.Failed(d, reason));
+            ops.Add(StateOp.Delete(Schema.Deployments, d.Id));
+            events.Failed(after, d, reason);
             if (AutoRevert(d) && d.RevertOf is null)
             {
                 var revert = deployments.PlanRevert(s, d, "auto-revert after: " + reason);
                 ops.AddRange(revert.Ops);
-                after.Add(() => deployments.Started(revert));
+                deployments.Started(after, revert);
             }
         }
-        return (ops, after);
+        return ops;
     }
 
     private static AppDefinition? Target(DeploymentRecord d, string appId) => d.Targets.TryGetValue(appId, out var t) ? t : null;

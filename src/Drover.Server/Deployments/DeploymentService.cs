@@ -4,6 +4,7 @@ using Drover.Core.Json;
 using Drover.Server.Apps;
 using Drover.Server.Http;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Deployments;
 
@@ -13,8 +14,6 @@ namespace Drover.Server.Deployments;
 /// </summary>
 public sealed class DeploymentService(TimeProvider time, DeploymentEvents events, Events.TaskEvents taskEvents)
 {
-    public static readonly Collection<DeploymentRecord> Deployments = new("deployments", CoreJsonContext.Default.DeploymentRecord);
-
     public sealed record Planned(DeploymentRecord Record, IReadOnlyList<StateOp> Ops, IReadOnlyList<DeploymentRecord> Canceled);
 
     /// <summary>
@@ -24,7 +23,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     public Planned Plan(StateSnapshot s, IReadOnlyDictionary<string, AppDefinition?> targets, IReadOnlyDictionary<string, string> actions,
         bool force, string version, string? revertOf = null, Func<string, IEnumerable<string>>? extraDependencies = null)
     {
-        var running = s.All(Deployments).ToList();
+        var running = s.All(Schema.Deployments).ToList();
         var conflicting = running.Where(d => d.AffectedApps.Any(targets.ContainsKey)).ToList();
         if (conflicting.Count > 0 && !force)
         {
@@ -35,8 +34,8 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
         {
             // a forced change over a running deployment reverts to what was there before that deployment
             var before = revertOf is null
-                ? conflicting.Select(d => d.Originals.TryGetValue(id, out var o) ? o : null).FirstOrDefault(o => o is not null) ?? s.Get(Collections.Apps, id)
-                : s.Get(Collections.Apps, id);
+                ? conflicting.Select(d => d.Originals.TryGetValue(id, out var o) ? o : null).FirstOrDefault(o => o is not null) ?? s.Get(Schema.Apps, id)
+                : s.Get(Schema.Apps, id);
             if (before is not null) originals[id] = before;
         }
         var now = MarathonTime.ToWire(time.GetUtcNow());
@@ -53,8 +52,8 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
             RevertOf = revertOf,
         };
         var ops = new List<StateOp>();
-        foreach (var c in conflicting) ops.Add(StateOp.Delete(Deployments, c.Id));
-        ops.Add(StateOp.Put(Deployments, record.Id, record));
+        foreach (var c in conflicting) ops.Add(StateOp.Delete(Schema.Deployments, c.Id));
+        ops.Add(StateOp.Put(Schema.Deployments, record.Id, record));
         ops.AddRange(ApplyStep(s, record, 1));
         return new Planned(record, ops, conflicting);
     }
@@ -69,11 +68,11 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
         }
     }
 
-    /// <summary>Publishes the events of a newly planned deployment (after its write succeeded).</summary>
-    public void Started(Planned p)
+    /// <summary>Adds the events of a newly planned deployment to the write that stores it.</summary>
+    public void Started(WriteEffects fx, Planned p)
     {
-        foreach (var c in p.Canceled) events.Failed(c, "canceled: overridden by a forced change (deployment " + p.Record.Id + ")");
-        events.Info(p.Record);
+        foreach (var c in p.Canceled) events.Failed(fx, c, "canceled: overridden by a forced change (deployment " + p.Record.Id + ")");
+        events.Info(fx, p.Record);
     }
 
     /// <summary>
@@ -83,7 +82,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     /// </summary>
     public Planned PlanRevert(StateSnapshot s, DeploymentRecord d, string reason)
     {
-        var version = VersionStamps.Next(time.GetUtcNow(), d.AffectedApps.Select(id => s.Get(Collections.Apps, id)?.Version).Append(d.Version));
+        var version = VersionStamps.Next(time.GetUtcNow(), d.AffectedApps.Select(id => s.Get(Schema.Apps, id)?.Version).Append(d.Version));
         var targets = new Dictionary<string, AppDefinition?>();
         var actions = new Dictionary<string, string>();
         foreach (var id in d.AffectedApps)
@@ -91,7 +90,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
             if (d.Originals.TryGetValue(id, out var original))
             {
                 targets[id] = original with { Version = version, VersionInfo = new VersionInfo { LastScalingAt = version, LastConfigChangeAt = version } };
-                actions[id] = s.Get(Collections.Apps, id) is null ? DeploymentAction.Start : DeploymentAction.Restart;
+                actions[id] = s.Get(Schema.Apps, id) is null ? DeploymentAction.Start : DeploymentAction.Restart;
             }
             else
             {
@@ -108,13 +107,13 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     /// <summary>One mark per version <paramref name="reverted"/> actually stored (apps of steps it never reached have none).</summary>
     private static IEnumerable<StateOp> RevertMarks(StateSnapshot s, DeploymentRecord reverted, Planned revert, string at, string reason)
     {
-        var deleted = revert.Ops.Where(o => o.Value is null && o.Collection == Collections.AppVersions.Name).Select(o => o.Key).ToHashSet();
+        var deleted = revert.Ops.Where(o => o.Value is null && o.Collection == Schema.AppVersions.Name).Select(o => o.Key).ToHashSet();
         foreach (var (appId, target) in reverted.Targets)
         {
             if (target.Version is null) continue;
-            var key = Collections.VersionKey(appId, target.Version);
-            if (s.Entry(Collections.AppVersions.Name, key) is null || deleted.Contains(key)) continue;
-            yield return StateOp.Put(ServerCollections.RevertedVersions, key, new RevertedVersion
+            var key = Schema.VersionKey(appId, target.Version);
+            if (s.Entry(Schema.AppVersions.Name, key) is null || deleted.Contains(key)) continue;
+            yield return StateOp.Put(Schema.RevertedVersions, key, new RevertedVersion
             {
                 AppId = appId,
                 Version = target.Version,
@@ -125,10 +124,10 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
         }
     }
 
-    public void AppTerminated(string appId) => taskEvents.AppTerminated(appId);
+    public void AppTerminated(WriteEffects fx, string appId) => taskEvents.AppTerminated(fx, appId);
 
     public static IReadOnlyList<DeploymentRef> RefsFor(StateSnapshot s, string appId) =>
-        s.All(Deployments).Where(d => d.AffectedApps.Contains(appId)).Select(d => new DeploymentRef(d.Id)).ToList();
+        s.All(Schema.Deployments).Where(d => d.AffectedApps.Contains(appId)).Select(d => new DeploymentRef(d.Id)).ToList();
 }
 
 /// <summary>409: the app is locked by running deployments (Marathon's message and shape).</summary>

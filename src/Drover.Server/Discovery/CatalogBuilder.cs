@@ -4,6 +4,7 @@ using Drover.Core.Cluster;
 using Drover.Core.Discovery;
 using Drover.Core.Net;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Discovery;
 
@@ -39,9 +40,9 @@ public static class CatalogBuilder
         var nodeOfAgent = new Dictionary<string, CatalogNodeEntry>(StringComparer.Ordinal);
         var total = default(Signature);
 
-        foreach (var e in s.Entries(Collections.Agents.Name).Values)
+        foreach (var e in s.Entries(Schema.Agents.Name).Values)
         {
-            var agent = StateSnapshot.Decode(Collections.Agents, e);
+            var agent = StateSnapshot.Decode(Schema.Agents, e);
             if (nodes.TryGetValue(agent.Hostname, out var existing))
             {
                 nodeOfAgent[agent.Id] = existing; // two agents claiming one hostname share the node
@@ -57,9 +58,9 @@ public static class CatalogBuilder
         var localChecks = new List<CatalogCheck>();
         var localSig = default(Signature);
         var checksByService = new Dictionary<string, List<(ExternalCheck Check, StateEntry Entry)>>(StringComparer.Ordinal);
-        foreach (var e in s.Entries(DiscoveryCollections.Checks.Name).Values)
+        foreach (var e in s.Entries(Schema.Checks.Name).Values)
         {
-            var c = StateSnapshot.Decode(DiscoveryCollections.Checks, e);
+            var c = StateSnapshot.Decode(Schema.Checks, e);
             if (c.ServiceId.Length == 0)
             {
                 localChecks.Add(ExternalCheckView(c, e, local.Name, null));
@@ -101,18 +102,18 @@ public static class CatalogBuilder
         var memo = new Dictionary<string, TaskMemo>(StringComparer.Ordinal);
         var previousMemo = previous?.TaskMemos;
         var appEntries = new Dictionary<(string, string), StateEntry?>();
-        var versions = s.Entries(Collections.AppVersions.Name);
-        var apps = s.Entries(Collections.Apps.Name);
-        var taskTags = s.Entries(DiscoveryCollections.TaskTags.Name);
-        foreach (var e in s.Entries(Collections.Tasks.Name).Values)
+        var versions = s.Entries(Schema.AppVersions.Name);
+        var apps = s.Entries(Schema.Apps.Name);
+        var taskTags = s.Entries(Schema.TaskTags.Name);
+        foreach (var e in s.Entries(Schema.Tasks.Name).Values)
         {
-            var task = StateSnapshot.Decode(Collections.Tasks, e);
+            var task = StateSnapshot.Decode(Schema.Tasks, e);
             if (task.State != TaskState.Running || !nodeOfAgent.TryGetValue(task.AgentId, out var node)) continue;
             var nodeSig = nodeSignatures[node.Name];
             var inputs = default(Signature).Add(e.ModifyIndex).Add(nodeSig);
             if (!appEntries.TryGetValue((task.AppId, task.Version), out var appEntry))
             {
-                appEntry = versions.GetValueOrDefault(Collections.VersionKey(task.AppId, task.Version)) ?? apps.GetValueOrDefault(task.AppId);
+                appEntry = versions.GetValueOrDefault(Schema.VersionKey(task.AppId, task.Version)) ?? apps.GetValueOrDefault(task.AppId);
                 appEntries[(task.AppId, task.Version)] = appEntry;
             }
             if (appEntry is not null) inputs = inputs.Add(appEntry.ModifyIndex);
@@ -123,16 +124,16 @@ public static class CatalogBuilder
             if (previousMemo is not null && previousMemo.TryGetValue(task.Id, out var old) && old.SameInputs(key)) entry = old.Entry;
             else
             {
-                var app = appEntry is null ? null : StateSnapshot.Decode(Collections.AppVersions, appEntry);
+                var app = appEntry is null ? null : StateSnapshot.Decode(Schema.AppVersions, appEntry);
                 entry = TaskEntry(task, e, app, tagsEntry, node);
             }
             memo[task.Id] = key with { Entry = entry };
             AddEntry(entry, inputs);
         }
 
-        foreach (var e in s.Entries(DiscoveryCollections.Services.Name).Values)
+        foreach (var e in s.Entries(Schema.Services.Name).Values)
         {
-            var svc = StateSnapshot.Decode(DiscoveryCollections.Services, e);
+            var svc = StateSnapshot.Decode(Schema.Services, e);
             var inputs = default(Signature).Add(e.ModifyIndex).Add(nodeSignatures[local.Name]);
             var checks = new List<CatalogCheck>();
             foreach (var (c, ce) in checksByService.GetValueOrDefault(svc.Id) ?? [])
@@ -190,17 +191,17 @@ public static class CatalogBuilder
     {
         var policies = new Dictionary<string, FailoverPolicy>(StringComparer.Ordinal);
         var sig = default(Signature);
-        foreach (var e in s.Entries(Collections.Apps.Name).Values)
+        foreach (var e in s.Entries(Schema.Apps.Name).Values)
         {
-            var app = StateSnapshot.Decode(Collections.Apps, e);
+            var app = StateSnapshot.Decode(Schema.Apps, e);
             if (!app.Labels.ContainsKey(DiscoveryLabels.Failover)) continue;
             sig = sig.Add(e.ModifyIndex);
             var name = DiscoveryLabels.ServiceNameOf(app.Id, app.Labels);
             if (DiscoveryLabels.FailoverOf(name, app.Labels) is { } p) policies.TryAdd(name, p);
         }
-        foreach (var e in s.Entries(DiscoveryCollections.Services.Name).Values)
+        foreach (var e in s.Entries(Schema.Services.Name).Values)
         {
-            var svc = StateSnapshot.Decode(DiscoveryCollections.Services, e);
+            var svc = StateSnapshot.Decode(Schema.Services, e);
             if (DiscoveryLabels.FailoverOf(svc.Name, svc.Meta) is { } p) policies.TryAdd(svc.Name, p);
         }
         return (policies.Values.OrderBy(p => p.Service, StringComparer.Ordinal).ToList(), sig);
@@ -240,7 +241,7 @@ public static class CatalogBuilder
         var labels = app?.Labels ?? Empty.Strings;
         var service = DiscoveryLabels.ServiceNameOf(task.AppId, labels);
         var tags = tagsEntry is not null
-            ? StateSnapshot.Decode(DiscoveryCollections.TaskTags, tagsEntry).Tags
+            ? StateSnapshot.Decode(Schema.TaskTags, tagsEntry).Tags
             : DiscoveryLabels.SplitList(labels.GetValueOrDefault(DiscoveryLabels.Tags));
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {

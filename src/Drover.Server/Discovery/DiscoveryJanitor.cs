@@ -1,5 +1,6 @@
 using Drover.State;
 using Microsoft.Extensions.Hosting;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Discovery;
 
@@ -16,15 +17,15 @@ public sealed class DiscoveryJanitor(IStateStore store, StateWriter writer, Time
                 await foreach (var s in store.WatchAsync(-1, stoppingToken).ConfigureAwait(false))
                 {
                     // Collections are replaced only when written: skip snapshots where neither changed.
-                    var tasks = s.Entries(Collections.Tasks.Name);
-                    var tags = s.Entries(DiscoveryCollections.TaskTags.Name);
+                    var tasks = s.Entries(Schema.Tasks.Name);
+                    var tags = s.Entries(Schema.TaskTags.Name);
                     if (ReferenceEquals(tasks, seenTasks) && ReferenceEquals(tags, seenTags)) continue;
                     (seenTasks, seenTags) = (tasks, tags);
                     if (tags.Keys.All(tasks.ContainsKey)) continue;
                     await writer.UpdateAsync(cur =>
-                        cur.Entries(DiscoveryCollections.TaskTags.Name).Keys
-                            .Where(k => cur.Entry(Collections.Tasks.Name, k) is null)
-                            .Select(k => StateOp.Delete(DiscoveryCollections.TaskTags, k)).ToList(), stoppingToken).ConfigureAwait(false);
+                        cur.Entries(Schema.TaskTags.Name).Keys
+                            .Where(k => cur.Entry(Schema.Tasks.Name, k) is null)
+                            .Select(k => StateOp.Delete(Schema.TaskTags, k)).ToList(), stoppingToken).ConfigureAwait(false);
                 }
                 return;
             }

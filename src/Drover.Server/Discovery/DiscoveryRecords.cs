@@ -4,28 +4,6 @@ using Drover.State;
 
 namespace Drover.Server.Discovery;
 
-/// <summary>
-/// Discovery's own collections. Keys: service ID; check ID; KV key; task id.
-/// </summary>
-public static class DiscoveryCollections
-{
-    /// <summary>External services registered through the Consul agent API (they live on the server's node).</summary>
-    public static readonly Collection<ExternalService> Services = new("consul-services", DiscoveryJsonContext.Default.ExternalService);
-    /// <summary>Checks of external services (ServiceId set) and node checks of the server's node (ServiceId empty).</summary>
-    public static readonly Collection<ExternalCheck> Checks = new("consul-checks", DiscoveryJsonContext.Default.ExternalCheck);
-    /// <summary>Consul KV: value bytes and flags; CreateIndex/ModifyIndex are the store entry's.</summary>
-    public static readonly Collection<KvValue> Kv = new("kv", DiscoveryJsonContext.Default.KvValue);
-    /// <summary>
-    /// One entry ("last") rewritten in every batch that deletes KV keys: its ModifyIndex is the index of the latest
-    /// KV delete, so an index computed from the remaining keys never goes backwards (Consul keeps tombstones for this).
-    /// </summary>
-    public static readonly Collection<KvTombstone> KvTombstones = new("kv-tombstones", DiscoveryJsonContext.Default.KvTombstone);
-    /// <summary>Runtime tags of an app task, replacing its DROVER_TAGS label (PUT /v1/drover/tasks/{id}/tags).</summary>
-    public static readonly Collection<TaskTags> TaskTags = new("task-tags", DiscoveryJsonContext.Default.TaskTags);
-
-    public const string TombstoneKey = "last";
-}
-
 public sealed record ExternalService
 {
     public required string Id { get; init; }
@@ -73,6 +51,11 @@ public sealed record ExternalCheck
     public required CheckDefinition Definition { get; init; }
     /// <summary>New on every (re-)registration: the check runner restarts a check when it changes, and drops results of an older one.</summary>
     public required string Generation { get; init; }
+    /// <summary>
+    /// A TTL check's deadline (Marathon time format): set by every TTL update, so the check runner of a new leader
+    /// expires it when the old one would have. Null until the first update (the runner then gives a fresh TTL).
+    /// </summary>
+    public string? TtlExpiresAt { get; init; }
 }
 
 public sealed record KvValue

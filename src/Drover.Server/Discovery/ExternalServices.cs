@@ -1,6 +1,7 @@
 using Drover.Core.Discovery;
 using Drover.Server.Consul;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Discovery;
 
@@ -21,7 +22,7 @@ public sealed class DiscoveryOptions
 /// <summary>
 /// Writes of the Consul agent API: services and checks registered with the server acting as their agent.
 /// </summary>
-public sealed class ExternalServices(StateWriter writer, DiscoveryOptions options, DiscoveryLog log)
+public sealed class ExternalServices(StateWriter writer, DiscoveryOptions options, DiscoveryLog log, TimeProvider time)
 {
     /// <summary>Raised after a write that may change a check's status, so the runner reschedules it at once.</summary>
     public event Action<string>? CheckTouched;
@@ -31,14 +32,14 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
         foreach (var c in reg.Checks) EnsureAllowed(c.Check);
         await writer.UpdateAsync(s =>
         {
-            var ops = new List<StateOp> { StateOp.Put(DiscoveryCollections.Services, reg.Service.Id, reg.Service) };
+            var ops = new List<StateOp> { StateOp.Put(Schema.Services, reg.Service.Id, reg.Service) };
             var newIds = reg.Checks.Select(c => c.Check.CheckId).ToHashSet(StringComparer.Ordinal);
             if (replaceExistingChecks)
             {
                 foreach (var old in ChecksOf(s, reg.Service.Id))
-                    if (!newIds.Contains(old.CheckId)) ops.Add(StateOp.Delete(DiscoveryCollections.Checks, old.CheckId));
+                    if (!newIds.Contains(old.CheckId)) ops.Add(StateOp.Delete(Schema.Checks, old.CheckId));
             }
-            foreach (var c in reg.Checks) ops.Add(StateOp.Put(DiscoveryCollections.Checks, c.Check.CheckId, Merge(s, c)));
+            foreach (var c in reg.Checks) ops.Add(StateOp.Put(Schema.Checks, c.Check.CheckId, Merge(s, c)));
             return ops;
         }, ct);
         log.ServiceRegistered(reg.Service.Id, reg.Service.Name, reg.Checks.Count);
@@ -50,9 +51,9 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
         EnsureAllowed(reg.Check);
         await writer.UpdateAsync(s =>
         {
-            if (reg.Check.ServiceId.Length > 0 && s.Entry(DiscoveryCollections.Services.Name, reg.Check.ServiceId) is null)
+            if (reg.Check.ServiceId.Length > 0 && s.Entry(Schema.Services.Name, reg.Check.ServiceId) is null)
                 throw ConsulException.BadRequest($"ServiceID \"{reg.Check.ServiceId}\" does not exist");
-            return [StateOp.Put(DiscoveryCollections.Checks, reg.Check.CheckId, Merge(s, reg))];
+            return [StateOp.Put(Schema.Checks, reg.Check.CheckId, Merge(s, reg))];
         }, ct);
         CheckTouched?.Invoke(reg.Check.CheckId);
     }
@@ -63,7 +64,7 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
     /// </summary>
     private static ExternalCheck Merge(StateSnapshot s, CheckRegistration reg)
     {
-        var existing = s.Get(DiscoveryCollections.Checks, reg.Check.CheckId);
+        var existing = s.Get(Schema.Checks, reg.Check.CheckId);
         if (reg.StatusGiven || existing is null || existing.Definition.Type != reg.Check.Definition.Type) return reg.Check;
         return reg.Check with { Status = existing.Status, Output = existing.Output };
     }
@@ -79,9 +80,9 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
     {
         var (_, removed) = await writer.UpdateAsync<bool>(s =>
         {
-            if (s.Entry(DiscoveryCollections.Services.Name, serviceId) is null) return ([], false);
-            var ops = new List<StateOp> { StateOp.Delete(DiscoveryCollections.Services, serviceId) };
-            ops.AddRange(ChecksOf(s, serviceId).Select(c => StateOp.Delete(DiscoveryCollections.Checks, c.CheckId)));
+            if (s.Entry(Schema.Services.Name, serviceId) is null) return ([], false);
+            var ops = new List<StateOp> { StateOp.Delete(Schema.Services, serviceId) };
+            ops.AddRange(ChecksOf(s, serviceId).Select(c => StateOp.Delete(Schema.Checks, c.CheckId)));
             return (ops, true);
         }, ct);
         if (removed) log.ServiceDeregistered(serviceId, reason);
@@ -90,31 +91,35 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
 
     public async Task DeregisterCheckAsync(string checkId, CancellationToken ct)
     {
-        await writer.UpdateAsync(s => s.Entry(DiscoveryCollections.Checks.Name, checkId) is null
+        await writer.UpdateAsync(s => s.Entry(Schema.Checks.Name, checkId) is null
             ? []
-            : [StateOp.Delete(DiscoveryCollections.Checks, checkId)], ct);
+            : [StateOp.Delete(Schema.Checks, checkId)], ct);
         CheckTouched?.Invoke(checkId);
     }
 
     /// <summary>pass/warn/fail of a TTL check (or /check/update): sets status and output; the runner resets the TTL clock.</summary>
     public async Task UpdateTtlAsync(string checkId, HealthStatus status, string output, CancellationToken ct)
     {
-        var current = writer.Current.Get(DiscoveryCollections.Checks, checkId)
+        var current = writer.Current.Get(Schema.Checks, checkId)
             ?? throw ConsulException.NotFound($"Unknown check ID \"{checkId}\". Ensure that the check ID is passed, not the check name.");
         if (current.Definition.Type != "ttl") throw ConsulException.BadRequest($"CheckID \"{checkId}\" does not have associated TTL");
-        await SetStatusAsync(checkId, current.Generation, status, output, ct);
+        var expires = current.Definition.Ttl is { } ttl ? Core.Json.MarathonTime.ToWire(time.GetUtcNow() + ttl) : null;
+        await SetStatusAsync(checkId, current.Generation, status, output, ct, expires);
         CheckTouched?.Invoke(checkId);
     }
 
     /// <summary>Writes a check's result if it differs from the stored one and the check was not re-registered meanwhile.</summary>
-    public async Task<bool> SetStatusAsync(string checkId, string generation, HealthStatus status, string output, CancellationToken ct)
+    /// <param name="ttlExpiresAt">A TTL update's new deadline (null keeps the stored one): it too is worth a write, as a new leader reads it.</param>
+    public async Task<bool> SetStatusAsync(string checkId, string generation, HealthStatus status, string output, CancellationToken ct,
+        string? ttlExpiresAt = null)
     {
-        var (_, written) = await writer.UpdateAsync<bool>(s =>
+        var (_, written) = await writer.UpdateAsync<bool>((s, fx) =>
         {
-            var c = s.Get(DiscoveryCollections.Checks, checkId);
-            if (c is null || c.Generation != generation || (c.Status == status && c.Output == output)) return ([], false);
-            if (c.Status != status) log.CheckStatusChanged(checkId, c.Status.ToWire(), status.ToWire(), output);
-            return ([StateOp.Put(DiscoveryCollections.Checks, checkId, c with { Status = status, Output = output })], true);
+            var c = s.Get(Schema.Checks, checkId);
+            var expires = ttlExpiresAt ?? c?.TtlExpiresAt;
+            if (c is null || c.Generation != generation || (c.Status == status && c.Output == output && c.TtlExpiresAt == expires)) return ([], false);
+            if (c.Status != status) fx.Add(() => log.CheckStatusChanged(checkId, c.Status.ToWire(), status.ToWire(), output));
+            return ([StateOp.Put(Schema.Checks, checkId, c with { Status = status, Output = output, TtlExpiresAt = expires })], true);
         }, ct);
         return written;
     }
@@ -131,8 +136,8 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
         var checkId = serviceId is null ? NodeMaintenance : ServiceMaintenance(serviceId);
         var (_, known) = await writer.UpdateAsync<bool>(s =>
         {
-            if (serviceId is not null && s.Entry(DiscoveryCollections.Services.Name, serviceId) is null) return ([], false);
-            if (!enable) return (s.Entry(DiscoveryCollections.Checks.Name, checkId) is null ? [] : [StateOp.Delete(DiscoveryCollections.Checks, checkId)], true);
+            if (serviceId is not null && s.Entry(Schema.Services.Name, serviceId) is null) return ([], false);
+            if (!enable) return (s.Entry(Schema.Checks.Name, checkId) is null ? [] : [StateOp.Delete(Schema.Checks, checkId)], true);
             var check = new ExternalCheck
             {
                 CheckId = checkId,
@@ -143,7 +148,7 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
                 Definition = new CheckDefinition { Type = MaintenanceType },
                 Generation = Guid.NewGuid().ToString("N"),
             };
-            return ([StateOp.Put(DiscoveryCollections.Checks, checkId, check)], true);
+            return ([StateOp.Put(Schema.Checks, checkId, check)], true);
         }, ct);
         return known;
     }
@@ -152,5 +157,5 @@ public sealed class ExternalServices(StateWriter writer, DiscoveryOptions option
     public const string MaintenanceType = "maintenance";
 
     private static IEnumerable<ExternalCheck> ChecksOf(StateSnapshot s, string serviceId) =>
-        s.All(DiscoveryCollections.Checks).Where(c => c.ServiceId == serviceId);
+        s.All(Schema.Checks).Where(c => c.ServiceId == serviceId);
 }

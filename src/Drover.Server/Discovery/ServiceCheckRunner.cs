@@ -3,6 +3,7 @@ using Drover.Core.Discovery;
 using Drover.Core.Retry;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Discovery;
 
@@ -13,9 +14,10 @@ namespace Drover.Server.Discovery;
 /// <remarks>
 /// Results are written only when the status changes, or when only the output changed and the last write of the
 /// check is older than <see cref="DiscoveryOptions.OutputUpdateInterval"/> (Consul's check_update_interval), so a
-/// steady check costs no writes. TTL clocks and "critical since" are kept in memory: after a server restart every
-/// TTL check gets a fresh TTL and DeregisterCriticalServiceAfter starts counting again, so a restart never
-/// expires or removes a service by itself.
+/// steady check costs no writes. A TTL check's deadline is stored with each TTL update (ExternalCheck.TtlExpiresAt), so
+/// the runner of a new leader expires it when the old one would have; one never updated gets a fresh TTL from when
+/// the runner first sees it. "Critical since" is kept in memory: DeregisterCriticalServiceAfter starts counting again
+/// after a restart or failover, so neither removes a service by itself.
 /// </remarks>
 public sealed class ServiceCheckRunner(IStateStore store, ExternalServices services, CheckProbes probes, TimeProvider time,
     DiscoveryOptions options, DiscoveryLog log) : BackgroundService
@@ -65,14 +67,16 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
     private void Reconcile(StateSnapshot snapshot, CancellationToken stoppingToken)
     {
         var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var check in snapshot.All(DiscoveryCollections.Checks))
+        foreach (var check in snapshot.All(Schema.Checks))
         {
             if (check.Definition.Type == ExternalServices.MaintenanceType) continue;
             present.Add(check.CheckId);
             if (_running.TryGetValue(check.CheckId, out var rc) && rc.Generation == check.Generation) continue;
             rc?.Stop();
             var next = new RunningCheck(check.CheckId, check.Generation, check.Definition, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken));
-            if (check.Definition.Ttl is { } ttl) next.TtlDeadline = time.GetUtcNow() + ttl;
+            // a deadline a TTL update stored (maybe through the previous leader) holds; without one the TTL starts now
+            if (check.Definition.Ttl is { } ttl)
+                next.TtlDeadline = Core.Json.MarathonTime.TryParse(check.TtlExpiresAt, out var stored) ? stored : time.GetUtcNow() + ttl;
             _running[check.CheckId] = next;
             next.Loop = Task.Run(async () =>
             {
@@ -107,11 +111,12 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
             var now = time.GetUtcNow();
             try
             {
-                var stored = store.Current.Get(DiscoveryCollections.Checks, rc.CheckId);
+                var stored = store.Current.Get(Schema.Checks, rc.CheckId);
                 if (stored is null || stored.Generation != rc.Generation) return;
 
                 if (d.Type == "ttl")
                 {
+                    if (Core.Json.MarathonTime.TryParse(stored.TtlExpiresAt, out var storedDeadline)) rc.TtlDeadline = storedDeadline;
                     if (now >= rc.TtlDeadline && stored.Status != HealthStatus.Critical)
                         await Write(rc, stored, HealthStatus.Critical, "TTL expired", now, ct).ConfigureAwait(false);
                 }
@@ -120,14 +125,14 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
                     var result = await probes.RunAsync(d, ct).ConfigureAwait(false);
                     now = time.GetUtcNow();
                     nextProbe = now + d.Interval;
-                    stored = store.Current.Get(DiscoveryCollections.Checks, rc.CheckId);
+                    stored = store.Current.Get(Schema.Checks, rc.CheckId);
                     if (stored is null || stored.Generation != rc.Generation) return;
                     var status = rc.Damp(result.Status, stored.Status, d);
                     if (status != stored.Status || (result.Output != stored.Output && now - rc.LastWrite >= options.OutputUpdateInterval))
                         await Write(rc, stored, status, result.Output, now, ct).ConfigureAwait(false);
                 }
 
-                stored = store.Current.Get(DiscoveryCollections.Checks, rc.CheckId);
+                stored = store.Current.Get(Schema.Checks, rc.CheckId);
                 if (stored is null || stored.Generation != rc.Generation) return;
                 if (d.DeregisterCriticalServiceAfter is { } limit && stored.ServiceId.Length > 0 && stored.Status == HealthStatus.Critical)
                 {

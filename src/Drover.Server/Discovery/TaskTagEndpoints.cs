@@ -5,6 +5,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Discovery;
 
@@ -30,8 +31,8 @@ public static class TaskTagEndpoints
             var tags = ReadTags(body);
             var (snapshot, _) = await writer.UpdateAsync<int>(s =>
             {
-                if (s.Entry(Collections.Tasks.Name, taskId) is null) throw ApiException.NotFound($"Task '{taskId}' does not exist");
-                return ([StateOp.Put(DiscoveryCollections.TaskTags, taskId, new TaskTags { Tags = tags })], 0);
+                if (s.Entry(Schema.Tasks.Name, taskId) is null) throw ApiException.NotFound($"Task '{taskId}' does not exist");
+                return ([StateOp.Put(Schema.TaskTags, taskId, new TaskTags { Tags = tags })], 0);
             }, ctx.RequestAborted);
             return Render(snapshot, catalog, taskId);
         });
@@ -40,8 +41,8 @@ public static class TaskTagEndpoints
         {
             var (snapshot, _) = await writer.UpdateAsync<int>(s =>
             {
-                if (s.Entry(Collections.Tasks.Name, taskId) is null) throw ApiException.NotFound($"Task '{taskId}' does not exist");
-                return s.Entry(DiscoveryCollections.TaskTags.Name, taskId) is null ? ([], 0) : ([StateOp.Delete(DiscoveryCollections.TaskTags, taskId)], 0);
+                if (s.Entry(Schema.Tasks.Name, taskId) is null) throw ApiException.NotFound($"Task '{taskId}' does not exist");
+                return s.Entry(Schema.TaskTags.Name, taskId) is null ? ([], 0) : ([StateOp.Delete(Schema.TaskTags, taskId)], 0);
             }, ctx.RequestAborted);
             return Render(snapshot, catalog, taskId);
         });
@@ -64,10 +65,10 @@ public static class TaskTagEndpoints
 
     private static IResult Render(StateSnapshot s, CatalogService catalog, string taskId)
     {
-        var task = s.Get(Collections.Tasks, taskId) ?? throw ApiException.NotFound($"Task '{taskId}' does not exist");
-        var app = s.Get(Collections.AppVersions, Collections.VersionKey(task.AppId, task.Version)) ?? s.Get(Collections.Apps, task.AppId);
+        var task = s.Get(Schema.Tasks, taskId) ?? throw ApiException.NotFound($"Task '{taskId}' does not exist");
+        var app = s.Get(Schema.AppVersions, Schema.VersionKey(task.AppId, task.Version)) ?? s.Get(Schema.Apps, task.AppId);
         var labels = app?.Labels ?? Core.Apps.Empty.Strings;
-        var overridden = s.Get(DiscoveryCollections.TaskTags, taskId);
+        var overridden = s.Get(Schema.TaskTags, taskId);
         var response = new TaskTagsResponse
         {
             TaskId = taskId,

@@ -41,16 +41,23 @@ public sealed class EventBus(TimeProvider time, ServerLog log)
         return s;
     }
 
-    /// <summary>Adds eventType and timestamp and delivers to every interested subscriber.</summary>
+    /// <summary>Adds eventType and timestamp and delivers to every interested subscriber of this server (events that are not store changes: stream attach/detach).</summary>
     public void Publish(string type, JsonObject payload, JsonObject? lightPayload = null)
     {
         if (_subscribers.IsEmpty) return;
-        var json = Finish(type, payload);
-        var light = lightPayload is null ? null : Finish(type, lightPayload);
-        var evt = new ServerEvent(type, json, light);
+        Deliver(Render(type, payload, lightPayload));
+    }
+
+    /// <summary>The event as it goes on the wire, stamped now: stored with the write that caused it, delivered by the projector.</summary>
+    public ServerEvent Render(string type, JsonObject payload, JsonObject? lightPayload = null) =>
+        new(type, Finish(type, payload), lightPayload is null ? null : Finish(type, lightPayload));
+
+    /// <summary>Delivers to every interested subscriber; one whose buffer is full is dropped.</summary>
+    public void Deliver(ServerEvent evt)
+    {
         foreach (var s in _subscribers.Values)
         {
-            if (!s.Wants(type)) continue;
+            if (!s.Wants(evt.Type)) continue;
             if (!s.Channel.Writer.TryWrite(evt))
             {
                 log.SlowSubscriberDropped(s.Remote, SubscriberBuffer);

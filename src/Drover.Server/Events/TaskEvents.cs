@@ -6,13 +6,15 @@ using Drover.Core.Json;
 
 namespace Drover.Server.Events;
 
-/// <summary>Marathon's task and health events, built from task records as they change.</summary>
+/// <summary>Marathon's task and health events, built from task records as they change, and added to the write that changes them.</summary>
 public sealed class TaskEvents(EventBus bus)
 {
-    public void StatusChanged(TaskRecord t, TaskState state, string? message)
+    private void Emit(WriteEffects fx, string type, JsonObject payload) => fx.Publish(bus.Render(type, payload));
+
+    public void StatusChanged(WriteEffects fx, TaskRecord t, TaskState state, string? message)
     {
         var wire = state.ToWire();
-        bus.Publish("status_update_event", new JsonObject
+        Emit(fx, "status_update_event", new JsonObject
         {
             ["slaveId"] = t.AgentId,
             ["taskId"] = t.Id,
@@ -24,7 +26,7 @@ public sealed class TaskEvents(EventBus bus)
             ["ports"] = Ints(t.Ports),
             ["version"] = t.Version,
         });
-        bus.Publish("instance_changed_event", new JsonObject
+        Emit(fx, "instance_changed_event", new JsonObject
         {
             ["instanceId"] = InstanceId(t.Id),
             ["condition"] = Condition(state),
@@ -36,13 +38,13 @@ public sealed class TaskEvents(EventBus bus)
     }
 
     /// <summary>Publishes health events when a task's aggregated liveness flips, and a failed-check event per newly failing check.</summary>
-    public void HealthChanged(TaskRecord before, TaskRecord after, AppDefinition? app)
+    public void HealthChanged(WriteEffects fx, TaskRecord before, TaskRecord after, AppDefinition? app)
     {
         var wasAlive = before.HealthCheckResults.Count > 0 && before.HealthCheckResults.All(r => r.Alive);
         var isAlive = after.HealthCheckResults.Count > 0 && after.HealthCheckResults.All(r => r.Alive);
         if (after.HealthCheckResults.Count > 0 && (before.HealthCheckResults.Count == 0 || wasAlive != isAlive))
         {
-            bus.Publish("health_status_changed_event", new JsonObject
+            Emit(fx, "health_status_changed_event", new JsonObject
             {
                 ["appId"] = after.AppId,
                 ["instanceId"] = InstanceId(after.Id),
@@ -50,7 +52,7 @@ public sealed class TaskEvents(EventBus bus)
                 ["version"] = after.Version,
                 ["alive"] = isAlive,
             });
-            bus.Publish("instance_health_changed_event", new JsonObject
+            Emit(fx, "instance_health_changed_event", new JsonObject
             {
                 ["instanceId"] = InstanceId(after.Id),
                 ["runSpecId"] = after.AppId,
@@ -64,7 +66,7 @@ public sealed class TaskEvents(EventBus bus)
             var was = i < before.HealthCheckResults.Count ? before.HealthCheckResults[i] : null;
             if (now.Alive || (was is not null && !was.Alive)) continue;
             var def = app is not null && i < app.HealthChecks.Count ? app.HealthChecks[i] : null;
-            bus.Publish("failed_health_check_event", new JsonObject
+            Emit(fx, "failed_health_check_event", new JsonObject
             {
                 ["appId"] = after.AppId,
                 ["taskId"] = InstanceId(after.Id),
@@ -75,11 +77,11 @@ public sealed class TaskEvents(EventBus bus)
         }
     }
 
-    public void UnhealthyKilled(TaskRecord t, string reason)
+    public void UnhealthyKilled(WriteEffects fx, TaskRecord t, string reason)
     {
         foreach (var type in new[] { "unhealthy_task_kill_event", "unhealthy_instance_kill_event" })
         {
-            bus.Publish(type, new JsonObject
+            Emit(fx, type, new JsonObject
             {
                 ["appId"] = t.AppId,
                 ["taskId"] = t.Id,
@@ -92,9 +94,9 @@ public sealed class TaskEvents(EventBus bus)
         }
     }
 
-    public void AppTerminated(string appId) => bus.Publish("app_terminated_event", new JsonObject { ["appId"] = appId });
+    public void AppTerminated(WriteEffects fx, string appId) => Emit(fx, "app_terminated_event", new JsonObject { ["appId"] = appId });
 
-    public void ApiPost(string clientIp, string uri, AppDefinition app) => bus.Publish("api_post_event", new JsonObject
+    public void ApiPost(WriteEffects fx, string clientIp, string uri, AppDefinition app) => Emit(fx, "api_post_event", new JsonObject
     {
         ["clientIp"] = clientIp,
         ["uri"] = uri,

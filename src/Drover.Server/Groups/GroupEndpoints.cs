@@ -8,6 +8,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Groups;
 
@@ -80,9 +81,9 @@ public static class GroupEndpoints
         var withFailure = embeds.Contains("lastTaskFailure");
         GroupInfo Build(string id)
         {
-            var apps = s.All(Collections.Apps).Where(a => PathId.Parent(a.Id) == id).Select(a => views.Info(a, withTasks, withFailure)).ToList();
+            var apps = s.All(Schema.Apps).Where(a => PathId.Parent(a.Id) == id).Select(a => views.Info(a, withTasks, withFailure)).ToList();
             var children = GroupService.ChildGroups(s, id).Select(Build).ToList();
-            var record = s.Get(GroupService.Groups, id);
+            var record = s.Get(Schema.Groups, id);
             var version = apps.Select(a => a.Version).Concat(children.Select(c => c.Version)).Append(record?.Version)
                 .Where(v => v is not null).Max(StringComparer.Ordinal);
             return new GroupInfo

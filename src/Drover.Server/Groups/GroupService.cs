@@ -7,6 +7,7 @@ using Drover.Server.Apps;
 using Drover.Server.Deployments;
 using Drover.Server.Http;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Groups;
 
@@ -16,21 +17,19 @@ namespace Drover.Server.Groups;
 /// </summary>
 public sealed class GroupService(StateWriter writer, AppService apps, AppValidation validation, DeploymentService deployments)
 {
-    public static readonly Collection<GroupRecord> Groups = new("groups", CoreJsonContext.Default.GroupRecord);
-
     public sealed record Result(DeploymentService.Planned? Planned, IReadOnlyList<DeploymentStep> Steps, string Version);
 
     public async Task<Result> UpdateAsync(string groupId, JsonElement body, bool create, bool force, bool dryRun, CancellationToken ct)
     {
         if (body.ValueKind != JsonValueKind.Object) throw new ValidationException(Single("/", $"expected a group object, got {JsonFields.Describe(body)}"));
-        var (_, result) = await writer.UpdateAsync(s =>
+        var (_, result) = await writer.UpdateAsync<Result>((s, fx) =>
         {
             if (create && GroupExists(s, groupId))
                 throw ApiException.Conflict($"Group {groupId} is already created. Use PUT to change this group.");
             var f = new JsonFields(body, "", new ValidationErrors());
             var desired = new Dictionary<string, AppDefinition?>();
             var groups = new List<GroupRecord>();
-            var version = apps.NextVersion(s.All(Collections.Apps));
+            var version = apps.NextVersion(s.All(Schema.Apps));
             if (f.Has("scaleBy") && !f.Has("apps") && !f.Has("groups"))
             {
                 var factor = f.Number("scaleBy", 1);
@@ -49,26 +48,31 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
                 if (f.Errors.Any) throw new ValidationException(f.Errors);
                 DependencyCycles.ThrowIfCyclic(s, desired, groups, "/");
             }
-            return Plan(s, desired, groups, version, force, dryRun);
+            return Started(fx, Plan(s, desired, groups, version, force, dryRun));
         }, ct);
-        if (result.Planned is not null) deployments.Started(result.Planned);
         return result;
     }
 
     public async Task<Result> DeleteAsync(string groupId, bool force, CancellationToken ct)
     {
-        var (_, result) = await writer.UpdateAsync(s =>
+        var (_, result) = await writer.UpdateAsync<Result>((s, fx) =>
         {
             if (!GroupExists(s, groupId)) throw ApiException.NotFound($"Group '{groupId}' does not exist");
             var desired = AppsUnder(s, groupId).ToDictionary(a => a.Id, _ => (AppDefinition?)null);
-            var version = apps.NextVersion(s.All(Collections.Apps));
+            var version = apps.NextVersion(s.All(Schema.Apps));
             var r = Plan(s, desired, [], version, force, dryRun: false);
             var ops = r.Ops.ToList();
-            foreach (var g in s.All(Groups).Where(g => PathId.IsUnder(g.Id, groupId))) ops.Add(StateOp.Delete(Groups, g.Id));
-            return ((IReadOnlyList<StateOp>)ops, r.Result);
+            foreach (var g in s.All(Schema.Groups).Where(g => PathId.IsUnder(g.Id, groupId))) ops.Add(StateOp.Delete(Schema.Groups, g.Id));
+            return Started(fx, ((IReadOnlyList<StateOp>)ops, r.Result));
         }, ct);
-        if (result.Planned is not null) deployments.Started(result.Planned);
         return result;
+    }
+
+    /// <summary>The events of the deployment a group change plans go into its write.</summary>
+    private (IReadOnlyList<StateOp> Ops, Result Result) Started(WriteEffects fx, (IReadOnlyList<StateOp> Ops, Result Result) planned)
+    {
+        if (planned.Result.Planned is not null) deployments.Started(fx, planned.Result.Planned);
+        return planned;
     }
 
     private (IReadOnlyList<StateOp> Ops, Result Result) Plan(StateSnapshot s, Dictionary<string, AppDefinition?> desired, List<GroupRecord> groups,
@@ -79,7 +83,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
         var reserved = new HashSet<int>();
         foreach (var (id, app) in desired.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            var previous = s.Get(Collections.Apps, id);
+            var previous = s.Get(Schema.Apps, id);
             if (app is null)
             {
                 if (previous is null) continue;
@@ -93,7 +97,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
             BodyLimits.CheckStored(targets[id]!);
             actions[id] = previous is null ? DeploymentAction.Start : scaleOnly ? DeploymentAction.Scale : DeploymentAction.Restart;
         }
-        var groupOps = groups.Select(g => StateOp.Put(Groups, g.Id, g)).ToList();
+        var groupOps = groups.Select(g => StateOp.Put(Schema.Groups, g.Id, g)).ToList();
         IEnumerable<string> Inherited(string appId) => InheritedDependencies(s, groups, targets, appId);
         if (targets.Count == 0)
             return (dryRun ? [] : groupOps, new Result(null, [], version));
@@ -106,7 +110,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
     /// <summary>An app depends on every app under the groups its own groups depend on, and on groups named in its own dependencies.</summary>
     private static IEnumerable<string> InheritedDependencies(StateSnapshot s, List<GroupRecord> pending, Dictionary<string, AppDefinition?> targets, string appId)
     {
-        var records = s.All(Groups).ToDictionary(g => g.Id);
+        var records = s.All(Schema.Groups).ToDictionary(g => g.Id);
         foreach (var g in pending) records[g.Id] = g;
         var deps = new List<string>();
         if (targets.TryGetValue(appId, out var app) && app is not null) deps.AddRange(app.Dependencies);
@@ -147,7 +151,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
                 }
                 i++;
             }
-            foreach (var existing in s.All(Collections.Apps).Where(x => PathId.Parent(x.Id) == groupId && !listed.Contains(x.Id)))
+            foreach (var existing in s.All(Schema.Apps).Where(x => PathId.Parent(x.Id) == groupId && !listed.Contains(x.Id)))
                 desired[existing.Id] = null;
         }
         if (f.TryGet("groups", out var groupsJson) && groupsJson.ValueKind != JsonValueKind.Null)
@@ -169,15 +173,15 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
     }
 
     public static bool GroupExists(StateSnapshot s, string groupId) =>
-        groupId == "/" || s.Get(Groups, groupId) is not null || s.All(Collections.Apps).Any(a => PathId.IsUnder(a.Id, groupId) && a.Id != groupId);
+        groupId == "/" || s.Get(Schema.Groups, groupId) is not null || s.All(Schema.Apps).Any(a => PathId.IsUnder(a.Id, groupId) && a.Id != groupId);
 
     public static IEnumerable<AppDefinition> AppsUnder(StateSnapshot s, string groupId) =>
-        s.All(Collections.Apps).Where(a => PathId.IsUnder(a.Id, groupId) && a.Id != groupId);
+        s.All(Schema.Apps).Where(a => PathId.IsUnder(a.Id, groupId) && a.Id != groupId);
 
     public static IEnumerable<string> ChildGroups(StateSnapshot s, string groupId)
     {
         var set = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var g in s.All(Groups)) if (g.Id != "/" && PathId.Parent(g.Id) == groupId) set.Add(g.Id);
+        foreach (var g in s.All(Schema.Groups)) if (g.Id != "/" && PathId.Parent(g.Id) == groupId) set.Add(g.Id);
         foreach (var a in AppsUnder(s, groupId))
         {
             // the first path element below the group

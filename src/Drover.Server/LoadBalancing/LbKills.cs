@@ -3,6 +3,7 @@ using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.Scheduling;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.LoadBalancing;
 
@@ -11,7 +12,7 @@ public static class LbKills
 {
     /// <summary>The definition the task runs (its version, kept while tasks run it), else the app's current one.</summary>
     public static AppDefinition? AppOf(StateSnapshot s, TaskRecord t) =>
-        s.Get(Collections.AppVersions, Collections.VersionKey(t.AppId, t.Version)) ?? s.Get(Collections.Apps, t.AppId);
+        s.Get(Schema.AppVersions, Schema.VersionKey(t.AppId, t.Version)) ?? s.Get(Schema.Apps, t.AppId);
 
     public static TaskRecord MarkForKill(StateSnapshot s, TaskRecord t, LbRegistry lbs, DateTimeOffset now) =>
         LbDrain.MarkForKill(t, AppOf(s, t), lbs.Views(), now);
@@ -21,7 +22,7 @@ public static class LbKills
     {
         IReadOnlyList<LbInstanceView>? views = null;
         LbStateCache.Entry? shown = null;
-        foreach (var t in s.All(Collections.Tasks))
+        foreach (var t in s.All(Schema.Tasks))
         {
             if (!t.Draining) continue;
             views ??= lbs.Views();
@@ -30,7 +31,7 @@ public static class LbKills
             // not shown draining in a newer state: it ended or was released meanwhile, and the next pass sees that
             if (!shown.DrainingSince.TryGetValue(t.Id, out var shownAt)) continue;
             var decision = LbDrain.Decide(t, shownAt, AppOf(s, t), views, now);
-            if (decision.Release is { } why) yield return (StateOp.Put(Collections.Tasks, t.Id, t with { Draining = false }), t, why);
+            if (decision.Release is { } why) yield return (StateOp.Put(Schema.Tasks, t.Id, t with { Draining = false }), t, why);
         }
     }
 

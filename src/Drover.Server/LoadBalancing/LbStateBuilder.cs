@@ -3,6 +3,7 @@ using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Scheduling;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.LoadBalancing;
 
@@ -11,14 +12,14 @@ public static class LbStateBuilder
 {
     public static IReadOnlyList<LbApp> Build(StateSnapshot s)
     {
-        var tasksByApp = s.All(Collections.Tasks).ToLookup(t => t.AppId, StringComparer.Ordinal);
+        var tasksByApp = s.All(Schema.Tasks).ToLookup(t => t.AppId, StringComparer.Ordinal);
         var addresses = Addresses(s);
-        return [.. s.All(Collections.Apps).Select(app => App(app, tasksByApp[app.Id], addresses))];
+        return [.. s.All(Schema.Apps).Select(app => App(app, tasksByApp[app.Id], addresses))];
     }
 
     /// <summary>Each agent's IP address (null when it has none): what a task's <see cref="LbTask.Address"/> comes from.</summary>
     public static Dictionary<string, string?> Addresses(StateSnapshot s) =>
-        s.All(Collections.Agents).ToDictionary(a => a.Id, a => a.IpAddress(), StringComparer.Ordinal);
+        s.All(Schema.Agents).ToDictionary(a => a.Id, a => a.IpAddress(), StringComparer.Ordinal);
 
     /// <summary>One app and its tasks; a pure function of them and their agents' addresses (what <see cref="LbStateCache"/> keys on).</summary>
     public static LbApp App(AppDefinition app, IEnumerable<TaskRecord> tasks, Dictionary<string, string?> addresses)

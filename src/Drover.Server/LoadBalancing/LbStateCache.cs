@@ -2,6 +2,7 @@ using System.Text.Json;
 using Drover.Api.LoadBalancing;
 using Drover.Core.Cluster;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.LoadBalancing;
 
@@ -60,23 +61,23 @@ public sealed class LbStateCache
     private List<Piece> Render(StateSnapshot s)
     {
         var tasksByApp = new Dictionary<string, List<StateEntry>>(StringComparer.Ordinal);
-        foreach (var e in s.Entries(Collections.Tasks.Name).Values)
+        foreach (var e in s.Entries(Schema.Tasks.Name).Values)
         {
-            var appId = StateSnapshot.Decode(Collections.Tasks, e).AppId;
+            var appId = StateSnapshot.Decode(Schema.Tasks, e).AppId;
             if (!tasksByApp.TryGetValue(appId, out var list)) tasksByApp[appId] = list = [];
             list.Add(e);
         }
         var addresses = LbStateBuilder.Addresses(s);
         var pieces = new Dictionary<string, Piece>(StringComparer.Ordinal);
         var order = new List<Piece>();
-        foreach (var appEntry in s.Entries(Collections.Apps.Name).Values)
+        foreach (var appEntry in s.Entries(Schema.Apps.Name).Values)
         {
-            var app = StateSnapshot.Decode(Collections.Apps, appEntry);
+            var app = StateSnapshot.Decode(Schema.Apps, appEntry);
             var tasks = tasksByApp.TryGetValue(app.Id, out var l) ? l.ToArray() : [];
-            var taskAddresses = tasks.Select(t => addresses.GetValueOrDefault(StateSnapshot.Decode(Collections.Tasks, t).AgentId)).ToArray();
+            var taskAddresses = tasks.Select(t => addresses.GetValueOrDefault(StateSnapshot.Decode(Schema.Tasks, t).AgentId)).ToArray();
             if (!_pieces.TryGetValue(app.Id, out var piece) || !Unchanged(piece, appEntry, tasks, taskAddresses))
             {
-                var rendered = LbStateBuilder.App(app, tasks.Select(t => StateSnapshot.Decode(Collections.Tasks, t)), addresses);
+                var rendered = LbStateBuilder.App(app, tasks.Select(t => StateSnapshot.Decode(Schema.Tasks, t)), addresses);
                 piece = new Piece(appEntry, tasks, taskAddresses, rendered, JsonSerializer.SerializeToUtf8Bytes(rendered, LbJsonContext.Default.LbApp));
                 AppRenders++;
             }

@@ -1,48 +1,76 @@
-using System.Collections.Concurrent;
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
 using Drover.Core.Json;
 using Drover.Scheduling;
 
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Reconcile;
 
 /// <summary>
-/// Launch backoff per app and the latest view of instances waiting to be placed (GET /v2/queue).
-/// In memory: after a restart every app may launch at once, which is what an operator restarting
-/// the server wants.
+/// The latest view of instances waiting to be placed (GET /v2/queue). Launch backoffs live in the store
+/// (<see cref="Schema.LaunchBackoffs"/>), so a new leader keeps delaying a crash-looping app, as Marathon keeps
+/// its launch queue's delays in ZooKeeper-backed state across failover.
 /// </summary>
 public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, LaunchBackoff> _backoffs = new();
     private volatile IReadOnlyList<QueueEntry> _entries = [];
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingSince = new();
 
-    public IReadOnlyDictionary<string, LaunchBackoff> Backoffs => _backoffs;
-
-    /// <summary>A failed task of the current config delays the next launch; an old version failing during an upgrade does not.</summary>
-    public void OnTaskFailed(string appId, string taskVersion, DateTimeOffset now)
+    /// <summary>The stored backoffs of <paramref name="s"/>, by app id.</summary>
+    public static IReadOnlyDictionary<string, LaunchBackoff> Backoffs(StateSnapshot s)
     {
-        var app = writer.Current.Get(Collections.Apps, appId);
-        if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return;
-        _backoffs.AddOrUpdate(appId,
-            _ => BackoffPolicy.OnTaskFailed(app, null, now),
-            (_, current) => BackoffPolicy.OnTaskFailed(app, current, now));
+        var all = s.Entries(Schema.LaunchBackoffs.Name);
+        if (all.IsEmpty) return ReconcileInput.NoBackoffs;
+        return all.ToDictionary(kv => kv.Key, kv => StateSnapshot.Decode(Schema.LaunchBackoffs, kv.Value), StringComparer.Ordinal);
     }
 
-    public void ApplyResets(IReadOnlyList<string> appIds)
+    /// <summary>
+    /// The backoff a failed task of <paramref name="appId"/> sets, given the one it had (<paramref name="current"/>);
+    /// null when it sets none: an old version failing during an upgrade does not delay the new one.
+    /// </summary>
+    public static LaunchBackoff? OnTaskFailed(StateSnapshot s, string appId, string taskVersion, LaunchBackoff? current, DateTimeOffset now)
     {
-        foreach (var id in appIds) _backoffs.TryRemove(id, out _);
+        var app = s.Get(Schema.Apps, appId);
+        if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return null;
+        return BackoffPolicy.OnTaskFailed(app, current ?? s.Get(Schema.LaunchBackoffs, appId), now);
     }
 
-    public bool ResetDelay(string appId) => _backoffs.TryRemove(appId, out _) | _entries.Any(e => e.AppId == appId);
-
-    public void Publish(IReadOnlyList<QueueEntry> entries, DateTimeOffset now)
+    /// <summary>Deletes of the backoffs the plan reset, and of those whose app is gone (only stored ones: a pass that changes nothing writes nothing).</summary>
+    public static IEnumerable<StateOp> Resets(StateSnapshot s, IReadOnlyList<string> resets)
     {
-        foreach (var e in entries) _waitingSince.TryAdd(e.AppId, now);
-        foreach (var k in _waitingSince.Keys) if (entries.All(e => e.AppId != k)) _waitingSince.TryRemove(k, out _);
-        _entries = entries;
+        var stored = s.Entries(Schema.LaunchBackoffs.Name);
+        if (stored.IsEmpty) yield break;
+        var reset = resets.ToHashSet(StringComparer.Ordinal);
+        foreach (var appId in stored.Keys)
+            if (reset.Contains(appId) || s.Entry(Schema.Apps.Name, appId) is null)
+                yield return StateOp.Delete(Schema.LaunchBackoffs, appId);
+    }
+
+    /// <summary>DELETE /v2/queue/{app}/delay: false when the app neither has a delay nor waits in the queue.</summary>
+    public async Task<bool> ResetDelayAsync(string appId, CancellationToken ct)
+    {
+        var (_, had) = await writer.UpdateAsync<bool>(s => s.Entry(Schema.LaunchBackoffs.Name, appId) is null
+            ? ([], false)
+            : ([StateOp.Delete(Schema.LaunchBackoffs, appId)], true), ct);
+        return had | _entries.Any(e => e.AppId == appId);
+    }
+
+    /// <summary>The queue view of the latest pass (rebuilt by the next pass on any server that runs them).</summary>
+    public void Publish(IReadOnlyList<QueueEntry> entries) => _entries = entries;
+
+    /// <summary>
+    /// Ops that record when apps began to wait (GET /v2/queue's "since") and forget those that no longer wait; none
+    /// while the set of waiting apps stays the same, so a steady queue costs no writes.
+    /// </summary>
+    public static IEnumerable<StateOp> WaitingChanges(StateSnapshot s, IReadOnlyList<QueueEntry> entries, DateTimeOffset now)
+    {
+        var waiting = entries.Select(e => e.AppId).ToHashSet(StringComparer.Ordinal);
+        var stored = s.Entries(Schema.QueueWaiting.Name);
+        foreach (var appId in waiting)
+            if (!stored.ContainsKey(appId)) yield return StateOp.Put(Schema.QueueWaiting, appId, new QueueWaiting { Since = MarathonTime.ToWire(now) });
+        foreach (var appId in stored.Keys)
+            if (!waiting.Contains(appId)) yield return StateOp.Delete(Schema.QueueWaiting, appId);
     }
 
     public IReadOnlyList<QueueItem> Items()
@@ -52,11 +80,11 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         var items = new List<QueueItem>();
         foreach (var e in _entries)
         {
-            var app = s.Get(Collections.Apps, e.AppId);
+            var app = s.Get(Schema.Apps, e.AppId);
             if (app is null) continue;
             var left = e.DelayUntil is { } until ? Math.Max(0, (until - now).TotalSeconds) : 0;
             var reasons = e.RejectSummary;
-            var since = _waitingSince.TryGetValue(e.AppId, out var t) ? t : now;
+            var since = MarathonTime.TryParse(s.Get(Schema.QueueWaiting, e.AppId)?.Since, out var t) ? t : now;
             items.Add(new QueueItem
             {
                 Count = e.Count,
@@ -75,4 +103,10 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         }
         return items;
     }
+}
+
+/// <summary>When an app began to wait for placement.</summary>
+public sealed record QueueWaiting
+{
+    public required string Since { get; init; }
 }

@@ -13,11 +13,11 @@ public static class QueueEndpoints
     public static void MapQueueEndpoints(this IEndpointRouteBuilder r)
     {
         r.MapGet("/v2/queue", (LaunchQueue queue) => Responses.Json(new QueueResponse(queue.Items()), ApiJsonContext.Default.QueueResponse));
-        r.MapDelete("/v2/queue/{**path}", (string path, LaunchQueue queue, ReconcileLoop loop) =>
+        r.MapDelete("/v2/queue/{**path}", async (string path, LaunchQueue queue, ReconcileLoop loop, CancellationToken ct) =>
         {
             if (!path.EndsWith("/delay", StringComparison.Ordinal)) throw ApiException.NotFound($"Unknown queue path '{path}'");
             var appId = PathId.Canonical(path[..^"/delay".Length]);
-            if (!queue.ResetDelay(appId)) throw ApiException.NotFound($"Application {appId} not found in tasks queue.");
+            if (!await queue.ResetDelayAsync(appId, ct)) throw ApiException.NotFound($"Application {appId} not found in tasks queue.");
             loop.Trigger();
             return Results.NoContent();
         });

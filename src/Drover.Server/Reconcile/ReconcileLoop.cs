@@ -7,6 +7,7 @@ using Drover.Scheduling;
 using Drover.Server.Agents;
 using Drover.State;
 using Microsoft.Extensions.Hosting;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Reconcile;
 
@@ -81,31 +82,29 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         if (_paused) return;
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
-        var after = new List<Action>();
-        await writer.UpdateAsync(s =>
+        await writer.UpdateAsync((s, after) =>
         {
             var ops = new List<StateOp>();
             ops.AddRange(ExpungeUnreachable(s, now));
             foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
             {
-                ops.Add(StateOp.Put(Collections.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
-                log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed");
+                ops.Add(StateOp.Put(Schema.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
+                after.Add(() => log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed"));
             }
             // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
             foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, lbState, now))
             {
                 ops.Add(op);
-                log.TaskKillReleased(t.Id, t.AppId, LoadBalancing.LbKills.Describe(why, t, now));
+                var reason = LoadBalancing.LbKills.Describe(why, t, now);
+                after.Add(() => log.TaskKillReleased(t.Id, t.AppId, reason));
             }
-            var (deploymentOps, deploymentEvents) = deployments.Check(s);
-            ops.AddRange(deploymentOps);
-            after.AddRange(deploymentEvents);
+            ops.AddRange(deployments.Check(s, after));
             var plan = Reconciler.Plan(Input(s, now));
             foreach (var launch in plan.Launches)
             {
-                var app = s.Get(Collections.Apps, launch.Placement.AppId);
+                var app = s.Get(Schema.Apps, launch.Placement.AppId);
                 if (app?.Version is null) continue;
-                var agent = s.Get(Collections.Agents, launch.Placement.AgentId)!;
+                var agent = s.Get(Schema.Agents, launch.Placement.AgentId)!;
                 var task = new TaskRecord
                 {
                     Id = TaskEnvironment.NewTaskId(app.Id),
@@ -119,57 +118,61 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                     MemMb = app.Mem,
                     DiskMb = app.Disk,
                 };
-                ops.Add(StateOp.Put(Collections.Tasks, task.Id, task));
-                log.TaskLaunching(task.Id, app.Id, agent.Hostname);
-                after.Add(() => events.StatusChanged(task, TaskState.Staging, null));
+                ops.Add(StateOp.Put(Schema.Tasks, task.Id, task));
+                after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
+                events.StatusChanged(after, task, TaskState.Staging, null);
             }
             foreach (var kill in plan.Kills)
             {
-                if (s.Get(Collections.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
+                if (s.Get(Schema.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
                 var marked = LoadBalancing.LbKills.MarkForKill(s, t, lbs, now);
-                ops.Add(StateOp.Put(Collections.Tasks, t.Id, marked));
-                log.TaskKilling(t.Id, t.AppId, marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message);
+                ops.Add(StateOp.Put(Schema.Tasks, t.Id, marked));
+                var why = marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message;
+                after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
             }
             ops.AddRange(PruneUnusedVersions(s));
-            queue.ApplyResets(plan.BackoffResets);
-            queue.Publish(plan.Queue, now);
+            ops.AddRange(Tasks.RecentTasks.Prune(s));
+            // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
+            ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
+            ops.AddRange(LaunchQueue.WaitingChanges(s, plan.Queue, now));
+            after.Add(() => queue.Publish(plan.Queue));
             return ops;
         }, ct);
-        foreach (var publish in after) publish();
     }
 
     private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()
     {
-        Apps = s.All(Collections.Apps).ToList(),
-        Tasks = s.All(Collections.Tasks).ToList(),
-        Agents = s.All(Collections.Agents).ToList(),
-        Backoffs = queue.Backoffs,
+        Apps = s.All(Schema.Apps).ToList(),
+        Tasks = s.All(Schema.Tasks).ToList(),
+        Agents = s.All(Schema.Agents).ToList(),
+        Backoffs = LaunchQueue.Backoffs(s),
         Now = now,
     };
 
     private async Task MarkUnreachableAgentsAsync(DateTimeOffset now, CancellationToken ct)
     {
         var s = writer.Current;
-        var lost = s.All(Collections.Agents)
+        var lost = s.All(Schema.Agents)
             .Where(a => a.Status != AgentStatus.Unreachable && now - liveness.LastSeen(a.Id) > options.AgentTimeout)
             .ToList();
         if (lost.Count == 0) return;
-        await writer.UpdateAsync(snap =>
+        await writer.UpdateAsync((snap, after) =>
         {
             var ops = new List<StateOp>();
             foreach (var a in lost)
             {
-                var agent = snap.Get(Collections.Agents, a.Id);
+                var agent = snap.Get(Schema.Agents, a.Id);
                 if (agent is null || agent.Status == AgentStatus.Unreachable) continue;
                 var lastSeen = liveness.LastSeen(a.Id);
-                ops.Add(StateOp.Put(Collections.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
+                ops.Add(StateOp.Put(Schema.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
                 var count = 0;
                 foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
                 {
-                    ops.Add(StateOp.Put(Collections.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
+                    ops.Add(StateOp.Put(Schema.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
                 }
-                log.AgentUnreachable(a.Id, agent.Hostname, (now - lastSeen).TotalSeconds, count);
+                var hostname = agent.Hostname;
+                after.Add(() => log.AgentUnreachable(a.Id, hostname, (now - lastSeen).TotalSeconds, count));
             }
             return ops;
         }, ct);
@@ -178,15 +181,15 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     /// <summary>Tasks on an unreachable agent are forgotten after the app's expungeAfterSeconds; if the agent returns, it kills them (they are no longer assigned).</summary>
     private static IEnumerable<StateOp> ExpungeUnreachable(StateSnapshot s, DateTimeOffset now)
     {
-        foreach (var agent in s.All(Collections.Agents))
+        foreach (var agent in s.All(Schema.Agents))
         {
             if (agent.Status != AgentStatus.Unreachable || !MarathonTime.TryParse(agent.LastSeenAt, out var since)) continue;
             foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
             {
-                var app = s.Get(Collections.Apps, t.AppId);
+                var app = s.Get(Schema.Apps, t.AppId);
                 var expungeAfter = app?.UnreachableStrategy.ExpungeAfterSeconds ?? 0;
                 if (app is null || (now - since).TotalSeconds >= expungeAfter)
-                    yield return StateOp.Delete(Collections.Tasks, t.Id);
+                    yield return StateOp.Delete(Schema.Tasks, t.Id);
             }
         }
     }
@@ -195,11 +198,11 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     private static IEnumerable<StateOp> PruneUnusedVersions(StateSnapshot s)
     {
         HashSet<string>? inUse = null;
-        foreach (var e in s.Entries(Collections.AppVersions.Name).Values)
+        foreach (var e in s.Entries(Schema.AppVersions.Name).Values)
         {
             var appId = e.Key[..e.Key.LastIndexOf('@')];
-            if (s.Entry(Collections.Apps.Name, appId) is not null) continue;
-            inUse ??= s.All(Collections.Tasks).Select(t => Collections.VersionKey(t.AppId, t.Version)).ToHashSet();
+            if (s.Entry(Schema.Apps.Name, appId) is not null) continue;
+            inUse ??= s.All(Schema.Tasks).Select(t => Schema.VersionKey(t.AppId, t.Version)).ToHashSet();
             if (inUse.Contains(e.Key)) continue;
             foreach (var op in Apps.AppWrites.DeleteVersion(e.Key)) yield return op;
         }

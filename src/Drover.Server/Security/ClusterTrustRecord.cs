@@ -19,11 +19,6 @@ public sealed record ClusterTrustRecord
     public string? CaKeyPem { get; init; }
 }
 
-public static class SecurityCollections
-{
-    public static readonly Collection<ClusterTrustRecord> ClusterTrust = new("cluster-trust", SecurityJsonContext.Default.ClusterTrustRecord);
-}
-
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ClusterTrustRecord))]
 public partial class SecurityJsonContext : JsonSerializerContext;

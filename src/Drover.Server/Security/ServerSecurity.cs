@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Security.Cryptography.X509Certificates;
 using Drover.Api.Security;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Security;
 
@@ -45,7 +46,7 @@ public sealed class ServerSecurity
         var now = time.GetUtcNow();
         for (var attempt = 0; ; attempt++)
         {
-            var stored = store.Current.Get(SecurityCollections.ClusterTrust, ClusterTrustRecord.Key);
+            var stored = store.Current.Get(Schema.ClusterTrust, ClusterTrustRecord.Key);
             var record = stored ?? new ClusterTrustRecord();
             JoinToken? given = null;
             if (options.AgentToken is { } t && !JoinToken.TryParse(t, out given, out var error)) throw new ArgumentException($"--token: {error}");
@@ -86,8 +87,8 @@ public sealed class ServerSecurity
                 try
                 {
                     // expected index 0 on first write: of two servers starting together on one store, one wins and the other reads its secrets
-                    var expected = stored is null ? 0 : store.Current.Entry(SecurityCollections.ClusterTrust.Name, ClusterTrustRecord.Key)?.ModifyIndex;
-                    await store.ApplyAsync([StateOp.Put(SecurityCollections.ClusterTrust, ClusterTrustRecord.Key, record, expected)], ct).ConfigureAwait(false);
+                    var expected = stored is null ? 0 : store.Current.Entry(Schema.ClusterTrust.Name, ClusterTrustRecord.Key)?.ModifyIndex;
+                    await store.ApplyAsync([StateOp.Put(Schema.ClusterTrust, ClusterTrustRecord.Key, record, expected)], ct).ConfigureAwait(false);
                 }
                 catch (PreconditionFailedException) when (attempt < 3)
                 {

@@ -6,6 +6,7 @@ using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tasks;
 
@@ -46,9 +47,9 @@ public static class TaskEndpoints
         if (!LogQuery.TryParseSince(since, time.GetUtcNow(), out _, out var sinceError)) throw ApiException.BadRequest(sinceError);
         var s = writer.Current;
         string agentId;
-        if (s.Get(Collections.Tasks, taskId) is { } task) agentId = task.AgentId;
+        if (s.Get(Schema.Tasks, taskId) is { } task) agentId = task.AgentId;
         else if (!recent.TryGet(taskId, out agentId, out _)) throw ApiException.NotFound($"Task '{taskId}' does not exist");
-        var agent = s.Get(Collections.Agents, agentId);
+        var agent = s.Get(Schema.Agents, agentId);
         if (agent?.Endpoint is null) throw new ApiException(503, $"agent {agentId} of task '{taskId}' has no reachable endpoint");
         var follow = ctx.Request.Flag("follow");
         var offset = query["offset"].ToString();

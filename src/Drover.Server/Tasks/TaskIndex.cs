@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Drover.Core.Cluster;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tasks;
 
@@ -20,7 +21,7 @@ public static class TaskIndex
 
     private static Index Get(StateSnapshot s) => Cache.GetValue(s, snap =>
     {
-        var all = snap.All(Collections.Tasks).ToList();
+        var all = snap.All(Schema.Tasks).ToList();
         return new Index(all.ToLookup(t => t.AgentId, StringComparer.Ordinal), all.ToLookup(t => t.AppId, StringComparer.Ordinal));
     });
 }

@@ -8,6 +8,7 @@ using Drover.Server.Apps;
 using Drover.Server.Http;
 using Drover.State;
 using Microsoft.AspNetCore.Http;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tasks;
 
@@ -17,7 +18,7 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
     public IResult ListForApp(HttpContext ctx, string appId)
     {
         var s = writer.Current;
-        var app = s.Get(Collections.Apps, appId) ?? throw ApiException.NotFound($"App '{appId}' does not exist");
+        var app = s.Get(Schema.Apps, appId) ?? throw ApiException.NotFound($"App '{appId}' does not exist");
         var views = new AppViews(s);
         var tasks = views.TasksOf(appId).Select(t => views.Task(t, app)).ToList();
         if (WantsText(ctx)) return Results.Text(PlainText(tasks, s), "text/plain");
@@ -30,7 +31,7 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
         var views = new AppViews(s);
         var statuses = ctx.Request.Multi("status").Concat(ctx.Request.Multi("status[]")).Select(x => x.ToLowerInvariant()).ToHashSet();
         var tasks = new List<MarathonTask>();
-        foreach (var t in s.All(Collections.Tasks))
+        foreach (var t in s.All(Schema.Tasks))
         {
             if (statuses.Count > 0 && !statuses.Contains(t.State.ToWire()[5..].ToLowerInvariant())) continue;
             tasks.Add(views.Task(t));
@@ -42,7 +43,7 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
     public async Task<IResult> KillForAppAsync(HttpContext ctx, string appId, CancellationToken ct)
     {
         var s = writer.Current;
-        if (s.Get(Collections.Apps, appId) is null) throw ApiException.NotFound($"App '{appId}' does not exist");
+        if (s.Get(Schema.Apps, appId) is null) throw ApiException.NotFound($"App '{appId}' does not exist");
         CheckScaleWipe(ctx);
         var host = ctx.Request.Query["host"].ToString();
         var ids = TaskIndex.OfApp(s, appId)
@@ -54,9 +55,9 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
     public async Task<IResult> KillOneAsync(HttpContext ctx, string appId, string taskId, CancellationToken ct)
     {
         var s = writer.Current;
-        if (s.Get(Collections.Apps, appId) is null) throw ApiException.NotFound($"App '{appId}' does not exist");
+        if (s.Get(Schema.Apps, appId) is null) throw ApiException.NotFound($"App '{appId}' does not exist");
         CheckScaleWipe(ctx);
-        var task = s.Get(Collections.Tasks, taskId);
+        var task = s.Get(Schema.Tasks, taskId);
         if (task is null || task.AppId != appId) throw ApiException.NotFound($"Task '{taskId}' does not exist");
         return await KillAsync(ctx, [taskId], ct, single: true);
     }
@@ -87,10 +88,10 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
             var found = new List<TaskRecord>();
             foreach (var id in taskIds.Distinct())
             {
-                if (s.Get(Collections.Tasks, id) is not { } t) continue;
+                if (s.Get(Schema.Tasks, id) is not { } t) continue;
                 found.Add(t);
                 // a load-balanced task leaves the lbs first; its agent gets the kill once they have drained it
-                if (!t.KillRequested) ops.Add(StateOp.Put(Collections.Tasks, id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, time.GetUtcNow())));
+                if (!t.KillRequested) ops.Add(StateOp.Put(Schema.Tasks, id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, time.GetUtcNow())));
             }
             return ((IReadOnlyList<StateOp>)ops, found);
         }, ct);
@@ -99,7 +100,7 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
             AppService.Change? last = null;
             foreach (var group in killed.GroupBy(t => t.AppId))
             {
-                var app = writer.Current.Get(Collections.Apps, group.Key);
+                var app = writer.Current.Get(Schema.Apps, group.Key);
                 if (app is null) continue;
                 last = await apps.ScaleAsync(group.Key, Math.Max(0, app.Instances - group.Count()), ctx.Request.Flag("force"), ct);
             }
@@ -131,7 +132,7 @@ public sealed class TaskService(StateWriter writer, AppService apps, LoadBalanci
         var sb = new StringBuilder();
         foreach (var byApp in tasks.GroupBy(t => t.AppId))
         {
-            var app = s.Get(Collections.Apps, byApp.Key);
+            var app = s.Get(Schema.Apps, byApp.Key);
             var servicePorts = app?.PortDefinitions.Select(p => p.Port).ToList() ?? [];
             for (var i = 0; i < servicePorts.Count; i++)
             {

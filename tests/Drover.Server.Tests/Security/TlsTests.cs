@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Tests.Security;
 
@@ -95,7 +96,7 @@ public sealed class TlsTests : IDisposable
             $"the CA of {server.TlsUrl} (sha256 {JoinToken.Short(server.JoinToken.CaDigest!)}) is not the one the join token pins (sha256 {JoinToken.Short(other)}): " +
             "the token belongs to another cluster, or something stands between this agent and the server",
             e.Message);
-        Assert.Empty(server.Services.GetRequiredService<StateWriter>().Current.All(State.Collections.Agents));
+        Assert.Empty(server.Services.GetRequiredService<StateWriter>().Current.All(Schema.Agents));
         await server.StopAsync();
     }
 

@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+using Drover.State;
+using Drover.Server.Storage;
+
+namespace Drover.Server.Events;
+
+/// <summary>The Marathon events one write caused, rendered when it was decided and stored in that write's own batch.</summary>
+/// <remarks>
+/// Events live in the store (an outbox, as Nomad's event stream is fed from its state store's change log) rather
+/// than being pushed by whoever made the write, so every server (and a new leader after failover) streams the same
+/// events in the same order, and a write refused by the store produces none. The projector (<see cref="EventProjector"/>)
+/// publishes them from the store's watch. Rendering at write time also keeps facts that are not otherwise in the store
+/// (a killed task's last state and message, a deployment's failure reason, api_post_event's client address).
+/// </remarks>
+public sealed record EventBatch
+{
+    public IReadOnlyList<ServerEvent> Events { get; init; } = [];
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EventBatch))]
+public partial class EventJsonContext : JsonSerializerContext;
+
+/// <summary>How event batches are keyed and pruned.</summary>
+public static class EventLog
+{
+    /// <summary>
+    /// Batches kept: the projector of a server that falls this many writes behind misses events, as a slow SSE
+    /// subscriber is dropped (EventBus.SubscriberBuffer). Marathon keeps no history at all (events go only to those connected).
+    /// </summary>
+    public const int Capacity = 1024;
+
+    /// <summary>
+    /// Ordered by the index the write was decided on, so pruning drops the oldest first; the nonce keeps two writes
+    /// decided on the same snapshot (two servers) apart. Projectors order by ModifyIndex, not by key.
+    /// </summary>
+    public static string NewKey(long decidedAt) => $"{decidedAt:D19}-{Guid.NewGuid():N}";
+
+    /// <summary>The put of a write's events, plus deletes of the oldest batches beyond <see cref="Capacity"/>.</summary>
+    public static IEnumerable<StateOp> Append(StateSnapshot s, IReadOnlyList<ServerEvent> events)
+    {
+        var stored = s.Entries(Schema.EventLog.Name);
+        foreach (var old in stored.Keys.Take(Math.Max(0, stored.Count - Capacity + 1)))
+            yield return StateOp.Delete(Schema.EventLog, old);
+        yield return StateOp.Put(Schema.EventLog, NewKey(s.Index), new EventBatch { Events = events });
+    }
+}
