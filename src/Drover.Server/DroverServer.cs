@@ -47,9 +47,9 @@ public sealed class DroverServer : IAsyncDisposable
         IStateStore? store = null;
         try
         {
-            store = dataDirLock is null ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(dataDirLock.Directory, StateFile));
+            store = await OpenStoreAsync(options, dataDirLock);
             // the store holds the cluster's join secret and CA key from here on
-            if (dataDirLock is not null) SecretFiles.RestrictToOwner(dataDirLock.Directory, Path.Combine(dataDirLock.Directory, StateFile));
+            if (dataDirLock is not null && !options.UsesEtcd) SecretFiles.RestrictToOwner(dataDirLock.Directory, Path.Combine(dataDirLock.Directory, StateFile));
             var security = await ServerSecurity.LoadAsync(options, store, dataDirLock?.Directory, time ?? TimeProvider.System);
             return new DroverServer(Build(options, store, security, logging, time), store, dataDirLock);
         }
@@ -62,6 +62,27 @@ public sealed class DroverServer : IAsyncDisposable
     }
 
     private const string StateFile = "state.db";
+
+    /// <summary>etcd when --etcd is given (shared by every server of the cluster), else SQLite in the data directory, else memory.</summary>
+    private static async Task<IStateStore> OpenStoreAsync(ServerOptions options, DataDirLock? dataDirLock)
+    {
+        if (options.Etcd is { } endpoints)
+        {
+            // 3 s per member: a member without quorum is given up on quickly, and the next one tried
+            var client = new State.Etcd.Client.EtcdClient(
+                endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => new Uri(e)).ToList()) { RequestTimeout = TimeSpan.FromSeconds(3) };
+            try
+            {
+                return new EtcdStore(await State.Etcd.EtcdStateStore.OpenAsync(client, new State.Etcd.EtcdStateStoreOptions { Prefix = options.EtcdPrefix }), client);
+            }
+            catch (Exception e) when (e is State.Etcd.Client.EtcdException or HttpRequestException)
+            {
+                client.Dispose();
+                throw new StoreUnavailableException($"cannot load the state from etcd at {endpoints}: {e.Message}", e);
+            }
+        }
+        return dataDirLock is null ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(dataDirLock.Directory, StateFile));
+    }
 
     private static WebApplication Build(ServerOptions options, IStateStore store, ServerSecurity security, Action<ILoggingBuilder>? logging, TimeProvider? time)
     {
@@ -96,7 +117,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton(store);
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
-        s.AddSingleton<ServerIdentity>();
+        s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId });
         s.AddSingleton<SnapshotResponseCache>();
         s.AddSingleton<AppValidation>();
         s.AddSingleton<AppService>();
@@ -183,8 +204,11 @@ public sealed class DroverServer : IAsyncDisposable
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
         id.Port = Url.Port;
-        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), _dataDirLock is null ? "in memory" : Path.Combine(_dataDirLock.Directory, StateFile));
+        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), StateDescription(options, _dataDirLock));
     }
+
+    private static string StateDescription(ServerOptions options, DataDirLock? dataDirLock) =>
+        options.Etcd is { } etcd ? $"etcd {etcd} {options.EtcdPrefix}" : dataDirLock is null ? "in memory" : Path.Combine(dataDirLock.Directory, StateFile);
 
     private static Uri Reachable(string address) => new(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
 
