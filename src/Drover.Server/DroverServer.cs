@@ -2,6 +2,7 @@ using Drover.Core.Hosting;
 using Drover.Server.Agents;
 using Drover.Server.Apps;
 using Drover.Server.Http;
+using Drover.Server.Leadership;
 using Drover.Server.Reconcile;
 using Drover.Server.Security;
 using Drover.Server.Tasks;
@@ -138,17 +139,33 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Deployments.DeploymentMonitor>();
         s.AddSingleton<Groups.GroupService>();
         s.AddSingleton<DnsService.DnsHost>(); // started by StartAsync, not as a hosted service (see there)
-        s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
+        s.AddSingleton<Leadership.LeadershipLog>();
+        if (store is EtcdStore etcd)
+        {
+            s.AddSingleton(etcd);
+            s.AddSingleton<Leadership.EtcdLeadership>();
+            s.AddSingleton<Leadership.ILeadership>(sp => sp.GetRequiredService<Leadership.EtcdLeadership>());
+            s.AddHostedService(sp => sp.GetRequiredService<Leadership.EtcdLeadership>());
+        }
+        else
+        {
+            s.AddSingleton<Leadership.ILeadership, Leadership.SingleServerLeadership>();
+        }
+        s.AddHostedService(sp => Leadership.LeaderGatedService.For<ReconcileLoop>(sp));
         s.AddHttpClient("agents", c =>
         {
             c.Timeout = Timeout.InfiniteTimeSpan;
             // agents serve task logs only to the server: the join secret is how they know it is the server asking
             if (security.Join is { } join) c.DefaultRequestHeaders.Authorization = new("Bearer", join.Secret);
         });
+        // no timeout: forwarded requests include blocking queries and long agent polls; the client's own deadline applies
+        s.AddHttpClient(Leadership.LeaderForwarding.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(3) });
         Discovery.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseDroverErrors();
+        app.UseLeaderForwarding();
         app.UseApiTokens(security);
         app.MapInfoEndpoints();
         app.MapTrustEndpoints();
@@ -204,6 +221,8 @@ public sealed class DroverServer : IAsyncDisposable
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
         id.Port = Url.Port;
+        id.AdvertisedHostPort = $"{options.Advertise ?? Url.Host}:{options.AdvertisePort ?? Url.Port}";
+        id.MarkBound();
         _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), StateDescription(options, _dataDirLock));
     }
 

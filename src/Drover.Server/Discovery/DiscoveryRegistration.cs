@@ -17,8 +17,10 @@ public static class DiscoveryRegistration
         s.AddSingleton<ExternalServices>();
         s.AddSingleton<CheckProbes>();
         s.AddSingleton<ServiceCheckRunner>();
-        s.AddHostedService(sp => sp.GetRequiredService<ServiceCheckRunner>());
-        s.AddHostedService<DiscoveryJanitor>();
+        s.AddSingleton<DiscoveryJanitor>();
+        // leader-only: checks and the janitor write their results to the store
+        s.AddHostedService(sp => Leadership.LeaderGatedService.For<ServiceCheckRunner>(sp));
+        s.AddHostedService(sp => Leadership.LeaderGatedService.For<DiscoveryJanitor>(sp));
         s.AddHttpClient(CheckProbes.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10, PooledConnectionLifetime = TimeSpan.FromMinutes(1) });
         s.AddHttpClient(CheckProbes.InsecureHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
