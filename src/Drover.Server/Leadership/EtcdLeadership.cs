@@ -95,9 +95,16 @@ public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity ident
             if (term == 0 || termToken.IsCancellationRequested) continue; // lost before it began
             store.Inner.WriteGuard = new EtcdWriteGuard(LeaderKey, term);
             // Act only on a store that has seen everything up to this election: the previous leader's last writes.
+            // The leader key lives outside the state prefix, so the store's index need not ever reach the term's
+            // revision: wait for the newest state revision at or before it instead. (A delete just before the term is
+            // not seen by this range; known gap, see the report.)
+            var prefix = State.Etcd.Client.EtcdKeys.Utf8(options.EtcdPrefix);
+            var latest = await store.Client.RangeAsync(new RangeRequest(prefix, EtcdKeys.PrefixEnd(prefix), Revision: term), ct).ConfigureAwait(false);
+            var needed = (latest.Kvs ?? []).Select(kv => kv.ModRevision).DefaultIfEmpty(0).Max();
             using (var caughtUp = CancellationTokenSource.CreateLinkedTokenSource(ct, termToken))
             {
-                await foreach (var _ in store.WatchAsync(term - 1, caughtUp.Token).ConfigureAwait(false)) break;
+                if (store.Current.Index < needed)
+                    await foreach (var _ in store.WatchAsync(needed - 1, caughtUp.Token).ConfigureAwait(false)) break;
             }
             liveness.StartGracePeriod();
             TermStarted?.Invoke();
