@@ -2,6 +2,7 @@ using Drover.Core.Hosting;
 using Drover.Server.Agents;
 using Drover.Server.Apps;
 using Drover.Server.Http;
+using Drover.Server.Leadership;
 using Drover.Server.Reconcile;
 using Drover.Server.Security;
 using Drover.Server.Tasks;
@@ -47,9 +48,9 @@ public sealed class DroverServer : IAsyncDisposable
         IStateStore? store = null;
         try
         {
-            store = dataDirLock is null ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(dataDirLock.Directory, StateFile));
+            store = await OpenStoreAsync(options, dataDirLock);
             // the store holds the cluster's join secret and CA key from here on
-            if (dataDirLock is not null) SecretFiles.RestrictToOwner(dataDirLock.Directory, Path.Combine(dataDirLock.Directory, StateFile));
+            if (dataDirLock is not null && !options.UsesEtcd) SecretFiles.RestrictToOwner(dataDirLock.Directory, Path.Combine(dataDirLock.Directory, StateFile));
             var security = await ServerSecurity.LoadAsync(options, store, dataDirLock?.Directory, time ?? TimeProvider.System);
             return new DroverServer(Build(options, store, security, logging, time), store, dataDirLock);
         }
@@ -62,6 +63,27 @@ public sealed class DroverServer : IAsyncDisposable
     }
 
     private const string StateFile = "state.db";
+
+    /// <summary>etcd when --etcd is given (shared by every server of the cluster), else SQLite in the data directory, else memory.</summary>
+    private static async Task<IStateStore> OpenStoreAsync(ServerOptions options, DataDirLock? dataDirLock)
+    {
+        if (options.Etcd is { } endpoints)
+        {
+            // 3 s per member: a member without quorum is given up on quickly, and the next one tried
+            var client = new State.Etcd.Client.EtcdClient(
+                endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => new Uri(e)).ToList()) { RequestTimeout = TimeSpan.FromSeconds(3) };
+            try
+            {
+                return new EtcdStore(await State.Etcd.EtcdStateStore.OpenAsync(client, new State.Etcd.EtcdStateStoreOptions { Prefix = options.EtcdPrefix }), client);
+            }
+            catch (Exception e) when (e is State.Etcd.Client.EtcdException or HttpRequestException)
+            {
+                client.Dispose();
+                throw new StoreUnavailableException($"cannot load the state from etcd at {endpoints}: {e.Message}", e);
+            }
+        }
+        return dataDirLock is null ? new InMemoryStateStore() : await SqliteStateStore.OpenAsync(Path.Combine(dataDirLock.Directory, StateFile));
+    }
 
     private static WebApplication Build(ServerOptions options, IStateStore store, ServerSecurity security, Action<ILoggingBuilder>? logging, TimeProvider? time)
     {
@@ -96,7 +118,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton(store);
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
-        s.AddSingleton<ServerIdentity>();
+        s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId });
         s.AddSingleton<SnapshotResponseCache>();
         s.AddSingleton<AppValidation>();
         s.AddSingleton<AppService>();
@@ -120,17 +142,33 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<Events.EventProjector>();
         // every server streams the events in the store, whoever wrote them (not only the leader)
         s.AddHostedService(sp => sp.GetRequiredService<Events.EventProjector>());
-        s.AddHostedService(sp => sp.GetRequiredService<ReconcileLoop>());
+        s.AddSingleton<Leadership.LeadershipLog>();
+        if (store is EtcdStore etcd)
+        {
+            s.AddSingleton(etcd);
+            s.AddSingleton<Leadership.EtcdLeadership>();
+            s.AddSingleton<Leadership.ILeadership>(sp => sp.GetRequiredService<Leadership.EtcdLeadership>());
+            s.AddHostedService(sp => sp.GetRequiredService<Leadership.EtcdLeadership>());
+        }
+        else
+        {
+            s.AddSingleton<Leadership.ILeadership, Leadership.SingleServerLeadership>();
+        }
+        s.AddHostedService(sp => Leadership.LeaderGatedService.For<ReconcileLoop>(sp));
         s.AddHttpClient("agents", c =>
         {
             c.Timeout = Timeout.InfiniteTimeSpan;
             // agents serve task logs only to the server: the join secret is how they know it is the server asking
             if (security.Join is { } join) c.DefaultRequestHeaders.Authorization = new("Bearer", join.Secret);
         });
+        // no timeout: forwarded requests include blocking queries and long agent polls; the client's own deadline applies
+        s.AddHttpClient(Leadership.LeaderForwarding.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(3) });
         Discovery.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseDroverErrors();
+        app.UseLeaderForwarding();
         app.UseApiTokens(security);
         app.MapInfoEndpoints();
         app.MapTrustEndpoints();
@@ -186,8 +224,13 @@ public sealed class DroverServer : IAsyncDisposable
         var id = _app.Services.GetRequiredService<ServerIdentity>();
         id.Host = Url.Host;
         id.Port = Url.Port;
-        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), _dataDirLock is null ? "in memory" : Path.Combine(_dataDirLock.Directory, StateFile));
+        id.AdvertisedHostPort = $"{options.Advertise ?? Url.Host}:{options.AdvertisePort ?? Url.Port}";
+        id.MarkBound();
+        _app.Services.GetRequiredService<ServerLog>().Listening(Url.ToString(), StateDescription(options, _dataDirLock));
     }
+
+    private static string StateDescription(ServerOptions options, DataDirLock? dataDirLock) =>
+        options.Etcd is { } etcd ? $"etcd {etcd} {options.EtcdPrefix}" : dataDirLock is null ? "in memory" : Path.Combine(dataDirLock.Directory, StateFile);
 
     private static Uri Reachable(string address) => new(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
 

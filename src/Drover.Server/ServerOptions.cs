@@ -38,6 +38,24 @@ public sealed record ServerOptions
     /// <summary>How often load balancers are asked to heartbeat (PUT /v1/drover/lb/instances/{id}); 3 missed = gone.</summary>
     public TimeSpan LbHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// etcd endpoints (http://a:2379,http://b:2379,…): the state lives in this etcd cluster instead of SQLite, and the
+    /// servers sharing it elect one leader. Null: the embedded SQLite store (one server, always the leader).
+    /// </summary>
+    public string? Etcd { get; init; }
+    /// <summary>Key prefix of this cluster's state in etcd (several clusters can share one etcd).</summary>
+    public string EtcdPrefix { get; init; } = "/drover/";
+    /// <summary>TTL of the leader's etcd lease: how long a dead leader keeps the others waiting (etcd's concurrency default is 60 s; 5 s suits failover).</summary>
+    public TimeSpan LeaderLeaseTtl { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>What a follower does with a write: forward it to the leader (default, as Consul forwards RPCs) or answer 307.</summary>
+    public FollowerWrites FollowerWrites { get; init; } = FollowerWrites.Forward;
+    /// <summary>The port peers reach this server's HTTP API by, when it differs from the bound one (--advertise http://host:port).</summary>
+    public int? AdvertisePort { get; init; }
+    /// <summary>How long a store write may take before it is refused (a store without quorum must not hang requests).</summary>
+    public TimeSpan StoreWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool UsesEtcd => Etcd is not null;
+
     /// <summary>host:port of the DNS server (UDP and TCP); null = no DNS server.</summary>
     public string? DnsListen { get; init; }
     /// <summary>The DNS domain Drover is authoritative for (default drover; consul or mesos for drop-in use).</summary>
@@ -70,8 +88,27 @@ public sealed record ServerOptions
         if (ApiToken is { Length: 0 }) throw new ArgumentException("--api-token must not be empty");
         if (ApiTokenForReads && ApiToken is null) throw new ArgumentException("--api-token-reads needs --api-token");
         if (Advertise is not null && Uri.CheckHostName(Advertise) == UriHostNameType.Unknown) throw new ArgumentException($"--advertise '{Advertise}' is not a host name or IP address");
+        if (Etcd is not null)
+        {
+            if (Etcd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is not { Length: > 0 } endpoints)
+                throw new ArgumentException("--etcd needs at least one endpoint URL, e.g. http://127.0.0.1:2379");
+            foreach (var e in endpoints)
+                if (!Uri.TryCreate(e, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                    throw new ArgumentException($"--etcd: '{e}' is not an http(s) URL of an etcd member (e.g. http://127.0.0.1:2379)");
+            if (!EtcdPrefix.StartsWith('/') || !EtcdPrefix.EndsWith('/')) throw new ArgumentException($"--etcd-prefix '{EtcdPrefix}' must start and end with '/' (e.g. /drover/)");
+        }
+        if (LeaderLeaseTtl < TimeSpan.FromSeconds(1)) throw new ArgumentException("the leader lease TTL must be at least 1 s (etcd leases are whole seconds)");
         if (AgentTimeout <= TimeSpan.Zero) throw new ArgumentException("agent timeout must be positive");
         if (ServicePortMin < 1 || ServicePortMax > 65535 || ServicePortMin > ServicePortMax)
             throw new ArgumentException("service port range must be within 1-65535 with min ≤ max");
     }
+}
+
+/// <summary>What a follower does with a write request (--follower-writes).</summary>
+public enum FollowerWrites
+{
+    /// <summary>Proxy it to the leader and stream the answer back.</summary>
+    Forward,
+    /// <summary>Answer 307 Temporary Redirect with the leader's URL in Location.</summary>
+    Redirect,
 }

@@ -10,11 +10,21 @@ namespace Drover.Server.Agents;
 public sealed class AgentLiveness(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new();
-    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    private DateTimeOffset _startedAt = time.GetUtcNow();
 
     public void Seen(string agentId) => _lastSeen[agentId] = time.GetUtcNow();
 
     public DateTimeOffset LastSeen(string agentId) => _lastSeen.TryGetValue(agentId, out var t) ? t : _startedAt;
+
+    /// <summary>
+    /// A new leader's view: heartbeats went to the old one, so every agent gets a whole timeout from now (Nomad resets
+    /// its heartbeat timers on establishing leadership the same way), and failover never declares live agents lost.
+    /// </summary>
+    public void StartGracePeriod()
+    {
+        _startedAt = time.GetUtcNow();
+        _lastSeen.Clear();
+    }
 
     public void Forget(string agentId) => _lastSeen.TryRemove(agentId, out _);
 }

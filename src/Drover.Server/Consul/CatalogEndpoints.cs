@@ -118,8 +118,10 @@ public static class CatalogEndpoints
             return Json(list, ConsulJsonContext.Default.ListConsulHealthCheck);
         });
 
-        v1.MapGet("/status/leader", (ServerIdentity id) => Json(id.HostPort, ConsulJsonContext.Default.String));
-        v1.MapGet("/status/peers", (ServerIdentity id) => Json(new List<string> { id.HostPort }, ConsulJsonContext.Default.ListString));
+        // Consul answers "" when no leader is known
+        v1.MapGet("/status/leader", (Leadership.ILeadership leadership) => Json(leadership.Leader ?? "", ConsulJsonContext.Default.String));
+        v1.MapGet("/status/peers", async (Leadership.ILeadership leadership, CancellationToken ct) =>
+            Json((await leadership.PeersAsync(ct)).ToList(), ConsulJsonContext.Default.ListString));
     }
 
     private static Task<CatalogState> BlockAsync(HttpContext ctx, CatalogService catalog, IStateStore store, TimeProvider time, Func<CatalogState, long> indexOf)

@@ -60,6 +60,9 @@ public static class ErrorHandling
             Message = "Invalid JSON",
             Details = [new ErrorDetail(j.Path ?? "/", [j.Message])],
         }),
+        // a deposed leader's write, refused by etcd's fencing compare; nothing was written
+        State.Etcd.FencedWriteException f => (503, new MessageResponse { Message = $"no leader: this server is not the leader any more ({f.Message})" }),
+        State.Etcd.Client.EtcdException e => (503, new MessageResponse { Message = $"the state store is unavailable: {e.Message}" }),
         BadHttpRequestException b => (b.StatusCode, new MessageResponse { Message = b.Message }),
         _ => (500, new MessageResponse { Message = $"internal error: {ex.GetType().Name}: {ex.Message}" }),
     };

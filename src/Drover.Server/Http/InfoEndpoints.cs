@@ -19,18 +19,23 @@ public static class InfoEndpoints
                 ? Results.Text("\"pong\"", "application/json")
                 : Results.Text("pong", "text/plain");
         });
-        r.MapGet("/v2/leader", (ServerIdentity id) =>
-            Responses.Json(new Api.Marathon.LeaderResponse(id.HostPort), Api.ApiJsonContext.Default.LeaderResponse));
-        r.MapGet("/v2/info", (ServerIdentity id, ServerOptions opts) => Results.Text(Info(id, opts).ToJsonString(), "application/json"));
+        r.MapGet("/v2/leader", (Leadership.ILeadership leadership) => leadership.Leader is { } leader
+            ? Responses.Json(new Api.Marathon.LeaderResponse(leader), Api.ApiJsonContext.Default.LeaderResponse)
+            : throw new ApiException(404, $"There is no leader: {leadership.NoLeaderCause}")); // Marathon: 404 "There is no leader"
+        // A write, so a follower forwards it to the leader (LeaderForwarding): whoever answers here leads.
+        r.MapDelete("/v2/leader", async (Leadership.ILeadership leadership, CancellationToken ct) => await leadership.AbdicateAsync(ct)
+            ? Responses.Json(new Api.Marathon.MessageResponse { Message = "Leadership abdicated" }, Api.ApiJsonContext.Default.MessageResponse)
+            : throw new ApiException(503, $"no leader: this server lost leadership before it could abdicate; try again"));
+        r.MapGet("/v2/info", (ServerIdentity id, ServerOptions opts, Leadership.ILeadership leadership) => Results.Text(Info(id, opts, leadership).ToJsonString(), "application/json"));
     }
 
-    private static JsonObject Info(ServerIdentity id, ServerOptions opts) => new()
+    private static JsonObject Info(ServerIdentity id, ServerOptions opts, Leadership.ILeadership leadership) => new()
     {
         ["name"] = "marathon",
         ["version"] = MarathonVersion,
         ["buildref"] = "drover",
-        ["elected"] = true,
-        ["leader"] = id.HostPort,
+        ["elected"] = leadership.IsLeader,
+        ["leader"] = leadership.Leader,
         ["frameworkId"] = id.ClusterId,
         ["marathon_config"] = new JsonObject
         {
@@ -39,7 +44,7 @@ public static class InfoEndpoints
             ["failover_timeout"] = 604800,
             ["features"] = new JsonArray(),
             ["framework_name"] = "drover",
-            ["ha"] = false,
+            ["ha"] = opts.UsesEtcd,
             ["hostname"] = id.Host,
             ["leader_proxy_connection_timeout_ms"] = 5000,
             ["leader_proxy_read_timeout_ms"] = 10000,
@@ -57,7 +62,7 @@ public static class InfoEndpoints
         },
         ["zookeeper_config"] = new JsonObject
         {
-            ["zk"] = opts.DataDir is null ? "memory://" : "sqlite://" + Path.Combine(opts.DataDir, "state.db"),
+            ["zk"] = opts.Etcd is { } etcd ? "etcd://" + etcd + opts.EtcdPrefix : opts.DataDir is null ? "memory://" : "sqlite://" + Path.Combine(opts.DataDir, "state.db"),
             ["zk_timeout"] = 10000,
             ["zk_session_timeout"] = 10000,
             ["zk_max_versions"] = Apps.AppService.MaxStoredVersions,
@@ -74,4 +79,14 @@ public sealed class ServerIdentity
     public int Port { get; set; }
     public string HostPort => $"{Host}:{Port}";
     public string ClusterId { get; set; } = Guid.NewGuid().ToString("D");
+
+    /// <summary>host:port the other servers and clients reach this one by (--advertise, else the bound address).</summary>
+    public string AdvertisedHostPort { get; set; } = "127.0.0.1:0";
+
+    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the HTTP listener is bound and the addresses above are final (an election needs them).</summary>
+    public Task Bound => _bound.Task;
+
+    public void MarkBound() => _bound.TrySetResult();
 }

@@ -12,6 +12,8 @@ public sealed record ClusterTrustRecord
 {
     public const string Key = "cluster";
 
+    /// <summary>The cluster's identity (Marathon's frameworkId, Consul's datacenter node ids): made once by the first server, shared by all.</summary>
+    public string? ClusterId { get; init; }
     /// <summary>The generated join secret (absent when the operator always passes --token, or never asked for one).</summary>
     public string? JoinSecret { get; init; }
     /// <summary>The generated cluster CA: its certificate and PKCS#8 private key, PEM.</summary>

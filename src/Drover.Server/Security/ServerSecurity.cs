@@ -20,6 +20,8 @@ public sealed class ServerSecurity
 
     private ServerOptions Options { get; }
 
+    /// <summary>The cluster's id, created once in the store (create-only) so every server of the cluster reports the same one.</summary>
+    public string ClusterId { get; private init; } = "";
     /// <summary>The token agents join with (its secret is what they must present); null: agents are not checked.</summary>
     public JoinToken? Join { get; private init; }
     /// <summary>The HTTPS listener's certificate (with its private key); null when TLS is off.</summary>
@@ -50,6 +52,7 @@ public sealed class ServerSecurity
             var record = stored ?? new ClusterTrustRecord();
             JoinToken? given = null;
             if (options.AgentToken is { } t && !JoinToken.TryParse(t, out given, out var error)) throw new ArgumentException($"--token: {error}");
+            if (record.ClusterId is null) record = record with { ClusterId = Guid.NewGuid().ToString("D") };
             var secret = given?.Secret;
             if (secret is null && options.GenerateJoinToken)
             {
@@ -102,6 +105,7 @@ public sealed class ServerSecurity
             var join = secret is null ? null : new JoinToken(secret, digest);
             var security = new ServerSecurity(options)
             {
+                ClusterId = record.ClusterId,
                 Join = join,
                 TlsCertificate = leaf,
                 TlsChain = chain,

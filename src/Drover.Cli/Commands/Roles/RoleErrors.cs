@@ -21,6 +21,7 @@ public static class RoleErrors
     private static Exception? Common(Exception ex, string? agentListenOption) => ex switch
     {
         ArgumentException a => new UsageException(a.Message),
+        Drover.Server.StoreUnavailableException s => new CliException(s.Message),
         DataDirLockedException d => new CliException($"{d.Message}: stop that one first, or give this one another --data-dir"),
         ListenAddressInUseException l => new CliException($"{l.Message}: {Remedy(l.Listener, agentListenOption)}"),
         _ => null,

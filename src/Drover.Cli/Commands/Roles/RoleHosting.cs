@@ -36,7 +36,7 @@ public static class RoleHosting
     }
 
     public static string StateText(ServerOptions options) =>
-        options.DataDir is null ? "in memory" : Path.Combine(options.DataDir, "state.db");
+        options.Etcd is { } etcd ? $"etcd {etcd} {options.EtcdPrefix}" : options.DataDir is null ? "in memory" : Path.Combine(options.DataDir, "state.db");
 
     public static string DnsText(DroverServer server, ServerOptions options) =>
         server.DnsEndpoint is { } ep ? $", DNS {ep} for *.{options.DnsDomain} (try: dig @{ep.Address} -p {ep.Port} <service>.service.{options.DnsDomain})" : ", DNS off";

@@ -62,8 +62,28 @@ public sealed class ServerRoleOptions
     /// <summary>drover server only: drover up takes the agent's --advertise for both.</summary>
     public Option<string?> Advertise { get; } = new("--advertise")
     {
-        Description = "Address agents and clients reach this server by: named in its TLS certificate and in the printed agent command line",
-        HelpName = "HOST",
+        Description = "Address agents, clients and the other servers reach this server by: named in its TLS certificate, the printed agent command line and, with --etcd, /v2/leader (a URL http://HOST:PORT also sets the port)",
+        HelpName = "HOST|URL",
+    };
+
+    public Option<string?> Etcd { get; } = new("--etcd")
+    {
+        Description = "Keep the state in this etcd cluster instead of SQLite (comma-separated member URLs); the servers sharing it elect one leader, the others forward writes to it [env DROVER_ETCD]",
+        HelpName = "URL,URL,…",
+    };
+
+    public Option<string> EtcdPrefix { get; } = new("--etcd-prefix")
+    {
+        Description = "Key prefix of this cluster's state in etcd",
+        HelpName = "PREFIX",
+        DefaultValueFactory = _ => "/drover/",
+    };
+
+    public Option<FollowerWrites> FollowerWritesMode { get; } = new("--follower-writes")
+    {
+        Description = "What a server that is not the leader does with writes: forward them to the leader, or redirect (307) the client there",
+        HelpName = "forward|redirect",
+        DefaultValueFactory = _ => FollowerWrites.Forward,
     };
 
     public Option<TimeSpan?> AgentTimeout { get; } = new("--agent-timeout")
@@ -111,6 +131,9 @@ public sealed class ServerRoleOptions
         command.Options.Add(TlsKey);
         command.Options.Add(TlsCa);
         if (includeAdvertise) command.Options.Add(Advertise);
+        command.Options.Add(Etcd);
+        command.Options.Add(EtcdPrefix);
+        command.Options.Add(FollowerWritesMode);
         command.Options.Add(AgentTimeout);
         command.Options.Add(DnsListen);
         command.Options.Add(Domain);
@@ -122,6 +145,7 @@ public sealed class ServerRoleOptions
     public ServerOptions Read(ParseResult result, string dataDir, string? advertise = null)
     {
         var dns = result.GetValue(DnsListen)!;
+        var (advertiseHost, advertisePort) = SplitAdvertise(advertise ?? result.GetValue(Advertise));
         var options = new ServerOptions
         {
             Listen = result.GetValue(Listen)!,
@@ -138,12 +162,25 @@ public sealed class ServerRoleOptions
             TlsCertFile = FullPath(result.GetValue(TlsCert)),
             TlsKeyFile = FullPath(result.GetValue(TlsKey)),
             TlsCaFile = FullPath(result.GetValue(TlsCa)),
-            Advertise = advertise ?? result.GetValue(Advertise),
+            Advertise = advertiseHost,
+            AdvertisePort = advertisePort,
+            Etcd = NonEmpty(result.GetValue(Etcd) ?? Environment.GetEnvironmentVariable("DROVER_ETCD")),
+            EtcdPrefix = result.GetValue(EtcdPrefix)!,
+            FollowerWrites = result.GetValue(FollowerWritesMode),
             AgentTimeout = result.GetValue(AgentTimeout) ?? TimeSpan.FromSeconds(10),
         };
         try { options.Validate(); }
         catch (ArgumentException ex) { throw new UsageException(ex.Message); }
         return options;
+    }
+
+    /// <summary>--advertise HOST, or http://HOST:PORT when the API is reached through another port (NAT, a proxy).</summary>
+    private static (string? Host, int? Port) SplitAdvertise(string? advertise)
+    {
+        if (advertise is null || !advertise.Contains("://", StringComparison.Ordinal)) return (advertise, null);
+        if (!Uri.TryCreate(advertise, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new UsageException($"--advertise '{advertise}' is neither a host nor an http(s) URL");
+        return (url.Host, url.IsDefaultPort && !advertise.EndsWith(":" + url.Port, StringComparison.Ordinal) ? null : url.Port);
     }
 
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Drover.Api;
+using Drover.Api.Marathon;
+using Drover.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Drover.Server.Leadership;
+
+/// <summary>
+/// On a follower, hands writes to the leader: a small reverse proxy (method, path, query, body and headers, the
+/// leader's answer streamed back), or a 307 with --follower-writes redirect. Marathon's followers proxy to the leader
+/// the same way (its LeaderProxyFilter), and Consul's forward RPCs.
+/// </summary>
+public static class LeaderForwarding
+{
+    public const string HttpClientName = "leader";
+
+    // hop-by-hop headers (RFC 9110 §7.6.1) and the ones HttpClient sets itself
+    private static readonly HashSet<string> NotCopied = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer",
+        "Transfer-Encoding", "Upgrade", "Host", "Content-Length",
+    };
+
+    public static void UseLeaderForwarding(this WebApplication app)
+    {
+        app.Use(async (ctx, next) =>
+        {
+            var leadership = ctx.RequestServices.GetRequiredService<ILeadership>();
+            var options = ctx.RequestServices.GetRequiredService<ServerOptions>();
+            var self = ctx.RequestServices.GetRequiredService<ServerIdentity>().AdvertisedHostPort;
+            var decision = ForwardingDecision.Decide(ctx.Request.Method, leadership.IsLeader, leadership.Leader, self, leadership.NoLeaderCause,
+                options.FollowerWrites, ctx.Request.Headers[ForwardingDecision.ForwardedByHeader].FirstOrDefault());
+            switch (decision)
+            {
+                case ForwardingDecision.Serve:
+                    await next(ctx);
+                    return;
+                case ForwardingDecision.NoLeader n:
+                    await WriteMessageAsync(ctx, 503, n.Message);
+                    return;
+                case ForwardingDecision.Redirect r:
+                    ctx.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                    ctx.Response.Headers.Location = $"{ctx.Request.Scheme}://{r.Leader}{ctx.Request.PathBase}{ctx.Request.Path}{ctx.Request.QueryString}";
+                    return;
+                case ForwardingDecision.Forward f:
+                    await ProxyAsync(ctx, f.Leader, self);
+                    return;
+            }
+        });
+    }
+
+    private static async Task ProxyAsync(HttpContext ctx, string leader, string self)
+    {
+        var http = ctx.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
+        using var request = new HttpRequestMessage(new HttpMethod(ctx.Request.Method),
+            new Uri($"http://{leader}{ctx.Request.PathBase}{ctx.Request.Path}{ctx.Request.QueryString}"));
+        if (ctx.Request.ContentLength is > 0 || ctx.Request.Headers.ContainsKey("Transfer-Encoding"))
+            request.Content = new StreamContent(ctx.Request.Body);
+        foreach (var (name, values) in ctx.Request.Headers)
+        {
+            if (NotCopied.Contains(name)) continue;
+            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values)) request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+        request.Headers.TryAddWithoutValidation(ForwardingDecision.ForwardedByHeader, self);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.RequestAborted);
+        }
+        catch (HttpRequestException e)
+        {
+            // Nothing reached the leader's handler (no connection), so the client may simply try again.
+            await WriteMessageAsync(ctx, 503, $"no leader: the leader {leader} cannot be reached ({e.Message}); a new one is elected once its lease expires");
+            return;
+        }
+        using (response)
+        {
+            ctx.Response.StatusCode = (int)response.StatusCode;
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+                if (!NotCopied.Contains(name)) ctx.Response.Headers[name] = values.ToArray();
+            ctx.Response.Headers[ForwardingDecision.ForwardedByHeader] = self;
+            await using var body = await response.Content.ReadAsStreamAsync(ctx.RequestAborted);
+            await body.CopyToAsync(ctx.Response.Body, ctx.RequestAborted); // streamed: event streams and long answers pass as they come
+        }
+    }
+
+    private static async Task WriteMessageAsync(HttpContext ctx, int status, string message)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(ctx.Response.Body, new MessageResponse { Message = message }, ApiJsonContext.Default.MessageResponse);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Drover.State.Tests.Etcd;
+using Xunit.Abstractions;
+
+namespace Drover.Server.Tests.Ha;
+
+/// <summary>Three servers in this process on a real 3-member etcd cluster: one leader, writes through any server, abdication.</summary>
+public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private EtcdCluster _etcd = null!;
+    private readonly List<DroverServer> _servers = [];
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
+
+    public async Task InitializeAsync()
+    {
+        _etcd = await EtcdCluster.StartAsync(3);
+        var prefix = $"/t{Guid.NewGuid():N}/";
+        for (var i = 0; i < 3; i++)
+        {
+            var server = await DroverServer.CreateAsync(new ServerOptions
+            {
+                Listen = "127.0.0.1:0",
+                Etcd = _etcd.Endpoints,
+                EtcdPrefix = prefix,
+                LeaderLeaseTtl = TimeSpan.FromSeconds(2),
+                GenerateJoinToken = true,
+            }, logging: _ => { });
+            _servers.Add(server);
+            await server.StartAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var s in _servers)
+        {
+            await s.StopAsync();
+            await s.DisposeAsync();
+        }
+        _http.Dispose();
+        await _etcd.DisposeAsync();
+    }
+
+    private static string HostPort(DroverServer s) => $"{s.Url.Host}:{s.Url.Port}";
+
+    private async Task<string?> LeaderSeenByAsync(DroverServer s)
+    {
+        var r = await _http.GetAsync(new Uri(s.Url, "/v2/leader"));
+        return r.IsSuccessStatusCode ? (await r.Content.ReadFromJsonAsync<JsonObject>())!["leader"]!.GetValue<string>() : null;
+    }
+
+    /// <summary>Every live server names the same leader, and it is one of them.</summary>
+    private async Task<DroverServer> AgreedLeaderAsync(IEnumerable<DroverServer> live)
+    {
+        var list = live.ToList();
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            var seen = new List<string?>();
+            foreach (var s in list) seen.Add(await LeaderSeenByAsync(s));
+            if (seen.Distinct().Count() == 1 && list.FirstOrDefault(s => HostPort(s) == seen[0]) is { } leader)
+            {
+                output.WriteLine($"leader {seen[0]} agreed by {list.Count} servers after {sw.ElapsedMilliseconds} ms");
+                return leader;
+            }
+            if (sw.Elapsed > Deadline) throw new TimeoutException($"no agreed leader within {Deadline}: {string.Join(", ", seen)}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task One_leader_writes_through_followers_and_abdication_hands_over()
+    {
+        var leader = await AgreedLeaderAsync(_servers);
+        var follower = _servers.First(s => s != leader);
+
+        // a write through a follower is forwarded and lands; every server reads it from its own store copy
+        var created = await _http.PostAsJsonAsync(new Uri(follower.Url, "/v2/apps"), new JsonObject { ["id"] = "/ha/web", ["cmd"] = "sleep 1000", ["instances"] = 0 });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        Assert.Equal(HostPort(follower), created.Headers.GetValues("X-Drover-Forwarded-By").Single());
+        foreach (var s in _servers)
+        {
+            await Eventually(async () => (await _http.GetAsync(new Uri(s.Url, "/v2/apps/ha/web"))).StatusCode == HttpStatusCode.OK);
+        }
+
+        // every server registered itself as a peer; the Consul status endpoints agree with /v2/leader
+        var peers = await _http.GetFromJsonAsync<List<string>>(new Uri(follower.Url, "/v1/status/peers"));
+        Assert.Equal(_servers.Select(HostPort).Order(), peers!.Order());
+        Assert.Equal(HostPort(leader), await _http.GetFromJsonAsync<string>(new Uri(follower.Url, "/v1/status/leader")));
+
+        // one ClusterId for the whole cluster (the first server created it)
+        var ids = new HashSet<string>();
+        foreach (var s in _servers) ids.Add((await _http.GetFromJsonAsync<JsonObject>(new Uri(s.Url, "/v2/info")))!["frameworkId"]!.GetValue<string>());
+        Assert.Single(ids);
+
+        // DELETE /v2/leader through a follower: the leader resigns and another server takes over
+        var abdicate = await _http.DeleteAsync(new Uri(follower.Url, "/v2/leader"));
+        Assert.Equal(HttpStatusCode.OK, abdicate.StatusCode);
+        Assert.Equal("Leadership abdicated", (await abdicate.Content.ReadFromJsonAsync<JsonObject>())!["message"]!.GetValue<string>());
+        await Eventually(async () => await LeaderSeenByAsync(follower) is { } l && l != HostPort(leader));
+        var second = await AgreedLeaderAsync(_servers);
+
+        // the old leader is stopped (its lease goes with it): the others elect a new one, and writes go on
+        var sw = Stopwatch.StartNew();
+        await second.StopAsync();
+        await second.DisposeAsync();
+        _servers.Remove(second);
+        var third = await AgreedLeaderAsync(_servers);
+        output.WriteLine($"new leader {HostPort(third)} {sw.ElapsedMilliseconds} ms after the old one stopped");
+        foreach (var s in _servers)
+        {
+            var scaled = await _http.PutAsJsonAsync(new Uri(s.Url, "/v2/apps/ha/web"), new JsonObject { ["cmd"] = $"sleep {s.Url.Port}" });
+            Assert.True(scaled.IsSuccessStatusCode, await scaled.Content.ReadAsStringAsync());
+        }
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (sw.Elapsed > Deadline) throw new TimeoutException("condition not met within " + Deadline);
+            await Task.Delay(100);
+        }
+    }
+}
