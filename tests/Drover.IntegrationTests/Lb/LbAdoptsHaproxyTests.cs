@@ -14,27 +14,12 @@ public sealed class LbAdoptsHaproxyTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
-    private const string EchoPy = """
-        import http.server, os
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = os.environ["MESOS_TASK_ID"].encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            def log_message(self, *args):
-                pass
-        http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT0"])), H).serve_forever()
-        """;
-
     [Fact(Timeout = 400_000)]
     public async Task ARestartedLbReadoptsTheHaproxyItsKilledPredecessorLeftAndCatchesUp()
     {
         await using var c = await LocalCluster.StartAsync(agents: 1);
         using var dir = new TempDir("lb-adopt");
-        var script = dir.Combine("echo.py");
-        await File.WriteAllTextAsync(script, EchoPy);
+        var script = LbEndToEndTests.WriteEcho(dir);
         var first = await DroverLb.StartAsync(c.BaseAddress);
         DroverLb? second = null;
         int? master = null;
