@@ -11,8 +11,8 @@ public sealed class ClientOptions
 
     public Option<string?> Server { get; } = new("--server")
     {
-        Description = $"Drover server URL [env DROVER_SERVER, default {DefaultServer}]",
-        HelpName = "URL",
+        Description = $"Drover server URL, or several separated by commas (servers on one etcd: requests follow the leader and move on when one cannot be reached) [env DROVER_SERVER, default {DefaultServer}]",
+        HelpName = "URL[,URL...]",
     };
 
     public Option<string?> Token { get; } = new("--token")
@@ -53,8 +53,7 @@ public sealed class ClientOptions
     public DroverClient CreateClient(ParseResult result, TextWriter? warnings = null)
     {
         var server = result.GetValue(Server) ?? Environment.GetEnvironmentVariable("DROVER_SERVER") ?? DefaultServer;
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new UsageException($"--server '{server}' is not an http:// or https:// URL");
+        var uris = ParseServers(server);
         var token = result.GetValue(Token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN");
         var ca = result.GetValue(Ca) ?? Environment.GetEnvironmentVariable("DROVER_CA");
         ServerTrust? trust = null;
@@ -64,8 +63,23 @@ public sealed class ClientOptions
             catch (ArgumentException e) { throw new UsageException($"--ca: {e.Message}"); }
         }
         // every command, log follows and the event stream included, goes through this one client and its token
-        var servers = new ServerList([uri], (trust ?? ServerTrust.SystemRoots()).CreateHandler());
+        var servers = new ServerList(uris, (trust ?? ServerTrust.SystemRoots()).CreateHandler());
         HttpMessageHandler handler = warnings is null ? servers : new ServerWarnings(warnings, servers);
         return new DroverClient(servers.Seeds[0], string.IsNullOrEmpty(token) ? null : token, handler);
+    }
+
+    /// <summary>"a" or "a,b,c": each an http(s) URL; a bad one is named.</summary>
+    public static IReadOnlyList<Uri> ParseServers(string value)
+    {
+        var parts = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new UsageException($"--server '{value}' names no server");
+        var uris = new List<Uri>();
+        foreach (var part in parts)
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                throw new UsageException($"--server '{part}' is not an http:// or https:// URL");
+            uris.Add(uri);
+        }
+        return uris;
     }
 }
