@@ -113,8 +113,18 @@ public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"new leader {HostPort(third)} {sw.ElapsedMilliseconds} ms after the old one stopped");
         foreach (var s in _servers)
         {
-            var scaled = await _http.PutAsJsonAsync(new Uri(s.Url, "/v2/apps/ha/web"), new JsonObject { ["cmd"] = $"sleep {s.Url.Port}" });
-            Assert.True(scaled.IsSuccessStatusCode, await scaled.Content.ReadAsStringAsync());
+            // A server that saw the term change a moment ago may still answer 503 "no leader" (clients retry that);
+            // every one must take the write once the election has settled.
+            string? refusal = null;
+            await Eventually(async () =>
+            {
+                var scaled = await _http.PutAsJsonAsync(new Uri(s.Url, "/v2/apps/ha/web"), new JsonObject { ["cmd"] = $"sleep {s.Url.Port}" });
+                if (scaled.IsSuccessStatusCode) return true;
+                refusal = await scaled.Content.ReadAsStringAsync();
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, scaled.StatusCode); // only "no leader yet" is retried
+                return false;
+            });
+            output.WriteLine($"write through {HostPort(s)} accepted{(refusal is null ? "" : $" after a 503: {refusal}")}");
         }
     }
 
