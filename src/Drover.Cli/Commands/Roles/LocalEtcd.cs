@@ -17,6 +17,7 @@ public sealed class LocalEtcd : IAsyncDisposable
     public const string NotInstalled = "etcd is not installed: apt-get install etcd-server";
     private const int Members = 3;
     private readonly List<Process> _processes = [];
+    private readonly List<MemberLog> _logs = [];
     private readonly (int Client, int Peer)[] _ports;
     private readonly string _dir;
 
@@ -91,20 +92,13 @@ public sealed class LocalEtcd : IAsyncDisposable
         }
         var p = Process.Start(psi) ?? throw new CliException($"could not start {exe}");
         // etcd logs a lot; it goes to a file per member, where a failure can be read
-        var log = new StreamWriter(Path.Combine(_dir, name + ".log"), append: true) { AutoFlush = true };
-        var gate = new object();
-        void Write(string? line)
-        {
-            if (line is null) return;
-            lock (gate) log.WriteLine(line);
-        }
-        p.OutputDataReceived += (_, e) => Write(e.Data);
-        p.ErrorDataReceived += (_, e) => Write(e.Data);
-        p.Exited += (_, _) => { lock (gate) log.Dispose(); };
-        p.EnableRaisingEvents = true;
+        var log = new MemberLog(Path.Combine(_dir, name + ".log"));
+        p.OutputDataReceived += (_, e) => log.Write(e.Data);
+        p.ErrorDataReceived += (_, e) => log.Write(e.Data);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         _processes.Add(p);
+        _logs.Add(log);
     }
 
     private async Task WaitHealthyAsync(TimeSpan within, CancellationToken ct)
@@ -166,6 +160,32 @@ public sealed class LocalEtcd : IAsyncDisposable
                 p.WaitForExit(5_000);
             }
             p.Dispose();
+        }
+        foreach (var log in _logs) log.Dispose();
+    }
+
+    /// <summary>A member's log file; lines that arrive after it is closed (output still draining) are dropped.</summary>
+    private sealed class MemberLog(string path) : IDisposable
+    {
+        private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
+        private bool _closed;
+
+        public void Write(string? line)
+        {
+            if (line is null) return;
+            lock (_writer)
+            {
+                if (!_closed) _writer.WriteLine(line);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_writer)
+            {
+                _closed = true;
+                _writer.Dispose();
+            }
         }
     }
 }

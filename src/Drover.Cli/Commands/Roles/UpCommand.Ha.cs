@@ -80,8 +80,9 @@ public sealed partial class UpCommand
         }
         finally
         {
-            // the servers before etcd, which goes last (by PID) when `etcd` is disposed
-            foreach (var s in servers)
+            // the servers before etcd, which goes last (by PID) when `etcd` is disposed; the leader after the
+            // followers, so stopping does not hand leadership from one server to the next
+            foreach (var s in servers.OrderBy(s => s.IsLeader))
             {
                 await s.StopAsync();
                 await s.DisposeAsync();
