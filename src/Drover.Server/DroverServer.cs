@@ -234,6 +234,9 @@ public sealed class DroverServer : IAsyncDisposable
 
     private static Uri Reachable(string address) => new(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
 
+    /// <summary>This server leads now (always true for a single server on SQLite).</summary>
+    public bool IsLeader => _app.Services.GetRequiredService<Leadership.ILeadership>().IsLeader;
+
     /// <summary>The join token agents need (print it for the operator); null when agents are not checked.</summary>
     public Api.Security.JoinToken? JoinToken => _app.Services.GetRequiredService<ServerSecurity>().Join;
 

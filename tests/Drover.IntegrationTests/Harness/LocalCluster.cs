@@ -162,22 +162,25 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Ends task processes still alive after the agents are gone, by the PIDs the agents recorded.</summary>
     private void KillStrayTasks()
     {
-        for (var i = 0; i < _agents.Count; i++)
+        for (var i = 0; i < _agents.Count; i++) KillStrayTasks(AgentDataDir(i));
+    }
+
+    /// <summary>Ends task processes of one agent's data dir still alive after the agent is gone, by their recorded PIDs.</summary>
+    public static void KillStrayTasks(string agentDataDir)
+    {
+        var dir = Path.Combine(agentDataDir, "tasks");
+        if (!Directory.Exists(dir)) return;
+        foreach (var f in Directory.GetFiles(dir, "*.json"))
         {
-            var dir = Path.Combine(AgentDataDir(i), "tasks");
-            if (!Directory.Exists(dir)) continue;
-            foreach (var f in Directory.GetFiles(dir, "*.json"))
+            try
             {
-                try
-                {
-                    using var doc = JsonDocument.Parse(File.ReadAllText(f));
-                    if (doc.RootElement.TryGetProperty("pid", out var pid) && pid.TryGetInt32(out var p) && p > 1)
-                        killpg(p, (int)UnixSignal.Kill);
-                }
-                catch (Exception)
-                {
-                    // unreadable record: nothing to kill
-                }
+                using var doc = JsonDocument.Parse(File.ReadAllText(f));
+                if (doc.RootElement.TryGetProperty("pid", out var pid) && pid.TryGetInt32(out var p) && p > 1)
+                    killpg(p, (int)UnixSignal.Kill);
+            }
+            catch (Exception)
+            {
+                // unreadable record: nothing to kill
             }
         }
     }

@@ -5,7 +5,7 @@ using Drover.Cli.CommandLine;
 namespace Drover.Cli.Commands.Roles;
 
 /// <summary>drover up: the all-in-one cluster (server + one agent + DNS) in this process, state under --data-dir.</summary>
-public sealed class UpCommand : Command
+public sealed partial class UpCommand : Command
 {
     private readonly ServerRoleOptions _server = new();
     private readonly AgentRoleOptions _agent = new("--agent-listen");
@@ -18,6 +18,11 @@ public sealed class UpCommand : Command
     {
         Description = "Do not start the load balancer (by default up starts one when haproxy is on PATH)",
     };
+    private readonly Option<bool> _ha = new("--ha")
+    {
+        Description = "Run the control plane highly available on this machine: a local 3-member etcd (etcd from PATH) "
+            + "and 3 servers on loopback ports (the first on --listen), the agent and the lb joined to all three",
+    };
     private readonly CliContext _context;
 
     public UpCommand(CliContext context) : base("up", "Run the all-in-one cluster: server, one agent and DNS, with state in --data-dir")
@@ -27,12 +32,14 @@ public sealed class UpCommand : Command
         _agent.AddTo(this);
         Options.Add(_keepTasks);
         Options.Add(_noLb);
+        Options.Add(_ha);
         _lb.AddTo(this, full: false);
         SetAction(RunAsync);
     }
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
+        if (result.GetValue(_ha)) return await RunHaAsync(result, ct);
         var dataDir = Path.GetFullPath(result.GetValue(_server.DataDir) ?? ServerRoleOptions.DefaultDataDir());
         var serverOptions = _server.Read(result, Path.Combine(dataDir, "server"), advertise: result.GetValue(_agent.Advertise));
         var agentOptions = _agent.Read(result, "http://placeholder", Path.Combine(dataDir, "agent"), token: null)
@@ -51,7 +58,7 @@ public sealed class UpCommand : Command
         await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--agent-listen"), ct);
         await agent.Registered.WaitAsync(TimeSpan.FromSeconds(30), ct);
         w.WriteLine($"[3/3] agent: {agent.AgentId} on {agentOptions.Hostname}, ports {agentOptions.Ports}, endpoint {agent.Endpoint}");
-        await using var lb = await StartLbAsync(result, dataDir, server, serverOptions, loggers, ct);
+        await using var lb = await StartLbAsync(result, dataDir, [server.Url], serverOptions, loggers, ct);
         w.WriteLine($"Drover is up. Try: ./drover app apply -f examples/hello.json   (Ctrl-C stops {(agentOptions.KillTasksOnStop ? "everything" : "the cluster; tasks keep running")})");
         w.Flush();
         await RoleHosting.WaitForStopAsync(ct);
@@ -67,7 +74,7 @@ public sealed class UpCommand : Command
     }
 
     /// <summary>The lb of this host, when haproxy is there and --no-lb is not given; a failure to start it is a warning, not the end of the cluster.</summary>
-    private async Task<LbOnUp?> StartLbAsync(ParseResult result, string dataDir, Server.DroverServer server, Server.ServerOptions serverOptions,
+    private async Task<LbOnUp?> StartLbAsync(ParseResult result, string dataDir, IReadOnlyList<Uri> servers, Server.ServerOptions serverOptions,
         Microsoft.Extensions.Logging.ILoggerFactory loggers, CancellationToken ct)
     {
         var w = _context.Console.Out;
@@ -78,7 +85,10 @@ public sealed class UpCommand : Command
             return null;
         }
         var options = _lb.Read(result, Path.Combine(dataDir, "lb"), full: false);
-        var client = new Api.Client.DroverClient(server.Url, serverOptions.ApiToken);
+        // several servers (--ha): the client follows the leader and skips one that is down, as `drover lb --server a,b,c` does
+        var client = servers.Count == 1
+            ? new Api.Client.DroverClient(servers[0], serverOptions.ApiToken)
+            : new Api.Client.DroverClient(servers[0], serverOptions.ApiToken, new Api.Client.ServerList(servers, new HttpClientHandler()));
         var lb = new Lb.LbHost(options, client, loggers);
         try
         {
