@@ -46,14 +46,19 @@ public sealed class SandboxLog : ITaskLog
         var buffer = new byte[16384];
         try
         {
-            _input.Position = await StartOfLogAsync(ct).ConfigureAwait(false);
+            var (start, end) = await StartOfLogAsync(ct).ConfigureAwait(false);
+            _input.Position = start;
+            // Without follow the answer is the log as it was when asked: lines written while it is sent would make
+            // "--tail 3" answer 4 lines (the start was counted back from that end).
+            var remaining = _request.Follow ? long.MaxValue : end - start;
             while (true)
             {
                 // Check for the end before reading: whatever a finished task wrote is then read in full.
                 var ended = !_request.Follow || !_isRunning();
-                var n = await _input.ReadAsync(buffer, ct).ConfigureAwait(false);
+                var n = remaining == 0 ? 0 : await _input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), ct).ConfigureAwait(false);
                 if (n > 0)
                 {
+                    remaining -= n;
                     await destination.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                     await destination.FlushAsync(ct).ConfigureAwait(false);
                     continue;
@@ -66,8 +71,8 @@ public sealed class SandboxLog : ITaskLog
         catch (IOException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>Where serving starts: after the offset and the <c>since</c> offset, then back <c>tail</c> lines from the end.</summary>
-    private async Task<long> StartOfLogAsync(CancellationToken ct)
+    /// <summary>Where serving starts (after the offset and the <c>since</c> offset, then back <c>tail</c> lines from the end), and that end.</summary>
+    private async Task<(long Start, long End)> StartOfLogAsync(CancellationToken ct)
     {
         var end = _input.Length;
         var offset = _request.Offset;
@@ -80,7 +85,7 @@ public sealed class SandboxLog : ITaskLog
             start = Math.Max(start, LogOffsetIndex.StartOffset(index, moment, end, lastWrite));
         }
         if (_request.Tail is { } lines) start = await LogTail.StartOfLastLinesAsync(_input, start, end, lines, ct).ConfigureAwait(false);
-        return start;
+        return (start, end);
     }
 
     public ValueTask DisposeAsync() => _input.DisposeAsync();
