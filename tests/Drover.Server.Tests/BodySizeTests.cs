@@ -102,6 +102,8 @@ public class BodySizeTests
     {
         await using var t = await TestServer.StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", BigApp("/m", 700 * 1024))).StatusCode);
+        // its deployment (0 instances) ends by itself; the refused update must then be the only thing that could write
+        await t.DeploymentsFinishedAsync("/m deployed");
         var patch = "{\"env\":{\"BIG\":\"" + new string('e', 700 * 1024) + "\"}}";
         var message = await TooLargeAsync(t, HttpMethod.Patch, "/v2/apps/m?force=true", Json(patch));
         Assert.Matches($@"^App definition of /m is \d+ bytes; {System.Text.RegularExpressions.Regex.Escape(AppLimit)}$", message);
