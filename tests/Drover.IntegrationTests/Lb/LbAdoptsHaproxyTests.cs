@@ -39,32 +39,13 @@ public sealed class LbAdoptsHaproxyTests(ITestOutputHelper output)
             master = int.Parse((await File.ReadAllTextAsync(first.Dir.Combine("haproxy.pid"))).Trim());
             Assert.Equal(master, (await first.StatusAsync()).HaproxyPid);
 
-            using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(30) };
-            var served = new ConcurrentDictionary<string, int>();
-            var failures = new ConcurrentQueue<string>();
-            long requests = 0;
-            using var stopLoad = new CancellationTokenSource();
-            var load = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
-            {
-                while (!stopLoad.IsCancellationRequested)
-                {
-                    try
-                    {
-                        using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{first.HttpPort}/") { Headers = { Host = "adopt.test" } };
-                        using var r = await http.SendAsync(req);
-                        Interlocked.Increment(ref requests);
-                        if (r.IsSuccessStatusCode) served.AddOrUpdate(await r.Content.ReadAsStringAsync(), 1, (_, n) => n + 1);
-                        else failures.Enqueue($"HTTP {(int)r.StatusCode}");
-                    }
-                    catch (HttpRequestException e) { failures.Enqueue(e.Message); }
-                }
-            })).ToArray();
+            await using var load = new VhostLoad(first.HttpPort, "adopt.test", 2);
 
             // the control plane dies; the data plane keeps serving
             await first.Process.KillAsync(UnixSignal.Kill);
             Assert.True(LeftoverMaster.IsAlive(master.Value), "HAProxy's master went down with the SIGKILLed lb");
-            var atKill = Interlocked.Read(ref requests);
-            await Eventually.AsyncAssert(() => Task.FromResult(Interlocked.Read(ref requests) > atKill + 50), Converge, "requests keep going through HAProxy with the lb down");
+            var atKill = load.Requests;
+            await Eventually.AsyncAssert(() => Task.FromResult(load.Requests > atKill + 50), Converge, "requests keep going through HAProxy with the lb down");
 
             // the app grows while no lb follows it
             await c.Client.ScaleAppAsync("/adopt", 2);
@@ -81,12 +62,11 @@ public sealed class LbAdoptsHaproxyTests(ITestOutputHelper output)
 
             await Eventually.AsyncAssert(async () => (await second.LiveServersAsync("adopt_0")).Count == 2, Converge, "the scale done while the lb was down reaches HAProxy",
                 () => second.Process.FormatOutput(60));
-            await Eventually.AsyncAssert(() => Task.FromResult(two.Tasks!.All(t => served.ContainsKey(t.Id))), Converge, "both tasks serve requests through the adopted HAProxy");
+            await Eventually.AsyncAssert(() => Task.FromResult(two.Tasks!.All(t => load.Served.ContainsKey(t.Id))), Converge, "both tasks serve requests through the adopted HAProxy");
             Assert.Equal([master.Value], OurMasters(second));
-            await stopLoad.CancelAsync();
-            await Task.WhenAll(load);
-            output.WriteLine($"{Interlocked.Read(ref requests)} requests through the lb's SIGKILL, a scale and the adoption; {failures.Count} failed");
-            Assert.True(failures.IsEmpty, $"{failures.Count} of {requests} requests failed: {string.Join("; ", failures.Take(5))}");
+            await load.StopAsync();
+            output.WriteLine($"{load.Requests} requests through the lb's SIGKILL, a scale and the adoption; {load.Failures.Count} failed");
+            Assert.True(load.Failures.IsEmpty, $"{load.Failures.Count} of {load.Requests} requests failed: {string.Join("; ", load.Failures.Take(5))}");
 
             // an orderly stop still takes HAProxy with it
             await second.Process.KillAsync(UnixSignal.Term);

@@ -122,39 +122,19 @@ public sealed class LbEndToEndTests(ITestOutputHelper output)
             await c.WaitForRunningAsync("/echo", 2);
             await Eventually.AsyncAssert(async () => (await lb.LiveServersAsync("echo_0")).Count == 2, Converge, "2 servers in HAProxy");
 
-            using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(30) };
-            var served = new ConcurrentDictionary<string, int>();
-            var failures = new ConcurrentQueue<string>();
-            long requests = 0;
-            using var stopLoad = new CancellationTokenSource();
-            var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-            {
-                while (!stopLoad.IsCancellationRequested)
-                {
-                    try
-                    {
-                        using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{lb.HttpPort}/") { Headers = { Host = "echo.test" } };
-                        using var r = await http.SendAsync(req);
-                        Interlocked.Increment(ref requests);
-                        if (r.IsSuccessStatusCode) served.AddOrUpdate(await r.Content.ReadAsStringAsync(), 1, (_, n) => n + 1);
-                        else failures.Enqueue($"HTTP {(int)r.StatusCode}");
-                    }
-                    catch (HttpRequestException e) { failures.Enqueue(e.Message); }
-                }
-            })).ToArray();
+            await using var load = new VhostLoad(lb.HttpPort, "echo.test", 4);
 
             await c.Client.ScaleAppAsync("/echo", 5);
             var five = await c.WaitForRunningAsync("/echo", 5);
             await Eventually.AsyncAssert(async () => (await lb.LiveServersAsync("echo_0")).Count == 5, Converge, "5 servers in HAProxy");
-            await Eventually.AsyncAssert(() => Task.FromResult(five.Tasks!.All(t => served.ContainsKey(t.Id))), Converge, "every one of the 5 tasks served requests");
+            await Eventually.AsyncAssert(() => Task.FromResult(five.Tasks!.All(t => load.Served.ContainsKey(t.Id))), Converge, "every one of the 5 tasks served requests");
             await c.Client.ScaleAppAsync("/echo", 1);
             var one = await c.WaitForRunningAsync("/echo", 1);
             await Eventually.AsyncAssert(async () => (await lb.LiveServersAsync("echo_0")).Count == 1, Converge, "1 server in HAProxy");
-            await stopLoad.CancelAsync();
-            await Task.WhenAll(load);
-            output.WriteLine($"{Interlocked.Read(ref requests)} requests through scale 2→5→1, {failures.Count} failed");
-            Assert.True(failures.IsEmpty, $"{failures.Count} of {requests} requests failed: {string.Join("; ", failures.Take(5))}");
-            Assert.True(requests > 100, $"only {requests} requests went through");
+            await load.StopAsync();
+            output.WriteLine($"{load.Requests} requests through scale 2→5→1, {load.Failures.Count} failed");
+            Assert.True(load.Failures.IsEmpty, $"{load.Failures.Count} of {load.Requests} requests failed: {string.Join("; ", load.Failures.Take(5))}");
+            Assert.True(load.Requests > 100, $"only {load.Requests} requests went through");
 
             // kill -9 the last task: HAProxy stops sending to it, and its replacement joins
             var victim = one.Tasks![0];
@@ -166,6 +146,7 @@ public sealed class LbEndToEndTests(ITestOutputHelper output)
                 return live.Count == 1 && live[0].Name != Drover.Lb.Model.Names.Server(victim.Id);
             }, Converge, "the killed task's server is gone and the replacement serves", () => lb.Process.FormatOutput(60));
             using var after = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{lb.HttpPort}/") { Headers = { Host = "echo.test" } };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             Assert.NotEqual(victim.Id, await (await http.SendAsync(after)).Content.ReadAsStringAsync());
         }
         catch
