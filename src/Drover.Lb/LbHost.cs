@@ -42,7 +42,7 @@ public sealed class LbHost : IAsyncDisposable
         Directory.CreateDirectory(options.DataDir);
         var edge = options.Edge;
         // keepalived's track script asks HAProxy's monitor URI on a loopback port of its own.
-        var monitorPort = edge.Vip is null ? 0 : FreeLoopbackPort();
+        var monitorPort = edge.Vip is null ? 0 : Drover.Core.Net.FreePorts.Loopback();
         var settings = new HaproxySettings { BindAddress = options.BindAddress, HttpPort = options.HttpPort, StatsSocket = options.AdminSocket, MonitorPort = monitorPort };
         var controllerOptions = new LbControllerOptions { Id = options.EffectiveId, Group = options.Group, Settings = settings };
         if (edge.Nginx)
@@ -114,12 +114,6 @@ public sealed class LbHost : IAsyncDisposable
         return new VipStatus(vip, iface, _keepalived?.Pid, holding, _keepalived?.Restarts ?? 0, _keepalived?.LastExit);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private async Task StartStatusAsync(CancellationToken ct)
     {

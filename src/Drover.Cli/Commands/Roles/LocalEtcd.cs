@@ -64,7 +64,7 @@ public sealed class LocalEtcd : IAsyncDisposable
                 .Select(p => (Client: int.Parse(p[0]), Peer: int.Parse(p[1]))).ToArray();
             if (saved.Length == Members) return saved;
         }
-        var ports = Enumerable.Range(0, Members).Select(_ => (Client: FreePort(), Peer: FreePort())).ToArray();
+        var ports = Enumerable.Range(0, Members).Select(_ => (Client: Drover.Core.Net.FreePorts.Loopback(), Peer: Drover.Core.Net.FreePorts.Loopback())).ToArray();
         File.WriteAllLines(file, ports.Select(p => $"{p.Client} {p.Peer}"));
         return ports;
     }
@@ -126,12 +126,6 @@ public sealed class LocalEtcd : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>SIGTERM to each member's PID (etcd stops cleanly on it), SIGKILL to one that is still there after 10 s.</summary>
     public async ValueTask DisposeAsync()
