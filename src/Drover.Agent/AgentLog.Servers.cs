@@ -13,4 +13,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(1102, LogLevel.Warning, "--advertise {Host} does not resolve to an address ({Error}); the server will use the agent's endpoint address for its tasks")]
     public static partial void AdvertiseUnresolved(this ILogger log, string host, string error);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Task ports {Overlap} lie in the kernel's ephemeral port range {Ephemeral} (net.ipv4.ip_local_port_range), where outgoing connections take their local ports; a task can find its port taken. Ports seen held are kept out of placement, but prefer --ports below the range (the default is 31000-32000)")]
+    public static partial void PortsInEphemeralRange(this ILogger log, string overlap, string ephemeral);
 }

@@ -96,6 +96,13 @@ public sealed partial class DroverAgent : IAsyncDisposable
         }
     }
 
+    private void WarnOfEphemeralPorts()
+    {
+        if (EphemeralRange.Read() is not { } ephemeral) return;
+        var overlap = EphemeralRange.Overlaps(Resources.Ports, ephemeral);
+        if (overlap.Count > 0) _log.PortsInEphemeralRange(string.Join(", ", overlap), $"{ephemeral.Begin}-{ephemeral.End}");
+    }
+
     public AgentOptions Options => _options;
     /// <summary>Resources offered to the server (detected, with option overrides).</summary>
     public AgentResources Resources { get; }
@@ -134,6 +141,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
             throw;
         }
         _log.AgentStarted(Endpoint, Tasks.All().Count, _options.ServerUrl);
+        WarnOfEphemeralPorts();
         var stop = _stopping.Token;
         ServerAnswered(); // a fresh agent is not cut off until the server has had a chance to answer
         _loops = Task.WhenAll(

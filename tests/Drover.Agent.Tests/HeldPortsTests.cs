@@ -20,7 +20,8 @@ public sealed class HeldPortsTests : IAsyncLifetime
           sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
            0: 0100007F:7A69 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 861847 1 0000000075991db6 100 0 0 10 0
            1: 0100007F:7A6A 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 1603 1 000000009908ad68 100 0 0 10 0
-           2: garbage
+           2: 0100007F:7A6C 0100007F:9C41 06 00000000:00000000 00:00000000 00000000     0        0 0 3 0000000000000000
+           3: garbage
         """;
     private const string Udp6 = """
           sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
@@ -48,13 +49,29 @@ public sealed class HeldPortsTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Tcp_listeners_and_bound_udp_sockets_count_connections_do_not()
+    public void Tcp_listeners_connections_and_bound_udp_sockets_count_time_wait_does_not()
     {
         var ports = new HashSet<int>();
         ListeningPorts.Parse(Tcp, tcp: true, ports);
         ListeningPorts.Parse(Udp6, tcp: false, ports);
 
-        Assert.Equal([31337, 31339], ports.Order()); // 0x7A69 listening, 0x7A6A only connected, 0x7A6B bound UDP
+        // 0x7A69 listening, 0x7A6A a connection's local port, 0x7A6B bound UDP; 0x7A6C only in TIME_WAIT
+        Assert.Equal([31337, 31338, 31339], ports.Order());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task A_client_connections_local_port_is_held_because_a_bind_on_it_fails()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var clientPort = ((IPEndPoint)client.Client.LocalEndPoint!).Port;
+
+        Assert.Contains(clientPort, ListeningPorts.Read());
+        using var task = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        task.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        Assert.Throws<SocketException>(() => task.Bind(new IPEndPoint(IPAddress.Loopback, clientPort))); // why it counts
     }
 
     [Fact(Timeout = 10_000)]

@@ -51,11 +51,16 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>100-port ranges above the default 31000–32000 so parallel clusters never share host ports.</summary>
+    /// <summary>
+    /// 100-port ranges in 20000–30999: below the default 31000–32000 (a real drover up on the machine) and below
+    /// the kernel's ephemeral range (32768–60999), where every outgoing connection and every free-port probe of
+    /// the parallel tests lands. A task port inside that range can be taken by a client socket at any moment
+    /// (Mesos keeps its default ports below it for the same reason). 110 ranges, taken in turn from a start that differs per test process.
+    /// </summary>
     public static string NextPortRange()
     {
         var n = Interlocked.Increment(ref _nextRange);
-        var begin = 40000 + (Environment.ProcessId % 50) * 400 + n * 100 % 20000;
+        var begin = 20000 + (Environment.ProcessId % 11 * 10 + n) % 110 * 100;
         return $"{begin}-{begin + 99}";
     }
 
