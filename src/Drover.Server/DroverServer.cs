@@ -149,10 +149,15 @@ public sealed class DroverServer : IAsyncDisposable
             s.AddSingleton<Leadership.EtcdLeadership>();
             s.AddSingleton<Leadership.ILeadership>(sp => sp.GetRequiredService<Leadership.EtcdLeadership>());
             s.AddHostedService(sp => sp.GetRequiredService<Leadership.EtcdLeadership>());
+            s.AddSingleton(sp => new Storage.EtcdQuorumMonitor(etcd.Client, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<Storage.EtcdQuorumMonitor>>()));
+            s.AddSingleton<Storage.IStoreHealth>(sp => sp.GetRequiredService<Storage.EtcdQuorumMonitor>());
+            s.AddHostedService(sp => sp.GetRequiredService<Storage.EtcdQuorumMonitor>());
         }
         else
         {
             s.AddSingleton<Leadership.ILeadership, Leadership.SingleServerLeadership>();
+            s.AddSingleton<Storage.IStoreHealth, Storage.LocalStoreHealth>();
         }
         s.AddHostedService(sp => Leadership.LeaderGatedService.For<ReconcileLoop>(sp));
         s.AddHttpClient("agents", c =>
@@ -167,6 +172,7 @@ public sealed class DroverServer : IAsyncDisposable
         Discovery.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
+        app.UseStaleFlag();
         app.UseDroverErrors();
         app.UseLeaderForwarding();
         app.UseApiTokens(security);

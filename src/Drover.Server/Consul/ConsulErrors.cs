@@ -28,8 +28,14 @@ public static class ConsulFilter
         var http = ctx.HttpContext;
         var store = http.RequestServices.GetRequiredService<IStateStore>();
         SetIndex(http.Response, store.Current.Index);
-        http.Response.Headers["X-Consul-KnownLeader"] = "true";
-        http.Response.Headers["X-Consul-LastContact"] = "0";
+        // Consul's followers say whether they know a leader and how long ago they heard from it (ms); a stale
+        // store (no etcd quorum) knows none, and its last contact is when it last saw the quorum.
+        var health = http.RequestServices.GetRequiredService<Storage.IStoreHealth>();
+        var knownLeader = !health.IsStale && http.RequestServices.GetRequiredService<Leadership.ILeadership>().Leader is not null;
+        http.Response.Headers["X-Consul-KnownLeader"] = knownLeader ? "true" : "false";
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var lastContact = health.IsStale ? Math.Max(0, (long)(now - health.LastContact).TotalMilliseconds) : 0;
+        http.Response.Headers["X-Consul-LastContact"] = lastContact.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
             return await next(ctx);
@@ -57,6 +63,9 @@ public static class ConsulFilter
         JsonException j => ConsulException.BadRequest($"Request decode failed: {j.Message}"),
         BadHttpRequestException b => new ConsulException(b.StatusCode, b.Message),
         OperationCanceledException => null,
+        // Consul answers 500 "No cluster leader" when its raft has none; a 503 names the cause and says "try later"
+        State.Etcd.FencedWriteException f => new ConsulException(503, $"No cluster leader: this server is not the leader any more ({f.Message})"),
+        State.Etcd.Client.EtcdException e => new ConsulException(503, $"No cluster leader: the state store is unavailable: {e.Message}"),
         _ => new ConsulException(500, $"internal error: {ex.GetType().Name}: {ex.Message}"),
     };
 }

@@ -11,7 +11,8 @@ namespace Drover.Server.Leadership;
 /// fences the store's writes with the term while leading, observes who leads otherwise, and registers this server
 /// under a lease so /v1/status/peers lists the live ones.
 /// </summary>
-public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity identity, ServerOptions options, AgentLiveness liveness, LeadershipLog log)
+public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity identity, ServerOptions options, AgentLiveness liveness, LeadershipLog log,
+    Storage.IStoreHealth health)
     : BackgroundService, ILeadership
 {
     /// <summary>Beside the state prefix, not under it: the store loads everything under its prefix as documents.</summary>
@@ -25,9 +26,14 @@ public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity ident
 
     public bool IsLeader => _isLeader;
 
-    public string? Leader => _isLeader ? identity.AdvertisedHostPort : _leader;
+    /// <summary>
+    /// Without an etcd quorum nobody can be confirmed as leader (the leader key's lease cannot even expire), so none
+    /// is named: /v2/leader answers 404 and writes get the store's cause.
+    /// </summary>
+    public string? Leader => health.IsStale ? null : _isLeader ? identity.AdvertisedHostPort : _leader;
 
-    public string? NoLeaderCause => Leader is null ? _noLeaderCause ?? "the leader's lease expired and no server has been elected yet" : null;
+    public string? NoLeaderCause => health.StaleCause is { } stale ? $"the state store has lost its quorum, so no server can lead: {stale}; writes resume when it returns"
+        : Leader is null ? _noLeaderCause ?? "the leader's lease expired and no server has been elected yet" : null;
 
     public event Action? TermStarted;
 

@@ -29,6 +29,13 @@ public static class LeaderForwarding
         app.Use(async (ctx, next) =>
         {
             var leadership = ctx.RequestServices.GetRequiredService<ILeadership>();
+            // Without a quorum no write can land anywhere: refuse at once, naming the cause, instead of letting the
+            // write wait out etcd's timeouts (a leader that has not noticed yet would otherwise still take it).
+            if (ctx.RequestServices.GetRequiredService<Storage.IStoreHealth>().StaleCause is { } stale && ForwardingDecision.IsWrite(ctx.Request.Method))
+            {
+                await WriteMessageAsync(ctx, 503, $"no leader: the state store has lost its quorum, so no server can lead: {stale}; writes resume when it returns");
+                return;
+            }
             var options = ctx.RequestServices.GetRequiredService<ServerOptions>();
             var self = ctx.RequestServices.GetRequiredService<ServerIdentity>().AdvertisedHostPort;
             var decision = ForwardingDecision.Decide(ctx.Request.Method, leadership.IsLeader, leadership.Leader, self, leadership.NoLeaderCause,

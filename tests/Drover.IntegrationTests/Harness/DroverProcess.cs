@@ -218,6 +218,17 @@ public sealed class DroverProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The DNS port a server bound (it prints "…, DNS 127.0.0.1:PORT …" when ready).</summary>
+    public async Task<int> DnsPortAsync()
+    {
+        const string marker = ", DNS 127.0.0.1:";
+        var line = await WaitForLineAsync(l => l.Contains(marker, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var at = line.IndexOf(marker, StringComparison.Ordinal) + marker.Length;
+        var end = at;
+        while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
+        return int.Parse(line[at..end], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public Task<string> WaitForLineAsync(string contains, TimeSpan timeout, CancellationToken ct = default) =>
         WaitForLineAsync(l => l.Contains(contains, StringComparison.Ordinal), timeout, ct);
 

@@ -9,6 +9,7 @@ public sealed class EtcdMembers : IAsyncDisposable
 {
     private readonly TempDir _dir = new("etcd");
     private readonly Member[] _members;
+    private readonly List<DroverProcess> _stopped = []; // killed incarnations, disposed with the rest
 
     private EtcdMembers(int size)
     {
@@ -33,6 +34,24 @@ public sealed class EtcdMembers : IAsyncDisposable
 
     /// <summary>Every member's client URL, comma-separated (the form <c>--etcd</c> takes).</summary>
     public string Endpoints => string.Join(",", _members.Select(m => m.ClientUrl));
+
+    /// <summary>SIGKILL of one member (by its PID); its data dir stays for <see cref="RestartAsync"/>.</summary>
+    public async Task KillAsync(int index)
+    {
+        var m = _members[index];
+        if (m.Process is null) return;
+        await m.Process.KillAsync(UnixSignal.Kill);
+        await m.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Starts a killed member again on its data dir and ports (it rejoins the cluster it was part of).</summary>
+    public void Restart(int index)
+    {
+        var old = _members[index].Process;
+        if (old is { HasExited: false }) throw new InvalidOperationException($"etcd {_members[index].Name} still runs");
+        _stopped.Add(old!);
+        Start(index);
+    }
 
     public string Diagnostics() => string.Join("\n", _members.Select(m => m.Process?.FormatOutput(20) ?? ""));
 
@@ -75,6 +94,7 @@ public sealed class EtcdMembers : IAsyncDisposable
     {
         foreach (var m in _members)
             if (m.Process is not null) await m.Process.DisposeAsync();
+        foreach (var p in _stopped) await p.DisposeAsync();
         _dir.Dispose();
     }
 

@@ -66,15 +66,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string AgentDataDir(int index) => _dir.Combine("agent-" + index);
 
-    /// <summary>The DNS port the server bound (it prints "DNS 127.0.0.1:PORT" when ready).</summary>
-    public async Task<int> DnsPortAsync()
-    {
-        var line = await Server.WaitForLineAsync(l => l.Contains(", DNS 127.0.0.1:"), TimeSpan.FromSeconds(30));
-        var at = line.IndexOf(", DNS 127.0.0.1:", StringComparison.Ordinal) + ", DNS 127.0.0.1:".Length;
-        var end = at;
-        while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
-        return int.Parse(line[at..end]);
-    }
+    /// <summary>The DNS port the server bound.</summary>
+    public Task<int> DnsPortAsync() => Server.DnsPortAsync();
 
     private DroverProcess StartAgent(int index) =>
         DroverProcess.StartAgent(BaseAddress, AgentDataDir(index), _agents[index].Host, _agents[index].Ports, "--docker-socket", _dockerSocket ?? "none");
