@@ -168,3 +168,75 @@ public sealed class ServerListTests : IAsyncLifetime
         return Results.Json(new Dictionary<string, string> { ["message"] = "not the leader" }, statusCode: 503);
     }
 }
+
+/// <summary>A 503 with Retry-After while the servers elect a leader: a client that waits for one sends it again.</summary>
+public sealed class ServerListWaitForLeaderTests : IAsyncLifetime
+{
+    private TestHttpServer _server = null!;
+    private int _requests;
+    private int _refusals;
+    private bool _retryAfter = true;
+
+    public async Task InitializeAsync() => _server = await TestHttpServer.StartAsync(app =>
+    {
+        app.Map("/{**rest}", (HttpContext c) =>
+        {
+            Interlocked.Increment(ref _requests);
+            if (Interlocked.Decrement(ref _refusals) >= 0)
+            {
+                if (_retryAfter) c.Response.Headers.RetryAfter = "1";
+                return Results.Json(new { message = "no leader: the leader's lease expired and no server has been elected yet" }, statusCode: 503);
+            }
+            return Results.Text("applied");
+        });
+    });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private HttpClient Client(TimeSpan wait, TimeProvider time) =>
+        new(new ServerList([_server.BaseUri], new SocketsHttpHandler()) { WaitForLeader = wait, Time = time }) { BaseAddress = _server.BaseUri };
+
+    [Fact(Timeout = 30_000)]
+    public async Task Retries_after_the_delay_asked_until_a_leader_answers()
+    {
+        _refusals = 2;
+        var time = new ManualTimeProvider();
+        using var http = Client(TimeSpan.FromSeconds(30), time);
+        var put = http.PutAsync("/v2/apps/x", new StringContent("{\"instances\":1}"));
+        for (var i = 0; i < 2; i++)
+        {
+            await Eventually.True(() => time.ActiveTimers == 1, "waiting out Retry-After");
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+        using var response = await put;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("applied", await response.Content.ReadAsStringAsync());
+        Assert.Equal(3, _requests); // the body went out again each time
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Gives_the_503_back_once_the_wait_is_over()
+    {
+        _refusals = 100;
+        var time = new ManualTimeProvider();
+        using var http = Client(TimeSpan.FromSeconds(1.5), time);
+        var put = http.PutAsync("/v2/apps/x", new StringContent("{}"));
+        await Eventually.True(() => time.ActiveTimers == 1, "waiting out Retry-After");
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var response = await put;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(2, _requests);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_503_without_retry_after_or_a_client_that_does_not_wait_answers_at_once()
+    {
+        _refusals = 100;
+        using (var http = Client(TimeSpan.Zero, new ManualTimeProvider()))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/v2/leader")).StatusCode);
+        _retryAfter = false; // a lost store quorum: no Retry-After
+        using (var http = Client(TimeSpan.FromSeconds(30), new ManualTimeProvider()))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/v2/leader")).StatusCode);
+        Assert.Equal(2, _requests);
+    }
+}

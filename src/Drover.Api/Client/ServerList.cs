@@ -37,6 +37,16 @@ public sealed class ServerList : DelegatingHandler
         _seeds = servers.Select(Origin).ToList();
     }
 
+    /// <summary>
+    /// How long a request may wait for a leader: a 503 carrying <c>Retry-After</c> (a server saying no leader is elected
+    /// yet and nothing was applied) is sent again after the delay it asks for, until this much time has passed since
+    /// the first such answer. Zero (the default) returns the 503 at once; the CLI waits, agents have their own backoff.
+    /// </summary>
+    public TimeSpan WaitForLeader { get; init; }
+
+    /// <summary>The clock for <see cref="WaitForLeader"/> (fake in tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Raised (on the sending thread) whenever requests move to another server.</summary>
     public event Action<ServerSwitch>? Switched;
 
@@ -65,6 +75,7 @@ public sealed class ServerList : DelegatingHandler
         var pathAndQuery = request.RequestUri!.PathAndQuery;
         var unreachable = 0;
         var hops = 0;
+        long? waitingSince = null;
         while (true)
         {
             var target = Current;
@@ -82,6 +93,14 @@ public sealed class ServerList : DelegatingHandler
                 continue;
             }
             var leader = await LeaderNamedByAsync(response, target, ct).ConfigureAwait(false);
+            if (leader is null && RetryAfter(response) is { } delay)
+            {
+                waitingSince ??= Time.GetTimestamp();
+                if (Time.GetElapsedTime(waitingSince.Value) + delay > WaitForLeader) return response;
+                response.Dispose();
+                await Task.Delay(delay, Time, ct).ConfigureAwait(false);
+                continue;
+            }
             if (leader is null || leader == target || hops++ >= MaxLeaderHops) return response;
             response.Dispose();
             FollowLeader(target, leader);
@@ -111,6 +130,12 @@ public sealed class ServerList : DelegatingHandler
         var next = _leader ?? _seeds[_index];
         return next == failed ? null : new ServerSwitch(failed, next, reason);
     }
+
+    /// <summary>A 503's Retry-After as a delay (1–5 s; seconds form only), or null when it has none.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } delta
+            ? TimeSpan.FromSeconds(Math.Clamp(delta.TotalSeconds, 1, 5))
+            : null;
 
     /// <summary>Connection refused, no route, name not found: the server is not there. A refused TLS handshake is not this.</summary>
     private static bool IsUnreachable(HttpRequestException e) =>

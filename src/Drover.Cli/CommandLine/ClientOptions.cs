@@ -63,7 +63,8 @@ public sealed class ClientOptions
             catch (ArgumentException e) { throw new UsageException($"--ca: {e.Message}"); }
         }
         // every command, log follows and the event stream included, goes through this one client and its token
-        var servers = new ServerList(uris, (trust ?? ServerTrust.SystemRoots()).CreateHandler());
+        // a command given while the servers elect a leader waits for one, as a user at a terminal would retry by hand
+        var servers = new ServerList(uris, (trust ?? ServerTrust.SystemRoots()).CreateHandler()) { WaitForLeader = TimeSpan.FromSeconds(30) };
         HttpMessageHandler handler = warnings is null ? servers : new ServerWarnings(warnings, servers);
         return new DroverClient(servers.Seeds[0], string.IsNullOrEmpty(token) ? null : token, handler);
     }

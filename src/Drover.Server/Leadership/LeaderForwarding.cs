@@ -17,6 +17,12 @@ public static class LeaderForwarding
 {
     public const string HttpClientName = "leader";
 
+    /// <summary>
+    /// Retry-After on a 503 that applied nothing while servers elect a leader (RFC 9110 §10.2.3): clients that wait for
+    /// a leader (the CLI) send the request again after it. A lost store quorum gets no Retry-After: it may last.
+    /// </summary>
+    private const string RetryAfterSeconds = "1";
+
     // hop-by-hop headers (RFC 9110 §7.6.1) and the ones HttpClient sets itself
     private static readonly HashSet<string> NotCopied = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -46,6 +52,8 @@ public static class LeaderForwarding
                     await next(ctx);
                     return;
                 case ForwardingDecision.NoLeader n:
+                    // nothing was applied and an election is under way: a client may send it again shortly
+                    ctx.Response.Headers.RetryAfter = RetryAfterSeconds;
                     await WriteMessageAsync(ctx, 503, n.Message);
                     return;
                 case ForwardingDecision.Redirect r:
@@ -79,7 +87,9 @@ public static class LeaderForwarding
         }
         catch (HttpRequestException e)
         {
-            // Nothing reached the leader's handler (no connection), so the client may simply try again.
+            // No connection: nothing reached the leader's handler, so the client may simply try again. A connection
+            // cut after the request went out may have been applied: that one is not marked for retrying.
+            if (e.HttpRequestError == HttpRequestError.ConnectionError) ctx.Response.Headers.RetryAfter = RetryAfterSeconds;
             await WriteMessageAsync(ctx, 503, $"no leader: the leader {leader} cannot be reached ({e.Message}); a new one is elected once its lease expires");
             return;
         }
