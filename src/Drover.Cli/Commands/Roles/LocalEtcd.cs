@@ -10,7 +10,9 @@ namespace Drover.Cli.Commands.Roles;
 /// A local etcd cluster of 3 members for <c>drover up --ha</c>: etcd (Debian's etcd-server) from PATH as child
 /// processes on loopback ports, each with its own data dir under <c>DATA_DIR/etcd</c>. The ports are kept in
 /// <c>DATA_DIR/etcd/ports</c>, because etcd records its members' peer URLs in its data: the next <c>up --ha</c> on the
-/// same data dir starts the same cluster again. Stopped by PID (SIGTERM, then SIGKILL), never by name.
+/// same data dir starts the same cluster again. Stopped by PID (SIGTERM, then SIGKILL), never by name. The PIDs are
+/// kept in <c>DATA_DIR/etcd/pids</c>: members left running by a drover that was killed (SIGKILL cannot be caught) hold
+/// the ports and data dirs, so the next start stops them first, each only once /proc confirms it is etcd on this data dir.
 /// </summary>
 public sealed class LocalEtcd : IAsyncDisposable
 {
@@ -37,14 +39,17 @@ public sealed class LocalEtcd : IAsyncDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, "etcd")).FirstOrDefault(File.Exists);
 
-    public static async Task<LocalEtcd> StartAsync(string dir, TimeSpan healthyWithin, CancellationToken ct)
+    /// <param name="report">Told of leftover members stopped before the start.</param>
+    public static async Task<LocalEtcd> StartAsync(string dir, TimeSpan healthyWithin, CancellationToken ct, Action<string>? report = null)
     {
         var exe = FindExecutable() ?? throw new CliException(NotInstalled);
         Directory.CreateDirectory(dir);
+        await LocalEtcdLeftovers.StopAsync(dir, report, ct);
         var etcd = new LocalEtcd(dir, LoadOrChoosePorts(dir));
         try
         {
             for (var i = 0; i < Members; i++) etcd.Start(exe, i);
+            LocalEtcdLeftovers.Record(dir, etcd.Pids);
             await etcd.WaitHealthyAsync(healthyWithin, ct);
             return etcd;
         }
@@ -156,6 +161,7 @@ public sealed class LocalEtcd : IAsyncDisposable
             p.Dispose();
         }
         foreach (var log in _logs) log.Dispose();
+        LocalEtcdLeftovers.Forget(_dir);
     }
 
     /// <summary>A member's log file; lines that arrive after it is closed (output still draining) are dropped.</summary>

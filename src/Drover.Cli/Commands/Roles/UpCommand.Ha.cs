@@ -28,7 +28,8 @@ public sealed partial class UpCommand
 
         w.WriteLine($"[1/4] etcd: starting 3 members (data and logs in {Path.Combine(dataDir, "etcd")})");
         w.Flush();
-        await using var etcd = await LocalEtcd.StartAsync(Path.Combine(dataDir, "etcd"), TimeSpan.FromSeconds(60), ct);
+        await using var etcd = await LocalEtcd.StartAsync(Path.Combine(dataDir, "etcd"), TimeSpan.FromSeconds(60), ct,
+            line => { w.WriteLine($"      etcd: {line}"); w.Flush(); });
         w.WriteLine($"      etcd: {etcd.Endpoints} (pids {string.Join(", ", etcd.Pids)})");
 
         var servers = new List<DroverServer>();
