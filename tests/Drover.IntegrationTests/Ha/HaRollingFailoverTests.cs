@@ -86,16 +86,17 @@ public sealed class HaRollingFailoverTests(ITestOutputHelper output)
             var v2 = upgrade.Version;
             output.WriteLine($"upgrade {upgrade.DeploymentId} to version {v2}");
 
-            // mid-upgrade: some new-version tasks exist, not all
+            // mid-upgrade, at its most delicate: one new task is healthy, another was just launched and is not yet
+            // healthy (its sleep), so the new leader must neither launch that instance again nor lose the step
             await Eventually.AsyncAssert(async () =>
             {
                 var tasks = await client.ListTasksAsync(AppId);
-                var fresh = tasks.Count(t => t.Version == v2);
-                return fresh is >= 1 and < Instances && tasks.Any(t => t.Version == v2 && t.State == "TASK_RUNNING");
-            }, TimeSpan.FromSeconds(60), "the upgrade has started some but not all new tasks", Diagnostics);
+                var fresh = tasks.Where(t => t.Version == v2).ToList();
+                return fresh.Count is >= 2 and < Instances && fresh.Any(Healthy) && fresh.Any(t => !Healthy(t));
+            }, TimeSpan.FromSeconds(60), "the upgrade has a healthy new task and a launched, not yet healthy one", Diagnostics);
             var atKill = await client.ListTasksAsync(AppId);
             output.WriteLine($"killing leader {leader} with {atKill.Count(t => t.Version == v2)} of {Instances} new tasks: "
-                + string.Join(", ", atKill.Select(t => $"{t.Id[^8..]} {(t.Version == v2 ? "new" : "old")} {t.State}")));
+                + string.Join(", ", atKill.Select(t => $"{t.Id[^8..]} {(t.Version == v2 ? "new" : "old")} {t.State}{(Healthy(t) ? " healthy" : "")}")));
 
             var clock = Stopwatch.StartNew();
             await leaderProcess.KillAsync(UnixSignal.Kill);
@@ -155,6 +156,8 @@ public sealed class HaRollingFailoverTests(ITestOutputHelper output)
             foreach (var d in agentDirs) LocalCluster.KillStrayTasks(d);
         }
     }
+
+    private static bool Healthy(MarathonTask t) => t.HealthCheckResults is [{ Alive: true }, ..];
 
     /// <summary>The app's tasks once there is no deployment and all 4 run healthy, on <paramref name="version"/> when given.</summary>
     private static async Task<IReadOnlyList<MarathonTask>> WaitConvergedAsync(DroverClient client, string? version, Func<string> diagnostics) =>
