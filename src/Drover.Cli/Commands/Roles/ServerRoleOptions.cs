@@ -88,7 +88,7 @@ public sealed class ServerRoleOptions
 
     public Option<TimeSpan?> LeaderLeaseTtl { get; } = new("--leader-lease-ttl")
     {
-        Description = "With --etcd: TTL of the leader's etcd lease, whole seconds; how long the others wait for a leader that died before electing another (etcd raises it to its own minimum, 1.5 × its election timeout) [default 5s]",
+        Description = "With --etcd: TTL of the leader's etcd lease, whole seconds; how long the others wait for a leader that died before electing another (etcd raises it to its own minimum, 1.5 × its election timeout) [default 3s]",
         HelpName = "DURATION",
         CustomParser = r => ValueParsers.Duration(r),
     };
