@@ -64,7 +64,7 @@ public sealed class CommandTreeTests
     [InlineData("up", "--listen", "--data-dir", "--keep-tasks", "--ports", "--agent-listen", "--dns-listen", "--attr", "--cpus", "--mem", "--hostname", "--advertise", "--token", "--api-token", "--api-token-reads", "--tls-listen", "--tls-cert", "--tls-key", "--tls-ca")]
     [InlineData("agent", "--join", "--listen", "--hostname", "--attr", "--ports", "--cpus", "--mem", "--disk", "--advertise", "--token", "--data-dir")]
     [InlineData("server", "--listen", "--data-dir", "--token", "--agent-timeout", "--dns-listen", "--domain", "--recursor", "--dns-only-passing", "--in-memory",
-        "--api-token", "--api-token-reads", "--tls-listen", "--tls-cert", "--tls-key", "--tls-ca", "--advertise")]
+        "--api-token", "--api-token-reads", "--tls-listen", "--tls-cert", "--tls-key", "--tls-ca", "--advertise", "--etcd", "--leader-lease-ttl")]
     [InlineData("app ls", "--server", "--token", "--ca", "--output")]
     public async Task Role_options_are_documented(string role, params string[] options)
     {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Drover.Api.Client;
 using Drover.IntegrationTests.Harness;
 using Xunit.Abstractions;
@@ -18,6 +16,8 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
     private const string App = """
         {"id":"/ha/web","cmd":"exec python3 -m http.server $PORT0 --bind 127.0.0.1","instances":3,"cpus":0.05,"mem":32}
         """;
+
+    private const string Name = "web-ha.service.drover";
 
     [Fact(Timeout = 300_000)]
     public async Task Killing_the_leader_elects_another_and_keeps_tasks_writes_and_dns()
@@ -43,9 +43,9 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
                 "--listen", "127.0.0.1:0", "--ports", LocalCluster.NextPortRange(), "--token", DroverProcess.TestJoinToken,
                 "--docker-socket", "none"], new ProcessOptions { Name = "agent:ha-host" });
 
-            var leader = await AgreedLeaderAsync(http, servers, Diagnostics);
+            var leader = await HaProbes.AgreedLeaderAsync(http, servers, Diagnostics);
             output.WriteLine($"first leader {leader}");
-            var leaderProcess = servers.Single(s => HostPort(s) == leader);
+            var leaderProcess = servers.Single(s => HaProbes.HostPort(s) == leader);
             var followers = servers.Where(s => s != leaderProcess).ToList();
 
             // the app goes in through a follower (forwarded to the leader)
@@ -55,7 +55,7 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
 
             // DNS of a server that survives answers the app's name from now until the end of the test
             var dnsServer = followers[1];
-            var dnsPort = await DnsPortAsync(dnsServer);
+            var dnsPort = await HaProbes.DnsPortAsync(dnsServer);
             Assert.NotEmpty(await DigAsync(dnsPort));
             using var stopDig = new CancellationTokenSource();
             var digLoop = DigUntilStoppedAsync(dnsPort, stopDig.Token);
@@ -63,13 +63,13 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             await leaderProcess.KillAsync(UnixSignal.Kill);
             var survivors = followers;
-            var newLeader = await AgreedLeaderAsync(http, survivors, Diagnostics);
+            var newLeader = await HaProbes.AgreedLeaderAsync(http, survivors, Diagnostics);
             var failover = clock.Elapsed;
             output.WriteLine($"new leader {newLeader} agreed by both survivors {failover.TotalSeconds:F2} s after SIGKILL of {leader}");
             Assert.NotEqual(leader, newLeader);
 
             // a write through a surviving follower (or the new leader, whichever the client names) works
-            var survivingFollower = survivors.Single(s => HostPort(s) != newLeader);
+            var survivingFollower = survivors.Single(s => HaProbes.HostPort(s) != newLeader);
             using var survivorClient = new DroverClient(survivingFollower.BaseAddress!);
             await Eventually.AsyncAssert(async () =>
             {
@@ -95,7 +95,7 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
 
             stopDig.Cancel();
             var (queries, failures) = await digLoop;
-            output.WriteLine($"DNS on {HostPort(dnsServer)}: {queries} queries through the failover, {failures.Count} without an answer");
+            output.WriteLine($"DNS on {HaProbes.HostPort(dnsServer)}: {queries} queries through the failover, {failures.Count} without an answer");
             Assert.True(queries > 0);
             Assert.True(failures.Count == 0, string.Join("\n", failures));
 
@@ -116,27 +116,6 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
         }
     }
 
-    private static string HostPort(DroverProcess server) => $"{server.BaseAddress!.Host}:{server.BaseAddress.Port}";
-
-    private static async Task<string> AgreedLeaderAsync(HttpClient http, IReadOnlyList<DroverProcess> servers, Func<string> diagnostics) =>
-        await Eventually.GetAsync(async () =>
-        {
-            var seen = new HashSet<string?>();
-            foreach (var s in servers)
-            {
-                try
-                {
-                    var r = await http.GetAsync(new Uri(s.BaseAddress!, "/v2/leader"));
-                    seen.Add(r.IsSuccessStatusCode ? (await r.Content.ReadFromJsonAsync<JsonObject>())!["leader"]!.GetValue<string>() : null);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    seen.Add(null);
-                }
-            }
-            return seen.Count == 1 && seen.Single() is { } l && servers.Any(s => HostPort(s) == l) ? l : null;
-        }, TimeSpan.FromSeconds(60), "all servers agree on a live leader", diagnostics);
-
     private static async Task<IReadOnlyList<string>> RunningTaskIdsAsync(DroverClient client, int count, Func<string> diagnostics) =>
         await Eventually.GetAsync<IReadOnlyList<string>>(async () =>
         {
@@ -146,41 +125,8 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
                 : null;
         }, TimeSpan.FromSeconds(90), $"/ha/web has {count} running tasks", diagnostics);
 
-    private static async Task<int> DnsPortAsync(DroverProcess server)
-    {
-        const string marker = ", DNS 127.0.0.1:";
-        var line = await server.WaitForLineAsync(l => l.Contains(marker), TimeSpan.FromSeconds(30));
-        var at = line.IndexOf(marker, StringComparison.Ordinal) + marker.Length;
-        var end = at;
-        while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
-        return int.Parse(line[at..end]);
-    }
+    private static Task<string> DigAsync(int port) => HaProbes.DigAsync(port, Name, "A");
 
-    /// <summary>The A records of the app's name (empty when none or no answer).</summary>
-    private static async Task<string> DigAsync(int port)
-    {
-        var r = await ProcessRunner.RunAsync("dig", ["@127.0.0.1", "-p", port.ToString(), "+tries=2", "+time=2", "+short", "web-ha.service.drover", "A"],
-            TimeSpan.FromSeconds(20));
-        return r.ExitCode == 0 ? r.Stdout.Trim() : "";
-    }
-
-    private static async Task<(int Queries, List<string> Failures)> DigUntilStoppedAsync(int port, CancellationToken stop)
-    {
-        var failures = new List<string>();
-        var queries = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            queries++;
-            if (await DigAsync(port) == "") failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} no A record for web-ha.service.drover");
-            try
-            {
-                await Task.Delay(200, stop);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-        return (queries, failures);
-    }
+    private static Task<(int Queries, List<string> Failures)> DigUntilStoppedAsync(int port, CancellationToken stop) =>
+        HaProbes.DigUntilStoppedAsync(port, Name, "A", stop);
 }

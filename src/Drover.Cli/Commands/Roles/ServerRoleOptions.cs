@@ -86,6 +86,13 @@ public sealed class ServerRoleOptions
         DefaultValueFactory = _ => FollowerWrites.Forward,
     };
 
+    public Option<TimeSpan?> LeaderLeaseTtl { get; } = new("--leader-lease-ttl")
+    {
+        Description = "With --etcd: TTL of the leader's etcd lease, whole seconds; how long the others wait for a leader that died before electing another (etcd raises it to its own minimum, 1.5 × its election timeout) [default 3s]",
+        HelpName = "DURATION",
+        CustomParser = r => ValueParsers.Duration(r),
+    };
+
     public Option<TimeSpan?> AgentTimeout { get; } = new("--agent-timeout")
     {
         Description = "Mark an agent unreachable (and replace its tasks per unreachableStrategy) after this long without a heartbeat [default 10s]",
@@ -134,6 +141,7 @@ public sealed class ServerRoleOptions
         command.Options.Add(Etcd);
         command.Options.Add(EtcdPrefix);
         command.Options.Add(FollowerWritesMode);
+        command.Options.Add(LeaderLeaseTtl);
         command.Options.Add(AgentTimeout);
         command.Options.Add(DnsListen);
         command.Options.Add(Domain);
@@ -167,6 +175,7 @@ public sealed class ServerRoleOptions
             Etcd = NonEmpty(result.GetValue(Etcd) ?? Environment.GetEnvironmentVariable("DROVER_ETCD")),
             EtcdPrefix = result.GetValue(EtcdPrefix)!,
             FollowerWrites = result.GetValue(FollowerWritesMode),
+            LeaderLeaseTtl = result.GetValue(LeaderLeaseTtl) ?? ServerOptions.DefaultLeaderLeaseTtl,
             AgentTimeout = result.GetValue(AgentTimeout) ?? TimeSpan.FromSeconds(10),
         };
         try { options.Validate(); }

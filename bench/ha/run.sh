@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Leader failover of 3 `drover server --etcd` processes on a 3-member loopback etcd (etcd's default timing). Each
+# round SIGKILLs the leader, then (second series) asks the leader to abdicate (DELETE /v2/leader), and measures until
+# (a) a survivor's /v2/leader names a new leader and (b) a write (PUT /v1/kv/bench) through a survivor is accepted;
+# a killed server is restarted between rounds. Prints every round, then median and max.
+# Env: DROVER_BENCH_HA_ROUNDS (default 5), DROVER_BENCH_HA_LEASE_TTL (--leader-lease-ttl for the servers, e.g. 3s;
+# default: the server's own default). Needs `etcd` on PATH (Debian etcd-server).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dotnet run -c Release --project bench/ha -- "$@"

@@ -1,0 +1,75 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Drover.IntegrationTests.Harness;
+
+namespace Drover.IntegrationTests.Ha;
+
+/// <summary>What the HA end-to-end tests ask of a set of <c>drover server --etcd</c> processes: who leads, their DNS port, dig.</summary>
+internal static class HaProbes
+{
+    public static string HostPort(DroverProcess server) => $"{server.BaseAddress!.Host}:{server.BaseAddress.Port}";
+
+    /// <summary>What one server's /v2/leader names (null: no leader, an error, or no answer).</summary>
+    public static async Task<string?> LeaderSeenByAsync(HttpClient http, DroverProcess server)
+    {
+        try
+        {
+            var r = await http.GetAsync(new Uri(server.BaseAddress!, "/v2/leader"));
+            return r.IsSuccessStatusCode ? (await r.Content.ReadFromJsonAsync<JsonObject>())!["leader"]!.GetValue<string>() : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>host:port of the leader once every one of <paramref name="servers"/> names the same one of them.</summary>
+    public static async Task<string> AgreedLeaderAsync(HttpClient http, IReadOnlyList<DroverProcess> servers, Func<string> diagnostics,
+        TimeSpan? timeout = null) =>
+        await Eventually.GetAsync(async () =>
+        {
+            var seen = new HashSet<string?>();
+            foreach (var s in servers) seen.Add(await LeaderSeenByAsync(http, s));
+            return seen.Count == 1 && seen.Single() is { } l && servers.Any(s => HostPort(s) == l) ? l : null;
+        }, timeout ?? TimeSpan.FromSeconds(60), "all servers agree on a live leader", diagnostics);
+
+    /// <summary>The DNS port a server printed on start.</summary>
+    public static async Task<int> DnsPortAsync(DroverProcess server)
+    {
+        const string marker = ", DNS 127.0.0.1:";
+        var line = await server.WaitForLineAsync(l => l.Contains(marker), TimeSpan.FromSeconds(30));
+        var at = line.IndexOf(marker, StringComparison.Ordinal) + marker.Length;
+        var end = at;
+        while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
+        return int.Parse(line[at..end]);
+    }
+
+    /// <summary>dig's +short answer for <paramref name="name"/> (empty when none or no answer).</summary>
+    public static async Task<string> DigAsync(int port, string name, string type)
+    {
+        var r = await ProcessRunner.RunAsync("dig", ["@127.0.0.1", "-p", port.ToString(), "+tries=2", "+time=2", "+short", name, type],
+            TimeSpan.FromSeconds(20));
+        return r.ExitCode == 0 ? r.Stdout.Trim() : "";
+    }
+
+    /// <summary>Digs every 200 ms until stopped; counts the queries and notes each one that got no answer.</summary>
+    public static async Task<(int Queries, List<string> Failures)> DigUntilStoppedAsync(int port, string name, string type, CancellationToken stop)
+    {
+        var failures = new List<string>();
+        var queries = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            queries++;
+            if (await DigAsync(port, name, type) == "") failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} no {type} record for {name}");
+            try
+            {
+                await Task.Delay(200, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return (queries, failures);
+    }
+}
