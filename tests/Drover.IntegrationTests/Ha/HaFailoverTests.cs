@@ -55,7 +55,7 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
 
             // DNS of a server that survives answers the app's name from now until the end of the test
             var dnsServer = followers[1];
-            var dnsPort = await HaProbes.DnsPortAsync(dnsServer);
+            var dnsPort = await dnsServer.DnsPortAsync();
             Assert.NotEmpty(await DigAsync(dnsPort));
             using var stopDig = new CancellationTokenSource();
             var digLoop = DigUntilStoppedAsync(dnsPort, stopDig.Token);

@@ -4,7 +4,7 @@ using Drover.IntegrationTests.Harness;
 
 namespace Drover.IntegrationTests.Ha;
 
-/// <summary>What the HA end-to-end tests ask of a set of <c>drover server --etcd</c> processes: who leads, their DNS port, dig.</summary>
+/// <summary>What the HA end-to-end tests ask of a set of <c>drover server --etcd</c> processes: who leads, dig (a server's DNS port: DroverProcess.DnsPortAsync).</summary>
 internal static class HaProbes
 {
     public static string HostPort(DroverProcess server) => $"{server.BaseAddress!.Host}:{server.BaseAddress.Port}";
@@ -32,17 +32,6 @@ internal static class HaProbes
             foreach (var s in servers) seen.Add(await LeaderSeenByAsync(http, s));
             return seen.Count == 1 && seen.Single() is { } l && servers.Any(s => HostPort(s) == l) ? l : null;
         }, timeout ?? TimeSpan.FromSeconds(60), "all servers agree on a live leader", diagnostics);
-
-    /// <summary>The DNS port a server printed on start.</summary>
-    public static async Task<int> DnsPortAsync(DroverProcess server)
-    {
-        const string marker = ", DNS 127.0.0.1:";
-        var line = await server.WaitForLineAsync(l => l.Contains(marker), TimeSpan.FromSeconds(30));
-        var at = line.IndexOf(marker, StringComparison.Ordinal) + marker.Length;
-        var end = at;
-        while (end < line.Length && char.IsAsciiDigit(line[end])) end++;
-        return int.Parse(line[at..end]);
-    }
 
     /// <summary>dig's +short answer for <paramref name="name"/> (empty when none or no answer).</summary>
     public static async Task<string> DigAsync(int port, string name, string type)

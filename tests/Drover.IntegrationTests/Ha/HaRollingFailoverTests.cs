@@ -74,7 +74,7 @@ public sealed class HaRollingFailoverTests(ITestOutputHelper output)
             using (var doc = JsonDocument.Parse(App)) await client.PutAppAsync(AppId, doc.RootElement.Clone());
             await WaitConvergedAsync(client, null, Diagnostics);
 
-            var dnsPort = await HaProbes.DnsPortAsync(watched);
+            var dnsPort = await watched.DnsPortAsync();
             Assert.NotEmpty(await HaProbes.DigAsync(dnsPort, SrvName, "SRV"));
             var digLoop = HaProbes.DigUntilStoppedAsync(dnsPort, SrvName, "SRV", stop.Token);
             var watch = new TaskWatch();

@@ -156,11 +156,7 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<List<int>> SrvPortsAsync(int dns)
-    {
-        var r = await ProcessRunner.RunAsync("dig", ["@127.0.0.1", "-p", dns.ToString(), "+tries=2", "+time=2", "+short", "_web-quorum._tcp.service.drover", "SRV"],
-            TimeSpan.FromSeconds(20));
-        Assert.True(r.ExitCode == 0, r.ToString());
-        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => int.Parse(l.Split(' ')[2])).Order().ToList();
-    }
+    private static async Task<List<int>> SrvPortsAsync(int dns) =>
+        (await HaProbes.DigAsync(dns, "_web-quorum._tcp.service.drover", "SRV"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => int.Parse(l.Split(' ')[2])).Order().ToList();
 }
