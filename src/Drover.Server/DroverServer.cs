@@ -159,7 +159,7 @@ public sealed class DroverServer : IAsyncDisposable
             s.AddSingleton<Leadership.ILeadership, Leadership.SingleServerLeadership>();
             s.AddSingleton<Storage.IStoreHealth, Storage.LocalStoreHealth>();
         }
-        s.AddHostedService(sp => Leadership.LeaderGatedService.For<ReconcileLoop>(sp));
+        Leadership.LeaderGatedService.AddLeaderOnly<ReconcileLoop>(s);
         s.AddHttpClient("agents", c =>
         {
             c.Timeout = Timeout.InfiniteTimeSpan;

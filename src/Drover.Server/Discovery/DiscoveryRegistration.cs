@@ -19,10 +19,8 @@ public static class DiscoveryRegistration
         s.AddSingleton<ServiceCheckRunner>();
         s.AddSingleton<DiscoveryJanitor>();
         // leader-only: checks and the janitor write their results to the store
-        // SEAM (HA): ServiceCheckRunner should be leader-only too, but under LeaderGatedService its checks never ran
-        // (ConsulAgentTests); it runs on every server until that is understood.
-        s.AddHostedService(sp => sp.GetRequiredService<ServiceCheckRunner>());
-        s.AddHostedService(sp => Leadership.LeaderGatedService.For<DiscoveryJanitor>(sp));
+        Leadership.LeaderGatedService.AddLeaderOnly<ServiceCheckRunner>(s);
+        Leadership.LeaderGatedService.AddLeaderOnly<DiscoveryJanitor>(s);
         s.AddHttpClient(CheckProbes.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10, PooledConnectionLifetime = TimeSpan.FromMinutes(1) });
         s.AddHttpClient(CheckProbes.InsecureHttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)

@@ -16,6 +16,14 @@ public sealed class LeaderGatedService(ILeadership leadership, IHostedService in
     public static LeaderGatedService For<T>(IServiceProvider sp) where T : IHostedService =>
         new(sp.GetRequiredService<ILeadership>(), sp.GetRequiredService<T>(), sp.GetRequiredService<LeadershipLog>());
 
+    /// <summary>
+    /// Registers <typeparamref name="T"/> (already registered as a singleton) to run only while this server leads.
+    /// Not AddHostedService: that de-duplicates by the factory's return type, so a second and third gate — all of
+    /// them LeaderGatedService — were silently dropped and their services never ran.
+    /// </summary>
+    public static IServiceCollection AddLeaderOnly<T>(IServiceCollection services) where T : IHostedService =>
+        services.AddSingleton<IHostedService>(sp => For<T>(sp));
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var name = inner.GetType().Name;

@@ -1,4 +1,5 @@
 using Drover.Server.Leadership;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -7,6 +8,17 @@ namespace Drover.Server.Tests.Ha;
 public sealed class LeaderGatedServiceTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    [Fact(Timeout = 30000)]
+    public async Task A_real_server_gates_every_leader_only_loop_and_runs_none_of_them_ungated()
+    {
+        await using var server = await DroverServer.CreateAsync(new ServerOptions { Listen = "127.0.0.1:0" });
+        var hosted = server.Services.GetServices<IHostedService>().ToList();
+        var gated = hosted.OfType<LeaderGatedService>().Select(g => g.Inner.GetType().Name).Order().ToList();
+        // three gates: AddHostedService would have kept only the first (it de-duplicates by type)
+        Assert.Equal(["DiscoveryJanitor", "ReconcileLoop", "ServiceCheckRunner"], gated);
+        Assert.DoesNotContain(hosted, h => h is Discovery.ServiceCheckRunner or Discovery.DiscoveryJanitor or Reconcile.ReconcileLoop);
+    }
 
     [Fact(Timeout = 20000)]
     public async Task The_inner_service_runs_exactly_during_each_term()
