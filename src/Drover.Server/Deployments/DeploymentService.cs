@@ -1,7 +1,6 @@
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
 using Drover.Scheduling;
-using Drover.Server.Apps;
 using Drover.Server.Http;
 using Drover.State;
 using Drover.Server.Storage;

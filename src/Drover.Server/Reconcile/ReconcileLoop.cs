@@ -204,7 +204,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             if (s.Entry(Schema.Apps.Name, appId) is not null) continue;
             inUse ??= s.All(Schema.Tasks).Select(t => Schema.VersionKey(t.AppId, t.Version)).ToHashSet();
             if (inUse.Contains(e.Key)) continue;
-            foreach (var op in Apps.AppWrites.DeleteVersion(e.Key)) yield return op;
+            foreach (var op in AppWrites.DeleteVersion(e.Key)) yield return op;
         }
     }
 }

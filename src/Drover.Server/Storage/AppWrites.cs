@@ -1,8 +1,7 @@
 using Drover.Core.Apps;
 using Drover.State;
-using Drover.Server.Storage;
 
-namespace Drover.Server.Apps;
+namespace Drover.Server.Storage;
 
 /// <summary>The store ops that make an app definition current (with its version history) or remove it.</summary>
 public static class AppWrites
