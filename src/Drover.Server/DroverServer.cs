@@ -123,6 +123,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<AppValidation>();
         s.AddSingleton<AppService>();
         s.AddSingleton<TaskService>();
+        s.AddSingleton<Apps.IAppTaskRoutes>(sp => sp.GetRequiredService<TaskService>());
         s.AddSingleton<RecentTasks>();
         s.AddSingleton<Agents.DrainService>();
         s.AddSingleton<AgentLiveness>();

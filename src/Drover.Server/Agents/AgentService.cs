@@ -110,7 +110,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             // A task the agent should run but does not know (it was restarted without its tasks, or
             // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
             var reported = reports.Select(r => r.TaskId).ToHashSet();
-            reports = [.. reports, .. Tasks.TaskIndex.OnAgent(s, agentId)
+            reports = [.. reports, .. TaskIndex.OnAgent(s, agentId)
                 .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now))
                 .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
         }

@@ -19,7 +19,7 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
         var records = s.All(Schema.Deployments).ToList();
         if (records.Count == 0) return ops;
         var now = time.GetUtcNow();
-        IReadOnlyList<TaskRecord> TasksOf(string id) => Tasks.TaskIndex.OfApp(s, id).ToList();
+        IReadOnlyList<TaskRecord> TasksOf(string id) => TaskIndex.OfApp(s, id).ToList();
 
         foreach (var d in records)
         {

@@ -166,7 +166,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var lastSeen = liveness.LastSeen(a.Id);
                 ops.Add(StateOp.Put(Schema.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
                 var count = 0;
-                foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
+                foreach (var t in TaskIndex.OnAgent(snap, a.Id))
                 {
                     ops.Add(StateOp.Put(Schema.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
@@ -184,7 +184,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         foreach (var agent in s.All(Schema.Agents))
         {
             if (agent.Status != AgentStatus.Unreachable || !MarathonTime.TryParse(agent.LastSeenAt, out var since)) continue;
-            foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
+            foreach (var t in TaskIndex.OnAgent(s, agent.Id))
             {
                 var app = s.Get(Schema.Apps, t.AppId);
                 var expungeAfter = app?.UnreachableStrategy.ExpungeAfterSeconds ?? 0;
