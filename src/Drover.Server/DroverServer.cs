@@ -165,7 +165,7 @@ public sealed class DroverServer : IAsyncDisposable
         // no timeout: forwarded requests include blocking queries and long agent polls; the client's own deadline applies
         s.AddHttpClient(Leadership.LeaderForwarding.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(3) });
-        Discovery.DiscoveryRegistration.AddDiscovery(s);
+        Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseDroverErrors();
@@ -183,7 +183,7 @@ public sealed class DroverServer : IAsyncDisposable
         Events.EventEndpoints.MapEventEndpoints(app);
         Groups.GroupEndpoints.MapGroupEndpoints(app);
         DnsService.MesosDnsEndpoints.MapMesosDnsEndpoints(app);
-        Discovery.DiscoveryRegistration.MapDiscovery(app);
+        Consul.DiscoveryRegistration.MapDiscovery(app);
         return app;
     }
 
