@@ -90,10 +90,3 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     public static IReadOnlyList<DeploymentRef> RefsFor(StateSnapshot s, string appId) =>
         s.All(Schema.Deployments).Where(d => d.AffectedApps.Contains(appId)).Select(d => new DeploymentRef(d.Id)).ToList();
 }
-
-/// <summary>409: the app is locked by running deployments (Marathon's message and shape).</summary>
-public sealed class DeploymentLockedException(IReadOnlyList<string> ids) : ApiException(409,
-    $"App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/{ids[0]}'.")
-{
-    public IReadOnlyList<string> DeploymentIds { get; } = ids;
-}

@@ -26,8 +26,7 @@ public class NamespaceCycleTests
         ("Storage", "Tasks", "Schema holds EndedTask"),
         // StateWriter appends the event log in each write's own batch; EventLog and ServerEvent belong below it with the schema.
         ("", "Events", "WriteEffects and StateWriter use ServerEvent and EventLog"),
-        // Http holds both the shared HTTP helpers and two endpoints that belong higher up.
-        ("Http", "Deployments", "ErrorHandling renders DeploymentLockedException's 409 body"),
+        // Http holds the shared HTTP helpers and also an endpoint that belongs higher up.
         ("Http", "Leadership", "InfoEndpoints (/v2/info, /v2/leader) reads ILeadership"),
         // A failed task's backoff is written by AgentService through the LaunchQueue that the reconcile loop owns.
         ("Agents", "Reconcile", "AgentService uses LaunchQueue"),
