@@ -2,7 +2,6 @@ using Drover.Api.Agents;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.Server.Http;
-using Drover.Server.Reconcile;
 using Drover.State;
 using Drover.Server.Storage;
 
@@ -151,7 +150,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 {
                     // Not the app's fault: its replacement goes to other ports at once, without a launch delay.
                     // the backoff is written with the failure, so it survives a failover (and a refused write sets none)
-                    if (portsHeld is null && LaunchQueue.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
+                    if (portsHeld is null && BackoffWrites.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
                     {
                         backoffs[t.AppId] = backoff;
                         yield return StateOp.Put(Schema.LaunchBackoffs, t.AppId, backoff);

@@ -28,8 +28,6 @@ public class NamespaceCycleTests
         ("", "Events", "WriteEffects and StateWriter use ServerEvent and EventLog"),
         // Http holds the shared HTTP helpers and also an endpoint that belongs higher up.
         ("Http", "Leadership", "InfoEndpoints (/v2/info, /v2/leader) reads ILeadership"),
-        // A failed task's backoff is written by AgentService through the LaunchQueue that the reconcile loop owns.
-        ("Agents", "Reconcile", "AgentService uses LaunchQueue"),
     ];
 
     private static NamespaceGraph Graph() => NamespaceGraph.Build(typeof(DroverServer).Assembly, Root, t => t == typeof(DroverServer));
