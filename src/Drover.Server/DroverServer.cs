@@ -123,6 +123,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<AppValidation>();
         s.AddSingleton<AppService>();
         s.AddSingleton<TaskService>();
+        s.AddSingleton<Apps.IAppTaskRoutes>(sp => sp.GetRequiredService<TaskService>());
         s.AddSingleton<RecentTasks>();
         s.AddSingleton<Agents.DrainService>();
         s.AddSingleton<AgentLiveness>();
@@ -169,7 +170,7 @@ public sealed class DroverServer : IAsyncDisposable
         // no timeout: forwarded requests include blocking queries and long agent polls; the client's own deadline applies
         s.AddHttpClient(Leadership.LeaderForwarding.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(3) });
-        Discovery.DiscoveryRegistration.AddDiscovery(s);
+        Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
         app.UseStaleFlag();
@@ -188,7 +189,7 @@ public sealed class DroverServer : IAsyncDisposable
         Events.EventEndpoints.MapEventEndpoints(app);
         Groups.GroupEndpoints.MapGroupEndpoints(app);
         DnsService.MesosDnsEndpoints.MapMesosDnsEndpoints(app);
-        Discovery.DiscoveryRegistration.MapDiscovery(app);
+        Consul.DiscoveryRegistration.MapDiscovery(app);
         return app;
     }
 

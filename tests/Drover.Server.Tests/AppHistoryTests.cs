@@ -137,17 +137,17 @@ public class AppHistoryTests
         Assert.NotNull(Store(t).Get(Schema.RevertedVersions, markKey));
 
         // three versions so far (v1, v2, revert); fill up to the limit: v2 and its mark stay
-        for (var i = 3; i < Apps.AppWrites.MaxStoredVersions; i++)
+        for (var i = 3; i < Storage.AppWrites.MaxStoredVersions; i++)
             Assert.Equal(HttpStatusCode.OK, (await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/pruned?force=true", $$$"""{"labels":{"n":"{{{i}}}"}}""")).StatusCode);
         var full = await t.Client.GetAppHistoryAsync("/pruned");
-        Assert.Equal(Apps.AppWrites.MaxStoredVersions, full.Versions.Count);
+        Assert.Equal(Storage.AppWrites.MaxStoredVersions, full.Versions.Count);
         Assert.True(full.Versions.Single(v => v.Version == v2).Reverted);
 
         // two more: v1, then v2 are pruned, and the mark goes with v2
         for (var i = 0; i < 2; i++)
             Assert.Equal(HttpStatusCode.OK, (await t.SendJsonAsync(HttpMethod.Put, "/v2/apps/pruned?force=true", $$$"""{"labels":{"more":"{{{i}}}"}}""")).StatusCode);
         var pruned = await t.Client.GetAppHistoryAsync("/pruned");
-        Assert.Equal(Apps.AppWrites.MaxStoredVersions, pruned.Versions.Count);
+        Assert.Equal(Storage.AppWrites.MaxStoredVersions, pruned.Versions.Count);
         Assert.DoesNotContain(pruned.Versions, v => v.Version == v2 || v.Reverted);
         Assert.Null(Store(t).Entry(Schema.AppVersions.Name, markKey));
         Assert.Null(Store(t).Get(Schema.RevertedVersions, markKey));

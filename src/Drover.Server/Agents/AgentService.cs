@@ -2,7 +2,6 @@ using Drover.Api.Agents;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.Server.Http;
-using Drover.Server.Reconcile;
 using Drover.State;
 using Drover.Server.Storage;
 
@@ -110,7 +109,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             // A task the agent should run but does not know (it was restarted without its tasks, or
             // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
             var reported = reports.Select(r => r.TaskId).ToHashSet();
-            reports = [.. reports, .. Tasks.TaskIndex.OnAgent(s, agentId)
+            reports = [.. reports, .. TaskIndex.OnAgent(s, agentId)
                 .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now))
                 .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
         }
@@ -151,7 +150,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 {
                     // Not the app's fault: its replacement goes to other ports at once, without a launch delay.
                     // the backoff is written with the failure, so it survives a failover (and a refused write sets none)
-                    if (portsHeld is null && LaunchQueue.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
+                    if (portsHeld is null && BackoffWrites.OnTaskFailed(s, t.AppId, t.Version, backoffs.GetValueOrDefault(t.AppId), now) is { } backoff)
                     {
                         backoffs[t.AppId] = backoff;
                         yield return StateOp.Put(Schema.LaunchBackoffs, t.AppId, backoff);

@@ -38,7 +38,7 @@ public sealed class AssignmentService(IStateStore store)
     {
         var list = new List<TaskAssignment>();
         var fp = new StringBuilder();
-        foreach (var t in Tasks.TaskIndex.OnAgent(s, agentId).OrderBy(t => t.Id, StringComparer.Ordinal))
+        foreach (var t in TaskIndex.OnAgent(s, agentId).OrderBy(t => t.Id, StringComparer.Ordinal))
         {
             var app = s.Get(Schema.AppVersions, Schema.VersionKey(t.AppId, t.Version)) ?? s.Get(Schema.Apps, t.AppId);
             if (app is null) continue; // cannot describe it any more: leaving it out makes the agent kill it

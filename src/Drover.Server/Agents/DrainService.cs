@@ -72,7 +72,7 @@ public sealed class DrainService(StateWriter writer, TimeProvider time, ServerLo
         foreach (var agent in s.All(Schema.Agents))
         {
             if (agent.Drain?.Deadline is not { } d || !MarathonTime.TryParse(d, out var deadline) || deadline > now) continue;
-            foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
+            foreach (var t in TaskIndex.OnAgent(s, agent.Id))
             {
                 if (t.KillRequested) continue;
                 yield return (StateOp.Put(Schema.Tasks, t.Id, t with { KillRequested = true }), t, agent);

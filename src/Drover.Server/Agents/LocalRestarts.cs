@@ -26,7 +26,7 @@ public static class LocalRestarts
     public static Adoption? Adopt(StateSnapshot s, string agentId, TaskStatusReport report, TaskState state, DateTimeOffset now)
     {
         TaskRecord? predecessor = null;
-        foreach (var t in Tasks.TaskIndex.OnAgent(s, agentId).Concat(Tasks.RecentTasks.EndedOn(s, agentId, now - RecentEnough)))
+        foreach (var t in TaskIndex.OnAgent(s, agentId).Concat(Tasks.RecentTasks.EndedOn(s, agentId, now - RecentEnough)))
         {
             if (t.AppId != report.AppId || !TaskIncarnation.Succeeds(report.TaskId, t.Id)) continue;
             if (predecessor is null || TaskIncarnation.Of(t.Id) > TaskIncarnation.Of(predecessor.Id)) predecessor = t;

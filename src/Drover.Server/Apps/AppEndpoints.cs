@@ -3,7 +3,6 @@ using Drover.Api.Marathon;
 using Drover.Core.Apps;
 using Drover.Core.Validation;
 using Drover.Server.Http;
-using Drover.Server.Tasks;
 using Drover.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -63,7 +62,7 @@ public static class AppEndpoints
         return Responses.Json(info, ApiJsonContext.Default.AppInfo, 201);
     }
 
-    private static async Task<IResult> Dispatch(HttpContext ctx, string path, AppService apps, TaskService tasks, StateWriter writer, Events.TaskEvents events, CancellationToken ct)
+    private static async Task<IResult> Dispatch(HttpContext ctx, string path, AppService apps, IAppTaskRoutes tasks, StateWriter writer, Events.TaskEvents events, CancellationToken ct)
     {
         var method = ctx.Request.Method;
         var segs = path.Split('/', StringSplitOptions.RemoveEmptyEntries);

@@ -18,7 +18,7 @@ public sealed class AppViews(StateSnapshot snapshot)
     public IReadOnlyList<TaskRecord> TasksOf(string appId)
     {
         _tasksByApp ??= new Dictionary<string, List<TaskRecord>>(StringComparer.Ordinal);
-        if (!_tasksByApp.TryGetValue(appId, out var l)) _tasksByApp[appId] = l = Tasks.TaskIndex.OfApp(snapshot, appId).ToList();
+        if (!_tasksByApp.TryGetValue(appId, out var l)) _tasksByApp[appId] = l = TaskIndex.OfApp(snapshot, appId).ToList();
         return l;
     }
 

@@ -1,19 +1,11 @@
 using System.Text.Json;
+using Drover.Server.Discovery;
 using Drover.State;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Drover.Server.Consul;
-
-/// <summary>An error answered the way Consul does: a status and a text/plain message.</summary>
-public sealed class ConsulException(int status, string message) : Exception(message)
-{
-    public int Status { get; } = status;
-
-    public static ConsulException BadRequest(string message) => new(400, message);
-    public static ConsulException NotFound(string message) => new(404, message);
-}
 
 /// <summary>
 /// Endpoint filter for every Consul route: sets the headers Consul clients read on every answer (python-consul

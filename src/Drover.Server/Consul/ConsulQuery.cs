@@ -1,4 +1,5 @@
 using System.Globalization;
+using Drover.Server.Discovery;
 using Drover.State;
 using Microsoft.AspNetCore.Http;
 

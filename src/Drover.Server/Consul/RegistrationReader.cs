@@ -5,11 +5,6 @@ using Drover.Server.Discovery;
 
 namespace Drover.Server.Consul;
 
-/// <summary>A parsed check: the check to store, and whether its initial Status was given (else an existing check's status is kept).</summary>
-public sealed record CheckRegistration(ExternalCheck Check, bool StatusGiven);
-
-public sealed record ServiceRegistration(ExternalService Service, IReadOnlyList<CheckRegistration> Checks);
-
 /// <summary>
 /// Reads Consul service and check definitions the way Consul's decoder does: field names case-insensitive, with or
 /// without underscores (python-consul sends "name", "check", "ttl", "docker_container_id"); unknown fields ignored;

@@ -45,7 +45,7 @@ public static class DeploymentEndpoints
     private static IReadOnlyList<Core.Cluster.ReadinessCheckResult> Readiness(DeploymentRecord d, string appId, StateSnapshot s)
     {
         if (!d.Targets.TryGetValue(appId, out var target) || target.ReadinessChecks.Count == 0) return [];
-        return Tasks.TaskIndex.OfApp(s, appId)
+        return TaskIndex.OfApp(s, appId)
             .Where(t => Scheduling.AppVersions.IsCurrent(target, t.Version))
             .SelectMany(t => t.ReadinessCheckResults).ToList();
     }

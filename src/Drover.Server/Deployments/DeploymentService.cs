@@ -1,7 +1,6 @@
 using Drover.Api.Marathon;
 using Drover.Core.Apps;
-using Drover.Core.Json;
-using Drover.Server.Apps;
+using Drover.Scheduling;
 using Drover.Server.Http;
 using Drover.State;
 using Drover.Server.Storage;
@@ -21,49 +20,27 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     /// Definitions must already carry their new version. Returns the ops to write (record, cancellations, step 1).
     /// </summary>
     public Planned Plan(StateSnapshot s, IReadOnlyDictionary<string, AppDefinition?> targets, IReadOnlyDictionary<string, string> actions,
-        bool force, string version, string? revertOf = null, Func<string, IEnumerable<string>>? extraDependencies = null)
+        bool force, string version, string? revertOf = null, Func<string, IEnumerable<string>>? extraDependencies = null) =>
+        Plan(s, new DeploymentRequest { Targets = targets, Actions = actions, Version = version, Force = force, RevertOf = revertOf, ExtraDependencies = extraDependencies });
+
+    private Planned Plan(StateSnapshot s, DeploymentRequest request)
     {
-        var running = s.All(Schema.Deployments).ToList();
-        var conflicting = running.Where(d => d.AffectedApps.Any(targets.ContainsKey)).ToList();
-        if (conflicting.Count > 0 && !force)
-        {
-            throw new DeploymentLockedException(conflicting.Select(d => d.Id).ToList());
-        }
-        var originals = new Dictionary<string, AppDefinition>();
-        foreach (var id in targets.Keys)
-        {
-            // a forced change over a running deployment reverts to what was there before that deployment
-            var before = revertOf is null
-                ? conflicting.Select(d => d.Originals.TryGetValue(id, out var o) ? o : null).FirstOrDefault(o => o is not null) ?? s.Get(Schema.Apps, id)
-                : s.Get(Schema.Apps, id);
-            if (before is not null) originals[id] = before;
-        }
-        var now = MarathonTime.ToWire(time.GetUtcNow());
-        var record = new DeploymentRecord
-        {
-            Id = Guid.NewGuid().ToString("D"),
-            Version = version,
-            AffectedApps = targets.Keys.Order(StringComparer.Ordinal).ToList(),
-            Steps = StepOrder.Steps(targets, actions, extraDependencies),
-            Targets = targets.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!),
-            Originals = originals,
-            StartedAt = now,
-            LastProgressAt = now,
-            RevertOf = revertOf,
-        };
+        var plan = DeploymentPlanner.Plan(request, s.All(Schema.Deployments).ToList(), id => s.Get(Schema.Apps, id), Guid.NewGuid().ToString("D"), time.GetUtcNow());
+        if (plan is DeploymentPlan.Locked locked) throw new DeploymentLockedException(locked.DeploymentIds);
+        var (record, canceled) = (DeploymentPlan.Ready)plan;
         var ops = new List<StateOp>();
-        foreach (var c in conflicting) ops.Add(StateOp.Delete(Schema.Deployments, c.Id));
+        foreach (var c in canceled) ops.Add(StateOp.Delete(Schema.Deployments, c.Id));
         ops.Add(StateOp.Put(Schema.Deployments, record.Id, record));
         ops.AddRange(ApplyStep(s, record, 1));
-        return new Planned(record, ops, conflicting);
+        return new Planned(record, ops, canceled);
     }
 
     /// <summary>Writes the target definitions of the apps in step <paramref name="step"/> (1-based).</summary>
     public static IEnumerable<StateOp> ApplyStep(StateSnapshot s, DeploymentRecord d, int step)
     {
-        foreach (var action in d.Steps[step - 1].Actions)
+        foreach (var (appId, target) in DeploymentPlanner.StepWrites(d, step))
         {
-            var ops = d.Targets.TryGetValue(action.App, out var target) ? AppWrites.Put(s, target) : AppWrites.Delete(s, action.App);
+            var ops = target is not null ? AppWrites.Put(s, target) : AppWrites.Delete(s, appId);
             foreach (var op in ops) yield return op;
         }
     }
@@ -83,23 +60,7 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
     public Planned PlanRevert(StateSnapshot s, DeploymentRecord d, string reason)
     {
         var version = VersionStamps.Next(time.GetUtcNow(), d.AffectedApps.Select(id => s.Get(Schema.Apps, id)?.Version).Append(d.Version));
-        var targets = new Dictionary<string, AppDefinition?>();
-        var actions = new Dictionary<string, string>();
-        foreach (var id in d.AffectedApps)
-        {
-            if (d.Originals.TryGetValue(id, out var original))
-            {
-                targets[id] = original with { Version = version, VersionInfo = new VersionInfo { LastScalingAt = version, LastConfigChangeAt = version } };
-                actions[id] = s.Get(Schema.Apps, id) is null ? DeploymentAction.Start : DeploymentAction.Restart;
-            }
-            else
-            {
-                targets[id] = null;
-                actions[id] = DeploymentAction.Stop;
-            }
-        }
-        // force: the reverted deployment (if still stored) is replaced by its revert
-        var planned = Plan(s, targets, actions, force: true, version, revertOf: d.Id);
+        var planned = Plan(s, DeploymentPlanner.Revert(d, id => s.Get(Schema.Apps, id), version));
         var marks = RevertMarks(s, d, planned, version, reason).ToList();
         return marks.Count == 0 ? planned : planned with { Ops = [.. planned.Ops, .. marks] };
     }
@@ -128,45 +89,4 @@ public sealed class DeploymentService(TimeProvider time, DeploymentEvents events
 
     public static IReadOnlyList<DeploymentRef> RefsFor(StateSnapshot s, string appId) =>
         s.All(Schema.Deployments).Where(d => d.AffectedApps.Contains(appId)).Select(d => new DeploymentRef(d.Id)).ToList();
-}
-
-/// <summary>409: the app is locked by running deployments (Marathon's message and shape).</summary>
-public sealed class DeploymentLockedException(IReadOnlyList<string> ids) : ApiException(409,
-    $"App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/{ids[0]}'.")
-{
-    public IReadOnlyList<string> DeploymentIds { get; } = ids;
-}
-
-/// <summary>Step order: apps start after the apps they depend on; removals run in reverse dependency order.</summary>
-public static class StepOrder
-{
-    /// <param name="extraDependencies">Dependencies an app inherits from its groups (app ids).</param>
-    public static IReadOnlyList<DeploymentStep> Steps(IReadOnlyDictionary<string, AppDefinition?> targets, IReadOnlyDictionary<string, string> actions,
-        Func<string, IEnumerable<string>>? extraDependencies = null)
-    {
-        var depth = new Dictionary<string, int>();
-        int Depth(string id, HashSet<string> visiting)
-        {
-            if (depth.TryGetValue(id, out var d)) return d;
-            if (!visiting.Add(id)) return 0; // a cycle: writes that close one are refused (DependencyCycles), but never loop on one stored earlier
-            var own = targets.TryGetValue(id, out var t) && t is not null ? t.Dependencies : [];
-            var deps = own.Concat(extraDependencies?.Invoke(id) ?? []).Where(x => x != id && targets.ContainsKey(x)).Distinct();
-            d = deps.Select(x => Depth(x, visiting) + 1).DefaultIfEmpty(0).Max();
-            visiting.Remove(id);
-            return depth[id] = d;
-        }
-        foreach (var id in targets.Keys) Depth(id, []);
-        var starts = targets.Where(kv => kv.Value is not null).GroupBy(kv => depth[kv.Key]).OrderBy(g => g.Key);
-        var stops = targets.Where(kv => kv.Value is null).GroupBy(kv => depth[kv.Key]).OrderByDescending(g => g.Key);
-        var steps = new List<DeploymentStep>();
-        foreach (var g in stops.Concat(starts))
-        {
-            steps.Add(new DeploymentStep
-            {
-                Actions = g.Select(kv => new DeploymentAction(actions.TryGetValue(kv.Key, out var a) ? a : DeploymentAction.Restart, kv.Key))
-                    .OrderBy(a => a.App, StringComparer.Ordinal).ToList(),
-            });
-        }
-        return steps;
-    }
 }

@@ -1,5 +1,4 @@
 using Drover.Core.Discovery;
-using Drover.Server.Consul;
 using Drover.State;
 using Drover.Server.Storage;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Drover.Core.Apps;
 using Drover.Core.Json;
 using Drover.Core.Validation;
+using Drover.Scheduling;
 using Drover.Server.Apps;
 using Drover.Server.Deployments;
 using Drover.Server.Http;

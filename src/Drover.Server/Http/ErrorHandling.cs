@@ -48,7 +48,7 @@ public static class ErrorHandling
 
     public static (int, MessageResponse) Map(Exception ex) => ex switch
     {
-        Deployments.DeploymentLockedException l => (409, new MessageResponse { Message = l.Message, Deployments = l.DeploymentIds.Select(id => new DeploymentRef(id)).ToList() }),
+        DeploymentLockedException l => (409, new MessageResponse { Message = l.Message, Deployments = l.DeploymentIds.Select(id => new DeploymentRef(id)).ToList() }),
         ApiException a => (a.Status, new MessageResponse { Message = a.Message, Details = a.Details }),
         ValidationException v => (422, new MessageResponse
         {

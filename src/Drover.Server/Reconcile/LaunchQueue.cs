@@ -25,17 +25,6 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         return all.ToDictionary(kv => kv.Key, kv => StateSnapshot.Decode(Schema.LaunchBackoffs, kv.Value), StringComparer.Ordinal);
     }
 
-    /// <summary>
-    /// The backoff a failed task of <paramref name="appId"/> sets, given the one it had (<paramref name="current"/>);
-    /// null when it sets none: an old version failing during an upgrade does not delay the new one.
-    /// </summary>
-    public static LaunchBackoff? OnTaskFailed(StateSnapshot s, string appId, string taskVersion, LaunchBackoff? current, DateTimeOffset now)
-    {
-        var app = s.Get(Schema.Apps, appId);
-        if (app is null || !AppVersions.IsCurrent(app, taskVersion)) return null;
-        return BackoffPolicy.OnTaskFailed(app, current ?? s.Get(Schema.LaunchBackoffs, appId), now);
-    }
-
     /// <summary>Deletes of the backoffs the plan reset, and of those whose app is gone (only stored ones: a pass that changes nothing writes nothing).</summary>
     public static IEnumerable<StateOp> Resets(StateSnapshot s, IReadOnlyList<string> resets)
     {

@@ -166,7 +166,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var lastSeen = liveness.LastSeen(a.Id);
                 ops.Add(StateOp.Put(Schema.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
                 var count = 0;
-                foreach (var t in Tasks.TaskIndex.OnAgent(snap, a.Id))
+                foreach (var t in TaskIndex.OnAgent(snap, a.Id))
                 {
                     ops.Add(StateOp.Put(Schema.Tasks, t.Id, t with { State = TaskState.Unreachable, WasUnreachable = true }));
                     count++;
@@ -184,7 +184,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         foreach (var agent in s.All(Schema.Agents))
         {
             if (agent.Status != AgentStatus.Unreachable || !MarathonTime.TryParse(agent.LastSeenAt, out var since)) continue;
-            foreach (var t in Tasks.TaskIndex.OnAgent(s, agent.Id))
+            foreach (var t in TaskIndex.OnAgent(s, agent.Id))
             {
                 var app = s.Get(Schema.Apps, t.AppId);
                 var expungeAfter = app?.UnreachableStrategy.ExpungeAfterSeconds ?? 0;
@@ -204,7 +204,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             if (s.Entry(Schema.Apps.Name, appId) is not null) continue;
             inUse ??= s.All(Schema.Tasks).Select(t => Schema.VersionKey(t.AppId, t.Version)).ToHashSet();
             if (inUse.Contains(e.Key)) continue;
-            foreach (var op in Apps.AppWrites.DeleteVersion(e.Key)) yield return op;
+            foreach (var op in AppWrites.DeleteVersion(e.Key)) yield return op;
         }
     }
 }

@@ -40,7 +40,7 @@ public static class Schema
 
     /// <summary>
     /// Stored app versions that a revert undid (key: <see cref="VersionKey"/>, like the version itself). Written in the
-    /// revert's own batch (DeploymentService.PlanRevert); deleted whenever the version is (Apps.AppWrites.DeleteVersion).
+    /// revert's own batch (DeploymentService.PlanRevert); deleted whenever the version is (AppWrites.DeleteVersion).
     /// </summary>
     public static readonly Collection<RevertedVersion> RevertedVersions = new("reverted-versions", CoreJsonContext.Default.RevertedVersion);
 

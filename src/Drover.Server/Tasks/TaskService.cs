@@ -13,7 +13,7 @@ using Drover.Server.Storage;
 namespace Drover.Server.Tasks;
 
 /// <summary>Task listing and kills (/v2/apps/{id}/tasks, /v2/tasks). A kill marks the task; its agent does the killing.</summary>
-public sealed class TaskService(StateWriter writer, AppService apps, LoadBalancing.LbRegistry lbs, TimeProvider time)
+public sealed class TaskService(StateWriter writer, AppService apps, LoadBalancing.LbRegistry lbs, TimeProvider time) : IAppTaskRoutes
 {
     public IResult ListForApp(HttpContext ctx, string appId)
     {

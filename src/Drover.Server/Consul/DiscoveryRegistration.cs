@@ -1,10 +1,10 @@
-using Drover.Server.Consul;
+using Drover.Server.Discovery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Drover.Server.Discovery;
+namespace Drover.Server.Consul;
 
 /// <summary>Wires discovery into the server: the catalog, the Consul-compatible /v1 API, the check runner.</summary>
 public static class DiscoveryRegistration

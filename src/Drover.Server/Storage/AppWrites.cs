@@ -1,8 +1,7 @@
 using Drover.Core.Apps;
 using Drover.State;
-using Drover.Server.Storage;
 
-namespace Drover.Server.Apps;
+namespace Drover.Server.Storage;
 
 /// <summary>The store ops that make an app definition current (with its version history) or remove it.</summary>
 public static class AppWrites
@@ -16,7 +15,7 @@ public static class AppWrites
         var versions = s.WithPrefix(Schema.AppVersions.Name, app.Id + "@").Select(e => e.Key).ToList();
         var excess = versions.Count + 1 - MaxStoredVersions;
         if (excess <= 0) yield break;
-        var inUse = Tasks.TaskIndex.OfApp(s, app.Id).Select(t => Schema.VersionKey(app.Id, t.Version)).ToHashSet();
+        var inUse = TaskIndex.OfApp(s, app.Id).Select(t => Schema.VersionKey(app.Id, t.Version)).ToHashSet();
         foreach (var key in versions.Where(k => !inUse.Contains(k)).Take(excess)) // keys sort by timestamp: oldest first
         {
             foreach (var op in DeleteVersion(key)) yield return op;
@@ -28,7 +27,7 @@ public static class AppWrites
     {
         yield return StateOp.Delete(Schema.Apps, appId);
         yield return StateOp.Delete(Schema.TaskFailures, appId);
-        var inUse = Tasks.TaskIndex.OfApp(s, appId).Select(t => t.Version).ToHashSet();
+        var inUse = TaskIndex.OfApp(s, appId).Select(t => t.Version).ToHashSet();
         foreach (var e in s.WithPrefix(Schema.AppVersions.Name, appId + "@"))
         {
             if (inUse.Contains(e.Key[(appId.Length + 1)..])) continue;

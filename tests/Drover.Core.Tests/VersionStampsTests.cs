@@ -1,6 +1,6 @@
-using Drover.Server.Apps;
+using Drover.Core.Apps;
 
-namespace Drover.Server.Tests;
+namespace Drover.Core.Tests;
 
 public class VersionStampsTests
 {

@@ -1,6 +1,6 @@
 using Drover.Core.Json;
 
-namespace Drover.Server.Apps;
+namespace Drover.Core.Apps;
 
 /// <summary>
 /// New app versions. A version is the time of the change, but it must rise strictly above the versions it follows:

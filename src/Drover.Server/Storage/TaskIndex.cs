@@ -1,9 +1,8 @@
 using System.Runtime.CompilerServices;
 using Drover.Core.Cluster;
 using Drover.State;
-using Drover.Server.Storage;
 
-namespace Drover.Server.Tasks;
+namespace Drover.Server.Storage;
 
 /// <summary>
 /// Tasks grouped by agent and by app, built once per snapshot and shared by every reader of it:

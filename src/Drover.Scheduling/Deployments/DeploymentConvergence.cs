@@ -1,23 +1,21 @@
 using Drover.Core.Apps;
 using Drover.Core.Cluster;
-using Drover.Scheduling;
-using Drover.State;
-using Drover.Server.Storage;
 
-namespace Drover.Server.Deployments;
+namespace Drover.Scheduling;
 
 /// <summary>Whether an app has reached its deployment target, and a fingerprint of how far it got (for the progress deadline).</summary>
 public static class DeploymentConvergence
 {
-    public static bool IsConverged(StateSnapshot s, string appId, AppDefinition? target, IReadOnlyList<TaskRecord> tasksOfApp)
+    /// <param name="current">The app's stored definition (null = it does not exist).</param>
+    /// <param name="target">What the deployment takes it to (null = removed).</param>
+    public static bool IsConverged(AppDefinition? current, AppDefinition? target, IReadOnlyList<TaskRecord> tasksOfApp)
     {
-        if (target is null) return s.Get(Schema.Apps, appId) is null && tasksOfApp.Count == 0;
-        var app = s.Get(Schema.Apps, appId);
-        if (app is null || app.Version != target.Version) return false;
-        if (tasksOfApp.Count != app.Instances) return false;
+        if (target is null) return current is null && tasksOfApp.Count == 0;
+        if (current is null || current.Version != target.Version) return false;
+        if (tasksOfApp.Count != current.Instances) return false;
         foreach (var t in tasksOfApp)
         {
-            if (t.KillRequested || !AppVersions.IsCurrent(app, t.Version) || !TaskHealth.IsReady(t, app)) return false;
+            if (t.KillRequested || !AppVersions.IsCurrent(current, t.Version) || !TaskHealth.IsReady(t, current)) return false;
         }
         return true;
     }
