@@ -52,4 +52,7 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(24, LogLevel.Error, "projecting events from the store failed; retrying")]
     public partial void EventProjectionFailed(Exception ex);
+
+    [LoggerMessage(25, LogLevel.Warning, "{Missed} event batch(es) after store index {Since} were pruned from the event log before this server streamed them; ending its {Subscribers} event stream(s) so their clients reconnect and re-read the state")]
+    public partial void EventsPruned(long missed, long since, int subscribers);
 }

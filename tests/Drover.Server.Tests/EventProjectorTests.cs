@@ -66,6 +66,54 @@ public sealed class EventProjectorTests
     }
 
     [Fact(Timeout = 20000)]
+    public async Task A_projector_that_fell_behind_the_pruned_log_ends_its_streams()
+    {
+        var time = TimeProvider.System;
+        var log = new ServerLog(NullLogger<ServerLog>.Instance);
+        await using var store = new InMemoryStateStore();
+        var writer = new StateWriter(store);
+        var bus = new EventBus(time, log);
+        using var behind = new EventProjector(store, bus, time, log); // built now, then left behind
+        using var lagging = bus.Subscribe("lagging", new HashSet<string>());
+        for (var i = 0; i < EventLog.Capacity + 5; i++)
+            await writer.UpdateAsync((_, fx) =>
+            {
+                fx.Publish(bus.Render("app_terminated_event", new JsonObject { ["appId"] = "/app" }));
+                return [];
+            });
+
+        behind.Project(writer.Current); // the first 5 batches written after it was built are gone
+
+        await lagging.Reader.Completion.WaitAsync(TimeSpan.FromSeconds(5)); // ended, not left with a silent hole
+        Assert.Equal(0, bus.SubscriberCount);
+    }
+
+    [Fact(Timeout = 20000)]
+    public async Task Sequences_follow_on_without_gaps_while_a_projector_keeps_up()
+    {
+        var time = TimeProvider.System;
+        var log = new ServerLog(NullLogger<ServerLog>.Instance);
+        await using var store = new InMemoryStateStore();
+        var writer = new StateWriter(store);
+        var bus = new EventBus(time, log);
+        using var projector = new EventProjector(store, bus, time, log);
+        using var sub = bus.Subscribe("s", new HashSet<string>());
+        for (var i = 0; i < EventLog.Capacity + 50; i++)
+        {
+            var n = i;
+            await writer.UpdateAsync((_, fx) =>
+            {
+                fx.Publish(bus.Render("app_terminated_event", new JsonObject { ["appId"] = "/app" + n }));
+                return [];
+            });
+            projector.Project(writer.Current);
+            while (sub.Reader.TryRead(out _)) { } // a reader that keeps up
+        }
+        Assert.Equal(1, bus.SubscriberCount); // never dropped: pruning only took batches it had streamed
+        Assert.Equal(EventLog.Capacity + 50, EventLog.LatestSequence(writer.Current));
+    }
+
+    [Fact(Timeout = 20000)]
     public async Task A_write_without_events_stores_none()
     {
         await using var store = new InMemoryStateStore();

@@ -33,6 +33,12 @@ public sealed class EventBus(TimeProvider time, ServerLog log)
 
     public int SubscriberCount => _subscribers.Count;
 
+    /// <summary>Ends every stream (events were lost for all of them): each client reconnects and re-reads the state.</summary>
+    public void DropAll()
+    {
+        foreach (var s in _subscribers.Values) s.Dispose();
+    }
+
     public Subscriber Subscribe(string remote, IReadOnlySet<string> types)
     {
         var s = new Subscriber(Interlocked.Increment(ref _nextId), remote, types);

@@ -31,10 +31,20 @@ public static class EventLog
     public const int Capacity = 1024;
 
     /// <summary>
-    /// Ordered by the index the write was decided on, so pruning drops the oldest first; the nonce keeps two writes
-    /// decided on the same snapshot (two servers) apart. Projectors order by ModifyIndex, not by key.
+    /// "SEQUENCE-NONCE": the sequence is one more than the newest batch the write's snapshot holds, so keys sort oldest
+    /// first (pruning drops those) and a projector that finds the sequence jump knows batches were pruned before it saw
+    /// them. The nonce keeps two writes decided on the same snapshot apart (they share a sequence: no false gap).
+    /// Projectors order by ModifyIndex, not by key. (Older keys carried the index the write was decided on; it grows
+    /// too, so the sequence simply continues from the newest of them.)
     /// </summary>
-    public static string NewKey(long decidedAt) => $"{decidedAt:D19}-{Guid.NewGuid():N}";
+    public static string NewKey(long sequence) => $"{sequence:D19}-{Guid.NewGuid():N}";
+
+    /// <summary>The sequence of a batch from its key (0 for a key not in that form).</summary>
+    public static long SequenceOf(string key) =>
+        key.Length > 19 && long.TryParse(key.AsSpan(0, 19), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    /// <summary>The newest sequence in a snapshot's log (0 when empty).</summary>
+    public static long LatestSequence(StateSnapshot s) => s.Entries(Schema.EventLog.Name).Keys.LastOrDefault() is { } last ? SequenceOf(last) : 0;
 
     /// <summary>The put of a write's events, plus deletes of the oldest batches beyond <see cref="Capacity"/>.</summary>
     public static IEnumerable<StateOp> Append(StateSnapshot s, IReadOnlyList<ServerEvent> events)
@@ -42,6 +52,6 @@ public static class EventLog
         var stored = s.Entries(Schema.EventLog.Name);
         foreach (var old in stored.Keys.Take(Math.Max(0, stored.Count - Capacity + 1)))
             yield return StateOp.Delete(Schema.EventLog, old);
-        yield return StateOp.Put(Schema.EventLog, NewKey(s.Index), new EventBatch { Events = events });
+        yield return StateOp.Put(Schema.EventLog, NewKey(LatestSequence(s) + 1), new EventBatch { Events = events });
     }
 }
