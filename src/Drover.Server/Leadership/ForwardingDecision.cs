@@ -23,9 +23,18 @@ public abstract record ForwardingDecision
     public static bool IsWrite(string method) =>
         !(HttpMethodsEqual(method, "GET") || HttpMethodsEqual(method, "HEAD") || HttpMethodsEqual(method, "OPTIONS"));
 
-    public static ForwardingDecision Decide(string method, bool isLeader, string? leader, string self, string? noLeaderCause, FollowerWrites mode, string? forwardedBy)
+    /// <summary>
+    /// Reads only the leader can answer, because they show what lives in the leader's memory: the launch queue (its
+    /// delays and offer statistics) and the registered load balancers. Forwarded like writes, as Nomad and Consul
+    /// forward reads to the leader by default.
+    /// </summary>
+    public static bool IsLeaderRead(string method, string path) =>
+        !IsWrite(method) && (path.Equals("/v2/queue", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1/drover/lb/instances", StringComparison.OrdinalIgnoreCase));
+
+    public static ForwardingDecision Decide(string method, bool isLeader, string? leader, string self, string? noLeaderCause, FollowerWrites mode, string? forwardedBy,
+        string path = "")
     {
-        if (!IsWrite(method) || isLeader) return new Serve();
+        if (!(IsWrite(method) || IsLeaderRead(method, path)) || isLeader) return new Serve();
         if (leader is null || leader == self)
             return new NoLeader($"no leader: {noLeaderCause ?? "this server has just lost leadership and no other server is elected yet"}");
         // One hop only: a leader change while the request travelled must not bounce it between followers.

@@ -45,7 +45,7 @@ public static class LeaderForwarding
             var options = ctx.RequestServices.GetRequiredService<ServerOptions>();
             var self = ctx.RequestServices.GetRequiredService<ServerIdentity>().AdvertisedHostPort;
             var decision = ForwardingDecision.Decide(ctx.Request.Method, leadership.IsLeader, leadership.Leader, self, leadership.NoLeaderCause,
-                options.FollowerWrites, ctx.Request.Headers[ForwardingDecision.ForwardedByHeader].FirstOrDefault());
+                options.FollowerWrites, ctx.Request.Headers[ForwardingDecision.ForwardedByHeader].FirstOrDefault(), ctx.Request.Path.Value ?? "");
             switch (decision)
             {
                 case ForwardingDecision.Serve:

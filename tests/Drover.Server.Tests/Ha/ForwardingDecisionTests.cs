@@ -47,4 +47,15 @@ public sealed class ForwardingDecisionTests
         var d = Assert.IsType<ForwardingDecision.NoLeader>(ForwardingDecision.Decide("POST", false, Other, Self, null, FollowerWrites.Forward, "127.0.0.1:3"));
         Assert.Contains("127.0.0.1:3 forwarded this write here", d.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("GET", "/v2/queue")]
+    [InlineData("GET", "/v1/drover/lb/instances")]
+    public void Reads_of_what_lives_in_the_leaders_memory_go_to_the_leader(string method, string path)
+    {
+        Assert.Equal(new ForwardingDecision.Forward("10.0.0.1:8080"),
+            ForwardingDecision.Decide(method, false, "10.0.0.1:8080", Self, null, FollowerWrites.Forward, null, path));
+        Assert.IsType<ForwardingDecision.Serve>(ForwardingDecision.Decide(method, true, Self, Self, null, FollowerWrites.Forward, null, path));
+        Assert.IsType<ForwardingDecision.Serve>(ForwardingDecision.Decide(method, false, "10.0.0.1:8080", Self, null, FollowerWrites.Forward, null, "/v2/apps"));
+    }
 }

@@ -87,6 +87,15 @@ public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
             await Eventually(async () => (await _http.GetAsync(new Uri(s.Url, "/v2/apps/ha/web"))).StatusCode == HttpStatusCode.OK);
         }
 
+        // the launch queue lives in the leader's memory: a follower hands the read to it; ordinary reads stay local
+        using (var queue = await _http.GetAsync(new Uri(follower.Url, "/v2/queue")))
+        {
+            Assert.Equal(HttpStatusCode.OK, queue.StatusCode);
+            Assert.Equal(HostPort(follower), queue.Headers.GetValues("X-Drover-Forwarded-By").Single());
+        }
+        using (var apps = await _http.GetAsync(new Uri(follower.Url, "/v2/apps")))
+            Assert.False(apps.Headers.Contains("X-Drover-Forwarded-By"));
+
         // every server registered itself as a peer; the Consul status endpoints agree with /v2/leader
         var peers = await _http.GetFromJsonAsync<List<string>>(new Uri(follower.Url, "/v1/status/peers"));
         Assert.Equal(_servers.Select(HostPort).Order(), peers!.Order());
