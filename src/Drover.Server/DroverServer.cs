@@ -173,6 +173,8 @@ public sealed class DroverServer : IAsyncDisposable
         Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
+        // a new leader holds the kills the previous one was draining until the lbs have heartbeaten it (see LbRegistry)
+        app.Services.GetRequiredService<Leadership.ILeadership>().TermStarted += app.Services.GetRequiredService<LoadBalancing.LbRegistry>().StartGracePeriod;
         app.UseStaleFlag();
         app.UseDroverErrors();
         app.UseLeaderForwarding();

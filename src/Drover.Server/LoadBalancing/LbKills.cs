@@ -20,6 +20,7 @@ public static class LbKills
     /// <summary>Writes that release held kills whose drain is over, with why.</summary>
     public static IEnumerable<(StateOp Op, TaskRecord Task, DrainRelease Why)> Releases(StateSnapshot s, LbRegistry lbs, LbStateCache cache, DateTimeOffset now)
     {
+        if (lbs.AwaitingRegistrations(now)) yield break; // a new leader: the lbs have not heartbeaten it yet
         IReadOnlyList<LbInstanceView>? views = null;
         LbStateCache.Entry? shown = null;
         foreach (var t in s.All(Schema.Tasks))

@@ -8,14 +8,15 @@ namespace Drover.Server.LoadBalancing;
 /// <summary>
 /// The load balancers following this server, with the lb-state index each has applied. Kept in memory, like agent
 /// liveness: a heartbeat is not cluster state, and writing it to the store would move the index every lb watches.
-/// After a server restart lbs re-register with their next heartbeat; until then kills of load-balanced tasks go
-/// ahead undrained (no lb counts), which is what happens without lbs.
+/// After a server restart or a failover lbs re-register with their next heartbeat; a new leader's kills wait for that
+/// (<see cref="StartGracePeriod"/>), then go ahead undrained if no lb came (which is what happens without lbs).
 /// </summary>
 public sealed class LbRegistry(ServerOptions options, TimeProvider time)
 {
     private sealed record Registration(string Id, long AppliedIndex, string? Group, DateTimeOffset LastSeen);
 
     private readonly ConcurrentDictionary<string, Registration> _lbs = new(StringComparer.Ordinal);
+    private long _graceUntilTicks;
 
     /// <summary>Raised after a heartbeat or deregistration, so held kills are looked at again at once.</summary>
     public event Action? Changed;
@@ -31,6 +32,16 @@ public sealed class LbRegistry(ServerOptions options, TimeProvider time)
         Changed?.Invoke();
         return View(reg, time.GetUtcNow());
     }
+
+    /// <summary>
+    /// A new leader knows no lb until each heartbeats it (every <see cref="HeartbeatInterval"/>): for two intervals
+    /// from the start of its term, "no lb registered" means "not heard yet", and held kills wait instead of going
+    /// ahead undrained — the lb counterpart of the agents' grace period after failover.
+    /// </summary>
+    public void StartGracePeriod() => Interlocked.Exchange(ref _graceUntilTicks, (time.GetUtcNow() + HeartbeatInterval * 2).UtcTicks);
+
+    /// <summary>True while a new leader waits for lbs to register again (see <see cref="StartGracePeriod"/>).</summary>
+    public bool AwaitingRegistrations(DateTimeOffset now) => _lbs.IsEmpty && now.UtcTicks < Interlocked.Read(ref _graceUntilTicks);
 
     public bool Deregister(string id)
     {
