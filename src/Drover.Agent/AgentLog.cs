@@ -51,6 +51,9 @@ internal static partial class AgentLog
     [LoggerMessage(1014, LogLevel.Warning, "Cannot update the log offset index {File} of task {TaskId}: {Error}; since= on its logs is less precise until it can")]
     public static partial void LogIndexFailed(this ILogger log, string taskId, string file, string error);
 
+    [LoggerMessage(1040, LogLevel.Debug, "Rotated the {Stream} of task {TaskId}: kept {Bytes} bytes in the .1 file (dropped {Dropped} bytes of a burst over the cap)")]
+    public static partial void LogRotated(this ILogger log, string taskId, string stream, long bytes, long dropped);
+
     // Tasks (2xxx)
     [LoggerMessage(2000, LogLevel.Information, "Starting task {TaskId} of {AppId} with the {Driver} driver")]
     public static partial void TaskStarting(this ILogger log, string taskId, string appId, string driver);

@@ -57,6 +57,11 @@ public sealed record AgentOptions
     /// </summary>
     public string? DockerSocket { get; init; } = DefaultDockerSocket;
     public const string DefaultDockerSocket = "/var/run/docker.sock";
+    /// <summary>Size at which a task's stdout or stderr file is rotated (see <see cref="Logs.LogRotation"/>).</summary>
+    public long LogMaxSize { get; init; } = Logs.LogRotationPolicy.DefaultMaxSize;
+    /// <summary>Files kept per stream, the current one included; the oldest is dropped.</summary>
+    public int LogMaxFiles { get; init; } = Logs.LogRotationPolicy.DefaultMaxFiles;
+    public Logs.LogRotationPolicy LogRotation => new(LogMaxSize, LogMaxFiles);
     /// <summary>Upper bound of the retry backoff of every loop talking to the server.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>
@@ -109,6 +114,7 @@ public sealed record AgentOptions
         else if (DockerSocket is { Length: > 107 } longSocket)
             errors.Add($"dockerSocket: '{longSocket}' is longer than the 107 bytes a unix socket path may have");
         if (MaxRefusedRetryDelay <= TimeSpan.Zero) errors.Add("maxRefusedRetryDelay: must be positive");
+        errors.AddRange(LogRotation.Validate());
         if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
         if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
             errors.Add($"cgroupParent: '{CgroupParent}' is not a valid cgroup path");

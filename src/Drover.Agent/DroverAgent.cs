@@ -75,7 +75,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
             // only the secret goes to the server; a drover1 token's CA digest decides which servers to trust
             _client = DroverClient.Connect(options.ServerUris, _join?.Secret, _join is null ? null : ServerTrust.For(_join), out _servers);
             _servers.Switched += s => _log.ServerSwitched(s.From.ToString(), s.To.ToString(), s.Reason);
-            _logIndex = new LogIndexRecorder(_log);
+            _logIndex = new LogIndexRecorder(_log, options.LogRotation);
             Resources = ResourceDetector.Detect(options);
             _heldPorts = new HeldPorts(Resources.Ports, () => Tasks!.All().Where(r => !r.IsTerminal).SelectMany(r => r.Spec.Ports));
             Tasks = new LocalTasks(_drivers, new TaskRunnerContext

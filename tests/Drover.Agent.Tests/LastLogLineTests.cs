@@ -39,6 +39,16 @@ public sealed class LastLogLineTests
     }
 
     [Fact]
+    public void A_stream_emptied_by_a_rotation_is_read_from_its_dot_1_file()
+    {
+        using var dir = new TestDir();
+        File.WriteAllText(dir.Combine("stdout"), "out line\n");
+        File.WriteAllText(dir.Combine("stderr"), "");
+        File.WriteAllText(dir.Combine("stderr.1"), "noise\nthe cause, just before the rotation\n");
+        Assert.Equal("the cause, just before the rotation", LastLogLine.FromSandbox(dir.Path));
+    }
+
+    [Fact]
     public void Reads_only_the_end_of_a_large_log()
     {
         using var dir = new TestDir();

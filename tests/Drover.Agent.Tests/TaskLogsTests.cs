@@ -28,8 +28,9 @@ public sealed class TaskLogsTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private async Task<DroverAgent> StartAgentAsync(bool killTasksOnStop = true)
+    private async Task<DroverAgent> StartAgentAsync(bool killTasksOnStop = true, LogRotationPolicy? rotation = null)
     {
+        rotation ??= LogRotationPolicy.Default;
         var agent = new DroverAgent(new AgentOptions
         {
             ServerUrl = _server.BaseUri.ToString(),
@@ -38,6 +39,8 @@ public sealed class TaskLogsTests : IAsyncLifetime
             HeartbeatInterval = TimeSpan.FromMilliseconds(200),
             EnableCgroups = false,
             KillTasksOnStop = killTasksOnStop,
+            LogMaxSize = rotation.MaxSize,
+            LogMaxFiles = rotation.MaxFiles,
         });
         _agents.Add(agent);
         await agent.StartAsync();
@@ -81,6 +84,29 @@ public sealed class TaskLogsTests : IAsyncLifetime
     // Writes "early", then "late" once the test creates the file "go", then waits to be killed.
     private const string EarlyThenLate =
         "trap 'exit 0' TERM; echo early; while [ ! -f go ]; do sleep 0.02; done; echo late; while true; do sleep 0.05; done";
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_noisy_task_is_rotated_down_to_its_cap_and_its_tail_stays_readable()
+    {
+        const long cap = 1 << 20;
+        var agent = await StartAgentAsync(rotation: new LogRotationPolicy(cap, 3));
+        // 48 MB (whole lines) as fast as the task can write, then a last line once the test has seen the rotation.
+        var spec = Specs.Cmd("trap 'exit 0' TERM; yes 'noise noise noise noise' | head -c 48000000; "
+            + "while [ ! -f go ]; do sleep 0.02; done; echo the end; while true; do sleep 0.05; done");
+        var sandbox = await RunAsync(agent, spec);
+        long LogBytes() => Directory.EnumerateFiles(sandbox).Where(f => Path.GetFileName(f).StartsWith("stdout", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length);
+
+        await Eventually.True(() => File.Exists(LogRotation.RotatedPath(sandbox, "stdout", 1)) && new FileInfo(Path.Combine(sandbox, "stdout")).Length < cap,
+            "stdout rotated after the burst");
+        Assert.True(LogBytes() <= 3 * cap, $"{LogBytes()} bytes of stdout in the sandbox, over 3 x {cap}");
+        Assert.False(File.Exists(LogRotation.RotatedPath(sandbox, "stdout", 3)));
+        Assert.Equal("noise noise noise noise\n", await Logs(agent, spec.TaskId, "tail=1")); // from stdout.1: the current file is empty
+
+        await File.WriteAllTextAsync(Path.Combine(sandbox, "go"), "");
+        await Eventually.True(() => StdoutHas(sandbox, "the end"), "last line");
+        Assert.Equal("noise noise noise noise\nthe end\n", await Logs(agent, spec.TaskId, "tail=2"));
+        Assert.True(LogBytes() <= 3 * cap, $"{LogBytes()} bytes of stdout in the sandbox, over 3 x {cap}");
+    }
 
     [Fact(Timeout = 60_000)]
     public async Task Tail_returns_the_last_lines_and_invalid_values_are_400()

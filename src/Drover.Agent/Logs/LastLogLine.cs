@@ -15,9 +15,13 @@ public static partial class LastLogLine
     // Enough for a long error line plus some trailing blank ones; reading more of a large log is not worth it.
     private const int ReadBytes = 8 * 1024;
 
-    /// <summary>The last non-empty line of stderr, else of stdout, cleaned up; null when both are empty or unreadable.</summary>
+    /// <summary>
+    /// The last non-empty line of stderr, else of stdout, cleaned up; null when both are empty or unreadable. A stream
+    /// just rotated (<see cref="LogRotation"/>) has its last line in "stream.1".
+    /// </summary>
     public static string? FromSandbox(string sandbox) =>
-        Read(Path.Combine(sandbox, "stderr")) ?? Read(Path.Combine(sandbox, "stdout"));
+        Read(Path.Combine(sandbox, "stderr")) ?? Read(LogRotation.RotatedPath(sandbox, "stderr", 1))
+        ?? Read(Path.Combine(sandbox, "stdout")) ?? Read(LogRotation.RotatedPath(sandbox, "stdout", 1));
 
     /// <summary>The last non-empty line of a file, trimmed, without terminal escapes, capped at <see cref="MaxChars"/>.</summary>
     public static string? Read(string path)

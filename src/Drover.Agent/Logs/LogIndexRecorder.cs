@@ -9,9 +9,11 @@ public readonly record struct LogSource(string TaskId, string Sandbox, bool Ende
 /// Keeps the offset index (<see cref="LogOffsetIndex"/>) of every task's stdout and stderr up to date. One
 /// instance per agent, driven by one shared loop about once a second (<see cref="LogOffsetIndex.SamplePeriod"/>),
 /// not by a timer per task. A new agent instance carries on with the sidecar files a previous one wrote.
+/// The same loop rotates a stream that has reached its cap (<see cref="LogRotation"/>), as it is the one place
+/// that already looks at every log's size each second; null <paramref name="rotation"/> never rotates.
 /// Not thread-safe: only that loop calls <see cref="Sample"/>.
 /// </summary>
-public sealed class LogIndexRecorder(ILogger log)
+public sealed class LogIndexRecorder(ILogger log, LogRotationPolicy? rotation = null)
 {
     public static readonly IReadOnlyList<string> Streams = ["stdout", "stderr"];
 
@@ -43,6 +45,15 @@ public sealed class LogIndexRecorder(ILogger log)
             var file = new FileInfo(logPath);
             if (!file.Exists) return; // still staging, or a task that never had a sandbox
             var size = file.Length;
+            if (rotation is not null && size >= rotation.MaxSize && LogRotation.RotateIfFull(source.Sandbox, stream, rotation) is { } mark)
+            {
+                // Offsets recorded so far point into what is now "stream.1": the index starts again with the empty file.
+                var fresh = new LogCheckpoint(now, 0);
+                LogIndexFile.Rewrite(indexPath, [fresh]);
+                (index.Last, index.Count, index.Loaded, index.Failing) = (fresh, 1, true, false);
+                log.LogRotated(source.TaskId, stream, mark.End - mark.Start, mark.Start);
+                return;
+            }
             if (!index.Loaded)
             {
                 var existing = LogIndexFile.Read(indexPath);

@@ -11,10 +11,17 @@ public static class LogTail
     /// <paramref name="floor"/> when there are fewer lines. A final line without its newline counts as a line.
     /// Scans bytes for '\n', which never occurs inside a multi-byte UTF-8 character.
     /// </summary>
-    public static async Task<long> StartOfLastLinesAsync(Stream log, long floor, long end, int lines, CancellationToken ct)
+    public static async Task<long> StartOfLastLinesAsync(Stream log, long floor, long end, int lines, CancellationToken ct) =>
+        (await FindLastLinesAsync(log, floor, end, lines, ct).ConfigureAwait(false)).Start;
+
+    /// <summary>
+    /// <see cref="StartOfLastLinesAsync"/> and how many lines were found from there: fewer than asked when the
+    /// bytes hold fewer (the rest may be in an older, rotated file).
+    /// </summary>
+    public static async Task<(long Start, int Found)> FindLastLinesAsync(Stream log, long floor, long end, int lines, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(lines);
-        if (lines == 0 || end <= floor) return Math.Max(floor, end);
+        if (lines == 0 || end <= floor) return (Math.Max(floor, end), 0);
         var buffer = new byte[BlockSize];
         var newlines = 0;
         var position = end;
@@ -28,9 +35,9 @@ public static class LogTail
             {
                 // The newline that ends the last line does not start another one.
                 if (buffer[i] != (byte)'\n' || position + i == end - 1) continue;
-                if (++newlines == lines) return position + i + 1;
+                if (++newlines == lines) return (position + i + 1, lines);
             }
         }
-        return floor;
+        return (floor, newlines + 1);
     }
 }

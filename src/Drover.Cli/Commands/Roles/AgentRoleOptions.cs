@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Drover.Agent;
+using Drover.Agent.Logs;
 using Drover.Cli.CommandLine;
 
 namespace Drover.Cli.Commands.Roles;
@@ -62,6 +63,20 @@ public sealed class AgentRoleOptions
         DefaultValueFactory = _ => AgentOptions.DefaultDockerSocket,
     };
 
+    public Option<string> LogMaxSize { get; } = new("--log-max-size")
+    {
+        Description = "Rotate a task's stdout/stderr file when it reaches this size (k, m, g: KiB, MiB, GiB), as Docker's max-size",
+        HelpName = "SIZE",
+        DefaultValueFactory = _ => "10m",
+    };
+
+    public Option<int> LogMaxFiles { get; } = new("--log-max-files")
+    {
+        Description = "Log files kept per task stream, the current one included; the oldest is dropped, as Docker's max-file",
+        HelpName = "N",
+        DefaultValueFactory = _ => LogRotationPolicy.DefaultMaxFiles,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Listen);
@@ -74,6 +89,8 @@ public sealed class AgentRoleOptions
         command.Options.Add(Ports);
         command.Options.Add(CpuHardLimit);
         command.Options.Add(DockerSocket);
+        command.Options.Add(LogMaxSize);
+        command.Options.Add(LogMaxFiles);
     }
 
     public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
@@ -85,8 +102,13 @@ public sealed class AgentRoleOptions
             if (eq <= 0) throw new UsageException($"--attr expects key=value, got '{a}'");
             attrs[a[..eq]] = a[(eq + 1)..];
         }
+        var maxSize = result.GetValue(LogMaxSize)!;
+        if (!ByteSizes.TryParse(maxSize, out var logMaxSize))
+            throw new UsageException($"--log-max-size expects a size like 10m, 512k or 1g, not '{maxSize}'");
         var options = new AgentOptions
         {
+            LogMaxSize = logMaxSize,
+            LogMaxFiles = result.GetValue(LogMaxFiles),
             ServerUrl = serverUrl,
             Token = token,
             DataDir = Path.GetFullPath(dataDir),
