@@ -30,18 +30,9 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
         string Diagnostics() => string.Join("\n", servers.Select(s => s.FormatOutput(60))) + "\n" + agent?.FormatOutput(60) + "\n" + etcd.Diagnostics();
         try
         {
-            // started one by one: the first becomes leader, the others followers
-            for (var i = 0; i < 3; i++)
-            {
-                var port = FreePort.Get();
-                servers.Add(await DroverProcess.StartServerAsync(dir.Combine($"server-{i}"), port, TimeSpan.FromSeconds(90),
-                    "--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}"));
-            }
-            var joins = string.Join(",", servers.Select(s => s.BaseAddress!.ToString().TrimEnd('/')));
+            await HaProbes.StartServersAsync(etcd, dir, servers); // one by one: the first becomes leader
             var agentDir = dir.Combine("agent");
-            agent = DroverProcess.Start(["agent", "--join", joins, "--data-dir", agentDir, "--hostname", "ha-host",
-                "--listen", "127.0.0.1:0", "--ports", LocalCluster.NextPortRange(), "--token", DroverProcess.TestJoinToken,
-                "--docker-socket", "none"], new ProcessOptions { Name = "agent:ha-host" });
+            agent = HaProbes.StartAgent(servers, agentDir, "ha-host");
 
             var leader = await HaProbes.AgreedLeaderAsync(http, servers, Diagnostics);
             output.WriteLine($"first leader {leader}");

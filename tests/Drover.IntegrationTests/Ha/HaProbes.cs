@@ -7,6 +7,26 @@ namespace Drover.IntegrationTests.Ha;
 /// <summary>What the HA end-to-end tests ask of a set of <c>drover server --etcd</c> processes: who leads, dig (a server's DNS port: DroverProcess.DnsPortAsync).</summary>
 internal static class HaProbes
 {
+    /// <summary>
+    /// Starts <paramref name="count"/> <c>drover server --etcd</c> processes one by one (so the first leads), adding each to
+    /// <paramref name="servers"/> as it starts, so the caller disposes whatever started even when a later one fails.
+    /// </summary>
+    public static async Task StartServersAsync(EtcdMembers etcd, TempDir dir, List<DroverProcess> servers, int count = 3)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var port = FreePort.Get();
+            servers.Add(await DroverProcess.StartServerAsync(dir.Combine($"server-{i}"), port, TimeSpan.FromSeconds(90),
+                "--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}"));
+        }
+    }
+
+    /// <summary>An agent joined to every one of <paramref name="servers"/>, on its own port range.</summary>
+    public static DroverProcess StartAgent(IReadOnlyList<DroverProcess> servers, string dataDir, string hostname) =>
+        DroverProcess.Start(["agent", "--join", string.Join(",", servers.Select(s => s.BaseAddress!.ToString().TrimEnd('/'))),
+            "--data-dir", dataDir, "--hostname", hostname, "--listen", "127.0.0.1:0", "--ports", LocalCluster.NextPortRange(),
+            "--token", DroverProcess.TestJoinToken, "--docker-socket", "none"], new ProcessOptions { Name = $"agent:{hostname}" });
+
     public static string HostPort(DroverProcess server) => $"{server.BaseAddress!.Host}:{server.BaseAddress.Port}";
 
     /// <summary>What one server's /v2/leader names (null: no leader, an error, or no answer).</summary>

@@ -48,19 +48,8 @@ public sealed class HaRollingFailoverTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         try
         {
-            for (var i = 0; i < 3; i++)
-            {
-                var port = FreePort.Get();
-                servers.Add(await DroverProcess.StartServerAsync(dir.Combine($"server-{i}"), port, TimeSpan.FromSeconds(90),
-                    "--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}"));
-            }
-            var joins = string.Join(",", servers.Select(s => s.BaseAddress!.ToString().TrimEnd('/')));
-            for (var i = 0; i < 2; i++)
-            {
-                agents.Add(DroverProcess.Start(["agent", "--join", joins, "--data-dir", agentDirs[i], "--hostname", $"ha-roll-{i}",
-                    "--listen", "127.0.0.1:0", "--ports", LocalCluster.NextPortRange(), "--token", DroverProcess.TestJoinToken,
-                    "--docker-socket", "none"], new ProcessOptions { Name = $"agent:ha-roll-{i}" }));
-            }
+            await HaProbes.StartServersAsync(etcd, dir, servers);
+            for (var i = 0; i < 2; i++) agents.Add(HaProbes.StartAgent(servers, agentDirs[i], $"ha-roll-{i}"));
 
             var leader = await HaProbes.AgreedLeaderAsync(http, servers, Diagnostics);
             var leaderProcess = servers.Single(s => HaProbes.HostPort(s) == leader);

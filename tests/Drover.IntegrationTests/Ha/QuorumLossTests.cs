@@ -32,16 +32,9 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
         string Diagnostics() => string.Join("\n", servers.Select(s => s.FormatOutput(40))) + "\n" + agent?.FormatOutput(40) + "\n" + etcd.Diagnostics();
         try
         {
-            for (var i = 0; i < 3; i++)
-            {
-                var port = FreePort.Get();
-                servers.Add(await DroverProcess.StartServerAsync(dir.Combine($"server-{i}"), port, TimeSpan.FromSeconds(90),
-                    "--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}"));
-            }
+            await HaProbes.StartServersAsync(etcd, dir, servers);
             var agentDir = dir.Combine("agent");
-            agent = DroverProcess.Start(["agent", "--join", string.Join(",", servers.Select(s => s.BaseAddress!.ToString().TrimEnd('/'))),
-                "--data-dir", agentDir, "--hostname", "quorum-host", "--listen", "127.0.0.1:0", "--ports", LocalCluster.NextPortRange(),
-                "--token", DroverProcess.TestJoinToken, "--docker-socket", "none"], new ProcessOptions { Name = "agent:quorum-host" });
+            agent = HaProbes.StartAgent(servers, agentDir, "quorum-host");
 
             var server = servers[1];
             using var client = new DroverClient(server.BaseAddress!);
