@@ -116,6 +116,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton(sp => new RefusalThrottle(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(1)));
         s.AddSingleton(time ?? TimeProvider.System);
         s.AddSingleton(store);
+        s.AddSingleton<Metrics.ServerMetrics>();
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
         s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId });
@@ -173,11 +174,16 @@ public sealed class DroverServer : IAsyncDisposable
         Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
+        var metrics = app.Services.GetRequiredService<Metrics.ServerMetrics>();
+        metrics.CollectFrom(() => store.Current, app.Services.GetRequiredService<Leadership.ILeadership>(),
+            app.Services.GetRequiredService<Storage.IStoreHealth>(), app.Services.GetRequiredService<TimeProvider>());
+        Metrics.RequestMetrics.UseRequestMetrics(app);
         app.UseStaleFlag();
         app.UseDroverErrors();
         app.UseLeaderForwarding();
         app.UseApiTokens(security);
         app.MapInfoEndpoints();
+        Metrics.MetricsEndpoints.MapMetricsEndpoints(app);
         app.MapTrustEndpoints();
         app.MapAppEndpoints();
         app.MapAppHistoryEndpoints();
