@@ -116,7 +116,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton(sp => new RefusalThrottle(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(1)));
         s.AddSingleton(time ?? TimeProvider.System);
         s.AddSingleton(store);
-        s.AddSingleton<Metrics.ServerMetrics>();
+        s.AddSingleton(new Metrics.ServerMetrics(store switch { EtcdStore => "etcd", SqliteStateStore => "sqlite", _ => "memory" }));
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
         s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId });
@@ -175,8 +175,15 @@ public sealed class DroverServer : IAsyncDisposable
 
         var app = builder.Build();
         var metrics = app.Services.GetRequiredService<Metrics.ServerMetrics>();
-        metrics.CollectFrom(() => store.Current, app.Services.GetRequiredService<Leadership.ILeadership>(),
-            app.Services.GetRequiredService<Storage.IStoreHealth>(), app.Services.GetRequiredService<TimeProvider>());
+        var leadership = app.Services.GetRequiredService<Leadership.ILeadership>();
+        var storeHealth = app.Services.GetRequiredService<Storage.IStoreHealth>();
+        var clock = app.Services.GetRequiredService<TimeProvider>();
+        metrics.CollectFrom(() =>
+        {
+            var snap = store.Current;
+            return new Metrics.ClusterFigures(snap.All(Storage.Schema.Agents), snap.All(Storage.Schema.Deployments).Count(), snap.Index,
+                leadership.IsLeader, storeHealth.IsStale, clock.GetUtcNow() - storeHealth.LastContact);
+        });
         Metrics.RequestMetrics.UseRequestMetrics(app);
         app.UseStaleFlag();
         app.UseDroverErrors();

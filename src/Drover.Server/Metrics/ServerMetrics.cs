@@ -1,8 +1,6 @@
 using Drover.Core.Cluster;
 using Drover.Core.Metrics;
 using Drover.Scheduling;
-using Drover.Server.Storage;
-using Drover.State;
 
 namespace Drover.Server.Metrics;
 
@@ -35,15 +33,11 @@ public sealed class ServerMetrics
         RejectReasons.UnfulfilledConstraint, RejectReasons.AgentMaintenance, RejectReasons.NoActiveAgents, RejectReasons.NoDriver, BackoffReason,
     ];
 
-    public ServerMetrics(IStateStore store)
+    /// <param name="storeKind">etcd, sqlite or memory: the label of the store metrics.</param>
+    public ServerMetrics(string storeKind)
     {
         var r = Registry;
-        StoreKind = store switch
-        {
-            EtcdStore => "etcd",
-            SqliteStateStore => "sqlite",
-            _ => "memory",
-        };
+        StoreKind = storeKind;
         _requests = r.HistogramFamily("drover_http_request_duration_seconds",
             "API request latency by route group (apps, tasks, deployments, groups, consul, events, agents, other) and status class.",
             Buckets.Default, "route", "status");
@@ -119,11 +113,14 @@ public sealed class ServerMetrics
         _ => "critical",
     }).Inc();
 
-    /// <summary>Gauges read from the current state at each scrape.</summary>
-    public void CollectFrom(Func<StateSnapshot> current, Leadership.ILeadership leadership, IStoreHealth health, TimeProvider time)
+    /// <summary>
+    /// Gauges read at each scrape from <paramref name="read"/>, which the host builds from its snapshot, leadership and
+    /// store health (this namespace depends on none of them: every other part of the server may count into it).
+    /// </summary>
+    public void CollectFrom(Func<ClusterFigures> read)
     {
         var r = Registry;
-        var agents = r.GaugeFamily("drover_agents", "Agents known to the cluster, by state (active, draining, unreachable, …).", "state");
+        var agents = r.GaugeFamily("drover_agents", "Agents known to the cluster, by state (active, draining, unreachable).", "state");
         var running = r.Gauge("drover_deployments_running", "Deployments in progress.");
         var leader = r.Gauge("drover_leader", "1 while this server leads the cluster (schedules, runs checks), else 0.");
         var stale = r.Gauge("drover_store_stale", "1 while this server's copy of the state cannot be confirmed against a store quorum, else 0.");
@@ -131,14 +128,14 @@ public sealed class ServerMetrics
         var index = r.Gauge("drover_store_index", "The state store's index (rises with every write).");
         r.OnCollect(() =>
         {
-            var s = current();
+            var f = read();
             foreach (var state in Enum.GetValues<AgentStatus>()) agents.WithLabels(AgentState(state)).Set(0);
-            foreach (var a in s.All(Schema.Agents)) agents.WithLabels(AgentState(a.Status)).Inc();
-            running.Set(s.All(Schema.Deployments).Count());
-            leader.Set(leadership.IsLeader ? 1 : 0);
-            stale.Set(health.IsStale ? 1 : 0);
-            staleness.Set(Math.Max(0, (time.GetUtcNow() - health.LastContact).TotalSeconds));
-            index.Set(s.Index);
+            foreach (var a in f.Agents) agents.WithLabels(AgentState(a.Status)).Inc();
+            running.Set(f.DeploymentsRunning);
+            leader.Set(f.IsLeader ? 1 : 0);
+            stale.Set(f.IsStale ? 1 : 0);
+            staleness.Set(Math.Max(0, f.LastContactAge.TotalSeconds));
+            index.Set(f.StoreIndex);
         });
     }
 
@@ -148,3 +145,6 @@ public sealed class ServerMetrics
 
     private static string StatusClass(int status) => status is >= 100 and < 600 ? StatusClasses[status / 100 - 1] : "5xx";
 }
+
+/// <summary>What the scrape-time gauges show, read by the host from its current state.</summary>
+public sealed record ClusterFigures(IEnumerable<AgentInfo> Agents, int DeploymentsRunning, long StoreIndex, bool IsLeader, bool IsStale, TimeSpan LastContactAge);
