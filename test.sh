@@ -38,6 +38,7 @@ APT_PACKAGES=(
   keepalived         # entry-point HA: the VIP moves between network-namespace lb hosts
   wrk                # bench/lb: throughput and failed requests through the Drover-managed HAProxy vs a hand-configured one
   etcd-server        # the etcd state store and leader election run against real etcd 3.4 members on loopback
+  prometheus         # promtool check metrics validates the server's and agents' /metrics
 )
 
 START=$(date +%s)

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent;
 
-/// <summary>The agent's own HTTP endpoint: /ping, /tasks, /tasks/{id}/logs (proxied by the server), /tasks/{id}/stats.</summary>
+/// <summary>The agent's own HTTP endpoint: /ping, /metrics, /tasks, /tasks/{id}/logs (proxied by the server), /tasks/{id}/stats.</summary>
 public sealed partial class DroverAgent
 {
     /// <exception cref="ListenAddressInUseException">The listen address is taken.</exception>
@@ -29,12 +29,14 @@ public sealed partial class DroverAgent
         var app = builder.Build();
 
         // Task logs and stats are for the server only: it presents the join secret (see DroverServer's "agents" client).
+        // /metrics is open, as node_exporter's and cAdvisor's are: Prometheus must not be handed the join secret, which
+        // would let it join agents to the cluster (bind --listen to a private address to keep it in).
         if (_join is { } join)
         {
             app.Use(async (ctx, next) =>
             {
                 var auth = ctx.Request.Headers.Authorization.ToString();
-                if (ctx.Request.Path == "/ping" || (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && join.Accepts(auth[7..].Trim())))
+                if (ctx.Request.Path == "/ping" || ctx.Request.Path == "/metrics" || (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && join.Accepts(auth[7..].Trim())))
                 {
                     await next(ctx);
                     return;
@@ -46,6 +48,11 @@ public sealed partial class DroverAgent
         }
 
         app.MapGet("/ping", () => Results.Text("pong\n"));
+        app.MapGet("/metrics", async (CancellationToken ct) =>
+        {
+            await _metrics.RefreshUsageAsync(Tasks, ct).ConfigureAwait(false);
+            return Results.Text(_metrics.Registry.Render(), Core.Metrics.MetricRegistry.ContentType, System.Text.Encoding.UTF8);
+        });
         app.MapGet("/tasks", () => Results.Json(Tasks.Snapshot().ToList(), ApiJsonContext.Default.ListTaskStatusReport));
         app.MapGet("/tasks/{taskId}/logs", ServeLogsAsync);
         app.MapGet("/tasks/{taskId}/stats", async (string taskId, CancellationToken ct) =>

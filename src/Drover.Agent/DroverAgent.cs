@@ -46,6 +46,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly HeldPorts _heldPorts;
     private readonly LocalRestarts _restarts;
     private WebApplication? _web;
+    private readonly Metrics.AgentMetrics _metrics = new();
     private Task _loops = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
@@ -85,7 +86,9 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 Probes = _probes,
                 OnStatus = r => _statusQueue.Writer.TryWrite(r),
                 FindHeldPorts = _heldPorts.Among,
+                Metrics = _metrics,
             });
+            _metrics.CollectFrom(Tasks, options.Hostname);
             _restarts = new LocalRestarts(Tasks, _time, _loggerFactory.CreateLogger("Drover.Agent.Tasks"));
             _agentId = ReadAgentId();
         }

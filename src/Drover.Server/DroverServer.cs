@@ -116,6 +116,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton(sp => new RefusalThrottle(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(1)));
         s.AddSingleton(time ?? TimeProvider.System);
         s.AddSingleton(store);
+        s.AddSingleton(new Metrics.ServerMetrics(store switch { EtcdStore => "etcd", SqliteStateStore => "sqlite", _ => "memory" }));
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
         s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId });
@@ -173,13 +174,25 @@ public sealed class DroverServer : IAsyncDisposable
         Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
+        var leadership = app.Services.GetRequiredService<Leadership.ILeadership>();
         // a new leader holds the kills the previous one was draining until the lbs have heartbeaten it (see LbRegistry)
-        app.Services.GetRequiredService<Leadership.ILeadership>().TermStarted += app.Services.GetRequiredService<LoadBalancing.LbRegistry>().StartGracePeriod;
+        leadership.TermStarted += app.Services.GetRequiredService<LoadBalancing.LbRegistry>().StartGracePeriod;
+        var metrics = app.Services.GetRequiredService<Metrics.ServerMetrics>();
+        var storeHealth = app.Services.GetRequiredService<Storage.IStoreHealth>();
+        var clock = app.Services.GetRequiredService<TimeProvider>();
+        metrics.CollectFrom(() =>
+        {
+            var snap = store.Current;
+            return new Metrics.ClusterFigures(snap.All(Storage.Schema.Agents), snap.All(Storage.Schema.Deployments).Count(), snap.Index,
+                leadership.IsLeader, storeHealth.IsStale, clock.GetUtcNow() - storeHealth.LastContact);
+        });
+        Metrics.RequestMetrics.UseRequestMetrics(app);
         app.UseStaleFlag();
         app.UseDroverErrors();
         app.UseLeaderForwarding();
         app.UseApiTokens(security);
         app.MapInfoEndpoints();
+        Metrics.MetricsEndpoints.MapMetricsEndpoints(app);
         app.MapTrustEndpoints();
         app.MapAppEndpoints();
         app.MapAppHistoryEndpoints();

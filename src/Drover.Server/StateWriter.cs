@@ -13,7 +13,7 @@ namespace Drover.Server;
 /// durable, so a write that fails (a precondition, a fenced leader, the store down) has moved no memory. A decide
 /// function may run more than once (a retry after a conflict); each run gets a fresh <see cref="WriteEffects"/>.
 /// </remarks>
-public sealed class StateWriter(IStateStore store)
+public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metrics = null)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
 
@@ -36,13 +36,29 @@ public sealed class StateWriter(IStateStore store)
             var (ops, result) = decide(current, effects);
             // the events go into the write's own batch: durable with it, or not at all
             if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current, effects.Events)];
-            var snap = ops.Count == 0 ? store.Current : await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
+            var snap = ops.Count == 0 ? store.Current : await ApplyAsync(ops).ConfigureAwait(false);
             effects.Run();
             return (snap, result);
         }
         finally
         {
             _lock.Release();
+        }
+    }
+
+    private async Task<StateSnapshot> ApplyAsync(IReadOnlyList<StateOp> ops)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var snap = await store.ApplyAsync(ops, CancellationToken.None).ConfigureAwait(false);
+            metrics?.StoreWritten(start);
+            return snap;
+        }
+        catch
+        {
+            metrics?.StoreWriteFailed();
+            throw;
         }
     }
 

@@ -20,6 +20,8 @@ public sealed class HealthCheckRunner : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action<HealthCheckRunner> _onChanged;
     private readonly Action<string> _onUnhealthy;
+    // every probe's outcome, for the agent's metrics (before grace-period and damping rules)
+    private readonly Action<HealthStatus>? _onProbe;
     private readonly Func<bool> _taskAlive;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
@@ -37,8 +39,10 @@ public sealed class HealthCheckRunner : IAsyncDisposable
     /// on its port, say), so it is dropped: a check of a dead task is never passing.
     /// </param>
     public HealthCheckRunner(HealthCheckDefinition def, IHealthProbe probe, string taskId, DateTimeOffset taskStartedAt,
-        TimeProvider time, Action<HealthCheckRunner> onChanged, Action<string> onUnhealthy, Func<bool>? taskAlive = null)
+        TimeProvider time, Action<HealthCheckRunner> onChanged, Action<string> onUnhealthy, Func<bool>? taskAlive = null,
+        Action<HealthStatus>? onProbe = null)
     {
+        _onProbe = onProbe;
         _taskAlive = taskAlive ?? (static () => true);
         _def = def;
         _probe = probe;
@@ -95,6 +99,7 @@ public sealed class HealthCheckRunner : IAsyncDisposable
             result = ProbeResult.Critical(e.Message);
         }
         ct.ThrowIfCancellationRequested();
+        _onProbe?.Invoke(result.Status);
         Record(result);
         Interlocked.Increment(ref _checksCompleted);
     }

@@ -20,6 +20,8 @@ public sealed record TaskRunnerContext
     public string HealthCheckHost { get; init; } = "127.0.0.1";
     /// <summary>Which of the given host ports something already holds (checked before each launch); null = no check.</summary>
     public Func<IReadOnlyList<int>, IReadOnlyList<int>>? FindHeldPorts { get; init; }
+    /// <summary>Counts launches, failures and probe results; null where nothing is exposed (unit tests).</summary>
+    public Metrics.AgentMetrics? Metrics { get; init; }
 }
 
 /// <summary>
@@ -98,6 +100,7 @@ public sealed class TaskRunner : IAsyncDisposable
     public static TaskRunner Launch(TaskSpec spec, ITaskDriver driver, TaskRunnerContext ctx)
     {
         var runner = new TaskRunner(spec, driver, ctx);
+        ctx.Metrics?.Launching();
         runner.Report();
         runner._run = runner.LaunchAsync();
         return runner;
@@ -136,6 +139,7 @@ public sealed class TaskRunner : IAsyncDisposable
             lock (_gate) _heldPorts = held;
             var reason = Ports.ListeningPorts.DescribeHeld(held);
             _ctx.Log.TaskLaunchFailed(TaskId, reason);
+            _ctx.Metrics?.LaunchFailed();
             SetTerminal(TaskState.Failed, reason, null);
             return;
         }
@@ -156,12 +160,14 @@ public sealed class TaskRunner : IAsyncDisposable
         catch (TaskLaunchException e)
         {
             _ctx.Log.TaskLaunchFailed(TaskId, e.Message);
+            _ctx.Metrics?.LaunchFailed();
             SetTerminal(TaskState.Failed, e.Message, null);
             return;
         }
         catch (Exception e)
         {
             _ctx.Log.TaskLaunchFailed(TaskId, e.ToString());
+            _ctx.Metrics?.LaunchFailed();
             SetTerminal(TaskState.Failed, $"launch failed: {e.Message}", null);
             return;
         }
@@ -278,7 +284,7 @@ public sealed class TaskRunner : IAsyncDisposable
             foreach (var def in Spec.HealthChecks)
             {
                 var check = new HealthCheckRunner(def, _ctx.Probes.Create(def, target), TaskId, handle.StartedAt, _ctx.Time,
-                    _ => Report(), OnUnhealthy, () => !handle.Exited.IsCompleted);
+                    _ => Report(), OnUnhealthy, () => !handle.Exited.IsCompleted, _ctx.Metrics is { } m ? m.Probed : null);
                 _checks.Add(check);
                 check.Start();
             }
@@ -331,6 +337,8 @@ public sealed class TaskRunner : IAsyncDisposable
             _exitCode = exitCode;
             _endedAt = _ctx.Time.GetUtcNow();
         }
+        // a task that never ran here (no driver, a kill of a task this agent lacks) is a confirmation, not an end
+        if (_driver is not null) _ctx.Metrics?.Ended(state);
         _ctx.Log.TaskEnded(TaskId, state.ToWire(), message ?? "");
         Report();
         _terminal.TrySetResult();

@@ -406,6 +406,17 @@ internal static class DnsQueryHandler
         return false;
     }
 
+    /// <summary>The first question's type, or -1 when it does not parse (for metrics, after the answer is sent).</summary>
+    public static int QuestionType(ReadOnlySpan<byte> query)
+    {
+        if (query.Length < Header || BinaryPrimitives.ReadUInt16BigEndian(query[4..]) == 0) return -1;
+        var length = QuestionLength(query);
+        return length < 0 ? -1 : BinaryPrimitives.ReadUInt16BigEndian(query[(Header + length - 4)..]);
+    }
+
+    /// <summary>The response code in a response's header, or -1 for an empty one.</summary>
+    public static int ResponseCode(ReadOnlySpan<byte> response) => response.Length < Header ? -1 : response[3] & 0x0F;
+
     /// <summary>Length of the first question (name + type + class), or -1 when it does not parse.</summary>
     private static int QuestionLength(ReadOnlySpan<byte> query)
     {

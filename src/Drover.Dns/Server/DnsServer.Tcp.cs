@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
@@ -68,6 +69,7 @@ public sealed partial class DnsServer
                 }
 
                 await DnsForwarder.ReadExactlyAsync(socket, request.AsMemory(0, length), idle.Token).ConfigureAwait(false);
+                var start = Stopwatch.GetTimestamp();
                 var outcome = DnsQueryHandler.Handle(Volatile.Read(ref _records), request.AsSpan(0, length), response.AsSpan(2, MaxMessage),
                     tcp: true, CanForward, out var answerLength);
                 if (outcome == QueryOutcome.Drop)
@@ -92,6 +94,7 @@ public sealed partial class DnsServer
 
                 BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)answerLength);
                 await socket.SendAsync(response.AsMemory(0, answerLength + 2), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                Observe(request.AsSpan(0, length), response.AsSpan(2, answerLength), forwarded: outcome == QueryOutcome.Forward, start);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)

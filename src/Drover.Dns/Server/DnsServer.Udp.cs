@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Drover.Dns.Server;
@@ -40,18 +41,20 @@ public sealed partial class DnsServer
                 continue;
             }
 
+            var start = Stopwatch.GetTimestamp();
             var outcome = DnsQueryHandler.Handle(Volatile.Read(ref _records), request.AsSpan(0, received), response, tcp: false, CanForward, out var length);
             try
             {
                 if (outcome == QueryOutcome.Respond)
                 {
                     socket.SendTo(response.AsSpan(0, length), SocketFlags.None, remote);
+                    Observe(request.AsSpan(0, received), response.AsSpan(0, length), forwarded: false, start);
                 }
                 else if (outcome == QueryOutcome.Forward)
                 {
                     var client = new SocketAddress(remote.Family, remote.Size);
                     remote.Buffer.CopyTo(client.Buffer);
-                    Track(ForwardUdpAsync(request.AsSpan(0, received).ToArray(), client));
+                    Track(ForwardUdpAsync(request.AsSpan(0, received).ToArray(), client, start));
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -66,7 +69,7 @@ public sealed partial class DnsServer
         }
     }
 
-    private async Task ForwardUdpAsync(byte[] query, SocketAddress client)
+    private async Task ForwardUdpAsync(byte[] query, SocketAddress client, long start)
     {
         try
         {
@@ -80,6 +83,7 @@ public sealed partial class DnsServer
             if (answer.Length > 0)
             {
                 _udp!.SendTo(answer, SocketFlags.None, client);
+                Observe(query, answer, forwarded: true, start);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

@@ -36,14 +36,23 @@ public sealed partial class DnsServer : IAsyncDisposable
     private int _started;
     private int _disposed;
 
-    public DnsServer(DnsOptions options, ILogger<DnsServer>? logger = null, TimeProvider? time = null)
+    private readonly IDnsQueryObserver? _observer;
+
+    public DnsServer(DnsOptions options, ILogger<DnsServer>? logger = null, TimeProvider? time = null, IDnsQueryObserver? observer = null)
     {
+        _observer = observer;
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _records = DnsRecordSet.Empty(options, UnixSerial());
+    }
+
+    private void Observe(ReadOnlySpan<byte> query, ReadOnlySpan<byte> response, bool forwarded, long start)
+    {
+        if (_observer is null || response.Length == 0) return;
+        _observer.Answered(DnsQueryHandler.QuestionType(query), DnsQueryHandler.ResponseCode(response), forwarded, start);
     }
 
     /// <summary>The bound UDP endpoint (the real port when the options asked for port 0).</summary>

@@ -10,7 +10,7 @@ namespace Drover.Server.Deployments;
 /// Advances deployments as their apps converge, and fails (optionally reverts) those that made no
 /// progress within their deadline. Runs inside the reconcile pass, on the same snapshot.
 /// </summary>
-public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentEvents events, TimeProvider time)
+public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentEvents events, TimeProvider time, Metrics.ServerMetrics metrics)
 {
     /// <summary>Ops for this pass; their events go on <paramref name="after"/>, to be stored with them.</summary>
     public List<StateOp> Check(StateSnapshot s, WriteEffects after)
@@ -32,6 +32,7 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
                     {
                         ops.Add(StateOp.Delete(Schema.Deployments, d.Id));
                         events.Succeeded(after, d);
+                        Finished(after, d, succeeded: true, now);
                     }
                     else
                     {
@@ -46,6 +47,7 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
                 case DeploymentCheck.Failed failed:
                     ops.Add(StateOp.Delete(Schema.Deployments, d.Id));
                     events.Failed(after, d, failed.Reason);
+                    Finished(after, d, succeeded: false, now);
                     if (failed.Revert)
                     {
                         var revert = deployments.PlanRevert(s, d, "auto-revert after: " + failed.Reason);
@@ -56,5 +58,12 @@ public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentE
             }
         }
         return ops;
+    }
+
+    /// <summary>Counted once the end is durable (a refused write ends nothing).</summary>
+    private void Finished(WriteEffects after, DeploymentRecord d, bool succeeded, DateTimeOffset now)
+    {
+        var took = Core.Json.MarathonTime.TryParse(d.StartedAt, out var started) ? now - started : TimeSpan.Zero;
+        after.Add(() => metrics.DeploymentFinished(succeeded, took));
     }
 }

@@ -20,7 +20,7 @@ namespace Drover.Server.Discovery;
 /// after a restart or failover, so neither removes a service by itself.
 /// </remarks>
 public sealed class ServiceCheckRunner(IStateStore store, ExternalServices services, CheckProbes probes, TimeProvider time,
-    DiscoveryOptions options, DiscoveryLog log) : BackgroundService
+    DiscoveryOptions options, DiscoveryLog log, Metrics.ServerMetrics metrics) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, RunningCheck> _running = new(StringComparer.Ordinal);
 
@@ -127,6 +127,7 @@ public sealed class ServiceCheckRunner(IStateStore store, ExternalServices servi
                     nextProbe = now + d.Interval;
                     stored = store.Current.Get(Schema.Checks, rc.CheckId);
                     if (stored is null || stored.Generation != rc.Generation) return;
+                    metrics.CheckResult(result.Status);
                     var status = rc.Damp(result.Status, stored.Status, d);
                     if (status != stored.Status || (result.Output != stored.Output && now - rc.LastWrite >= options.OutputUpdateInterval))
                         await Write(rc, stored, status, result.Output, now, ct).ConfigureAwait(false);

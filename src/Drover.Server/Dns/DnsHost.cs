@@ -12,7 +12,7 @@ namespace Drover.Server.DnsService;
 /// (<see cref="Core.Hosting.ListenAddressInUseException"/>). DroverServer starts it itself, before the web host:
 /// a hosted service that fails to start makes the host log the error with its stack trace.
 /// </summary>
-public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILoggerFactory loggers, TimeProvider time, Metrics.ServerMetrics metrics) : IHostedService, IAsyncDisposable
 {
     private DnsServer? _server;
     private CancellationTokenSource? _stop;
@@ -33,7 +33,7 @@ public sealed class DnsHost(ServerOptions options, CatalogService catalog, ILogg
         if (options.DnsListen is null) return;
         var dnsOptions = OptionsFrom(options);
         dnsOptions.ThrowIfInvalid();
-        var server = new DnsServer(dnsOptions, loggers.CreateLogger<DnsServer>(), time);
+        var server = new DnsServer(dnsOptions, loggers.CreateLogger<DnsServer>(), time, metrics.Dns);
         try
         {
             server.Start();

@@ -18,7 +18,7 @@ namespace Drover.Server.Reconcile;
 /// </summary>
 public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLiveness liveness, ServerOptions options, TimeProvider time, ServerLog log,
     Deployments.DeploymentMonitor deployments, Events.TaskEvents events, LoadBalancing.LbRegistry lbs,
-    LoadBalancing.LbStateCache lbState)
+    LoadBalancing.LbStateCache lbState, Metrics.ServerMetrics metrics)
     : BackgroundService
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -80,6 +80,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     public async Task PassAsync(CancellationToken ct)
     {
         if (_paused) return;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
         await writer.UpdateAsync((s, after) =>
@@ -100,6 +101,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             }
             ops.AddRange(deployments.Check(s, after));
             var plan = Reconciler.Plan(Input(s, now));
+            var placed = 0;
             foreach (var launch in plan.Launches)
             {
                 var app = s.Get(Schema.Apps, launch.Placement.AppId);
@@ -119,6 +121,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                     DiskMb = app.Disk,
                 };
                 ops.Add(StateOp.Put(Schema.Tasks, task.Id, task));
+                placed++;
                 after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
                 events.StatusChanged(after, task, TaskState.Staging, null);
             }
@@ -136,8 +139,11 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
             ops.AddRange(LaunchQueue.WaitingChanges(s, plan.Queue, now));
             after.Add(() => queue.Publish(plan.Queue));
+            after.Add(() => metrics.Placed(placed));
+            after.Add(() => metrics.Unplaced(plan.Queue));
             return ops;
         }, ct);
+        metrics.Reconciled(start);
     }
 
     private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()
