@@ -64,7 +64,9 @@ public sealed class HaRollingFailoverTests(ITestOutputHelper output)
             await WaitConvergedAsync(client, null, Diagnostics);
 
             var dnsPort = await watched.DnsPortAsync();
-            Assert.NotEmpty(await HaProbes.DigAsync(dnsPort, SrvName, "SRV"));
+            // that server's copy (and its DNS record set, rebuilt off the query path) may trail the one that answered above
+            await Eventually.AsyncAssert(async () => await HaProbes.DigAsync(dnsPort, SrvName, "SRV") != "", TimeSpan.FromSeconds(30),
+                "the app's SRV name answered", Diagnostics);
             var digLoop = HaProbes.DigUntilStoppedAsync(dnsPort, SrvName, "SRV", stop.Token);
             var watch = new TaskWatch();
             var watchLoop = watch.RunAsync(client, stop.Token);
