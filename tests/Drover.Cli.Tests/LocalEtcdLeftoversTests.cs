@@ -15,8 +15,15 @@ public sealed class LocalEtcdLeftoversTests : IDisposable
     {
         foreach (var p in _started)
         {
-            try { if (!p.HasExited) p.Kill(); } catch (InvalidOperationException) { /* gone */ }
-            p.WaitForExit(5_000);
+            try
+            {
+                if (!p.HasExited) p.Kill();
+                p.WaitForExit(5_000);
+            }
+            catch (InvalidOperationException)
+            {
+                // gone already: nothing left to stop
+            }
             p.Dispose();
         }
         Directory.Delete(_dir, recursive: true);
