@@ -23,7 +23,7 @@ public static class ConsulFilter
         // Consul's followers say whether they know a leader and how long ago they heard from it (ms); a stale
         // store (no etcd quorum) knows none, and its last contact is when it last saw the quorum.
         var health = http.RequestServices.GetRequiredService<Storage.IStoreHealth>();
-        var knownLeader = !health.IsStale && http.RequestServices.GetRequiredService<Leadership.ILeadership>().Leader is not null;
+        var knownLeader = http.RequestServices.GetRequiredService<Leadership.ILeadership>().Leader is not null; // none while stale
         http.Response.Headers["X-Consul-KnownLeader"] = knownLeader ? "true" : "false";
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var lastContact = health.IsStale ? Math.Max(0, (long)(now - health.LastContact).TotalMilliseconds) : 0;

@@ -32,7 +32,7 @@ public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity ident
     /// </summary>
     public string? Leader => health.IsStale ? null : _isLeader ? identity.AdvertisedHostPort : _leader;
 
-    public string? NoLeaderCause => health.StaleCause is { } stale ? $"the state store has lost its quorum, so no server can lead: {stale}; writes resume when it returns"
+    public string? NoLeaderCause => health.StaleCause is { } stale ? Storage.IStoreHealth.NoQuorum(stale)
         : Leader is null ? _noLeaderCause ?? "the leader's lease expired and no server has been elected yet" : null;
 
     public event Action? TermStarted;

@@ -39,7 +39,7 @@ public static class LeaderForwarding
             // write wait out etcd's timeouts (a leader that has not noticed yet would otherwise still take it).
             if (ctx.RequestServices.GetRequiredService<Storage.IStoreHealth>().StaleCause is { } stale && ForwardingDecision.IsWrite(ctx.Request.Method))
             {
-                await WriteMessageAsync(ctx, 503, $"no leader: the state store has lost its quorum, so no server can lead: {stale}; writes resume when it returns");
+                await WriteMessageAsync(ctx, 503, $"no leader: {Storage.IStoreHealth.NoQuorum(stale)}");
                 return;
             }
             var options = ctx.RequestServices.GetRequiredService<ServerOptions>();

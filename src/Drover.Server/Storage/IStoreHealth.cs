@@ -15,6 +15,10 @@ public interface IStoreHealth
 
     /// <summary>When the store last confirmed a quorum (now, for a store that needs none).</summary>
     DateTimeOffset LastContact { get; }
+
+    /// <summary>Why nobody can lead while the store is stale (the cause in 503s and /v2/leader's 404).</summary>
+    public static string NoQuorum(string staleCause) =>
+        $"the state store has lost its quorum, so no server can lead: {staleCause}; writes resume when it returns";
 }
 
 /// <summary>The embedded SQLite store: one file on this machine, never stale.</summary>
