@@ -11,20 +11,14 @@ namespace Drover.Server.Events;
 /// </summary>
 public sealed class EventProjector(IStateStore store, EventBus bus, TimeProvider time, ServerLog log) : BackgroundService
 {
-    private readonly StateSnapshot _start = store.Current;
+    /// <summary>How far this server has streamed: the store index, and the sequence of the last batch (<see cref="EventLog.NewKey"/>; a jump means batches were pruned unseen).</summary>
+    private sealed record Position(long Index, long Sequence)
+    {
+        public static Position Of(StateSnapshot s) => new(s.Index, EventLog.LatestSequence(s));
+    }
 
     /// <summary>Taken when the server is built, before any write of its own: only events written after that are streamed.</summary>
-    private long _published = -1;
-
-    /// <summary>The sequence of the last batch streamed (<see cref="EventLog.NewKey"/>): a jump means batches were pruned unseen.</summary>
-    private long _lastSequence = -1;
-
-    private void EnsureStarted()
-    {
-        if (Interlocked.Read(ref _published) >= 0) return;
-        Interlocked.Exchange(ref _lastSequence, EventLog.LatestSequence(_start));
-        Interlocked.Exchange(ref _published, _start.Index);
-    }
+    private Position _position = Position.Of(store.Current);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,8 +27,7 @@ public sealed class EventProjector(IStateStore store, EventBus bus, TimeProvider
         {
             try
             {
-                EnsureStarted();
-                await foreach (var snapshot in store.WatchAsync(Interlocked.Read(ref _published), stoppingToken).ConfigureAwait(false))
+                await foreach (var snapshot in store.WatchAsync(Volatile.Read(ref _position).Index, stoppingToken).ConfigureAwait(false))
                 {
                     Project(snapshot);
                     backoff.Reset();
@@ -61,24 +54,23 @@ public sealed class EventProjector(IStateStore store, EventBus bus, TimeProvider
     /// </remarks>
     public void Project(StateSnapshot snapshot)
     {
-        EnsureStarted();
-        var since = Interlocked.Read(ref _published);
-        if (snapshot.Index <= since) return;
+        var at = Volatile.Read(ref _position);
+        if (snapshot.Index <= at.Index) return;
         var fresh = snapshot.Entries(Schema.EventLog.Name).Values
-            .Where(e => e.ModifyIndex > since)
+            .Where(e => e.ModifyIndex > at.Index)
             .OrderBy(e => e.ModifyIndex).ThenBy(e => e.Key, StringComparer.Ordinal);
+        var last = at.Sequence;
         foreach (var e in fresh)
         {
             var sequence = EventLog.SequenceOf(e.Key);
-            var last = Interlocked.Read(ref _lastSequence);
             if (sequence > last + 1)
             {
-                log.EventsPruned(sequence - last - 1, since, bus.SubscriberCount);
+                log.EventsPruned(sequence - last - 1, at.Index, bus.SubscriberCount);
                 bus.DropAll();
             }
-            if (sequence > last) Interlocked.Exchange(ref _lastSequence, sequence);
+            last = Math.Max(last, sequence);
             foreach (var evt in StateSnapshot.Decode(Schema.EventLog, e).Events) bus.Deliver(evt);
         }
-        Interlocked.Exchange(ref _published, snapshot.Index);
+        Volatile.Write(ref _position, new Position(snapshot.Index, last));
     }
 }
