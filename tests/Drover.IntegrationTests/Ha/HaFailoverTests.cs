@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Drover.Api.Client;
 using Drover.IntegrationTests.Harness;
+using Drover.State.Tests.Etcd;
 using Xunit.Abstractions;
 
 namespace Drover.IntegrationTests.Ha;
@@ -22,7 +23,7 @@ public sealed class HaFailoverTests(ITestOutputHelper output)
     [Fact(Timeout = 300_000)]
     public async Task Killing_the_leader_elects_another_and_keeps_tasks_writes_and_dns()
     {
-        await using var etcd = await EtcdMembers.StartAsync(3);
+        await using var etcd = await EtcdCluster.StartAsync(3);
         using var dir = new TempDir("ha");
         var servers = new List<DroverProcess>();
         DroverProcess? agent = null;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Drover.IntegrationTests.Harness;
+using Drover.State.Tests.Etcd;
 
 namespace Drover.IntegrationTests.Ha;
 
@@ -11,7 +12,7 @@ internal static class HaProbes
     /// Starts <paramref name="count"/> <c>drover server --etcd</c> processes one by one (so the first leads), adding each to
     /// <paramref name="servers"/> as it starts, so the caller disposes whatever started even when a later one fails.
     /// </summary>
-    public static async Task StartServersAsync(EtcdMembers etcd, TempDir dir, List<DroverProcess> servers, int count = 3)
+    public static async Task StartServersAsync(EtcdCluster etcd, TempDir dir, List<DroverProcess> servers, int count = 3)
     {
         for (var i = 0; i < count; i++)
         {

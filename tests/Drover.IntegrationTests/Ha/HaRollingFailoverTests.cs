@@ -5,6 +5,7 @@ using System.Text.Json;
 using Drover.Api.Client;
 using Drover.Api.Marathon;
 using Drover.IntegrationTests.Harness;
+using Drover.State.Tests.Etcd;
 using Xunit.Abstractions;
 
 namespace Drover.IntegrationTests.Ha;
@@ -37,7 +38,7 @@ public sealed class HaRollingFailoverTests(ITestOutputHelper output)
     [Fact(Timeout = 360_000)]
     public async Task Killing_the_leader_mid_rolling_upgrade_completes_it_without_duplicates_or_restarts()
     {
-        await using var etcd = await EtcdMembers.StartAsync(3);
+        await using var etcd = await EtcdCluster.StartAsync(3);
         using var dir = new TempDir("ha-roll");
         var servers = new List<DroverProcess>();
         var agents = new List<DroverProcess>();

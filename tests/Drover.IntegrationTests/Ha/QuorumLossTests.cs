@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Drover.Api.Client;
 using Drover.IntegrationTests.Harness;
+using Drover.State.Tests.Etcd;
 using Xunit.Abstractions;
 
 namespace Drover.IntegrationTests.Ha;
@@ -24,7 +25,7 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
     [Fact(Timeout = 300_000)]
     public async Task Two_etcd_members_lost_refuse_writes_keep_reads_dns_and_tasks_and_healing_resumes_writes()
     {
-        await using var etcd = await EtcdMembers.StartAsync(3);
+        await using var etcd = await EtcdCluster.StartAsync(3);
         using var dir = new TempDir("quorum");
         var servers = new List<DroverProcess>();
         DroverProcess? agent = null;
@@ -61,7 +62,7 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
             var dns = await server.DnsPortAsync();
 
             // one member gone: nothing changes, writes go on through every server
-            await etcd.KillAsync(2);
+            etcd.Kill(2);
             foreach (var s in servers)
                 await Eventually.AsyncAssert(async () => (await PutKvAsync(http, s, "one-down")).StatusCode == HttpStatusCode.OK,
                     TimeSpan.FromSeconds(30), $"a write through {s.BaseAddress} with one etcd member down", Diagnostics);
@@ -70,7 +71,7 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
 
             // two gone: writes refused with the cause, fast
             var clock = Stopwatch.StartNew();
-            await etcd.KillAsync(1);
+            etcd.Kill(1);
             var refusal = await Eventually.GetAsync(async () =>
             {
                 using var r = await PutKvAsync(http, server, "two-down");

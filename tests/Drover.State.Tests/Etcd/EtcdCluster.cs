@@ -64,6 +64,9 @@ public sealed class EtcdCluster : IAsyncDisposable
 
     public string Log(int member) => _members[member].Log.ToString();
 
+    /// <summary>The end of every member's log, for a failing test's output.</summary>
+    public string Diagnostics() => string.Join("\n", _members.Select(m => $"--- etcd {m.Name}\n{Tail(m.Log.ToString())}"));
+
     public async Task WaitHealthyAsync(TimeSpan deadline, int? member = null)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
