@@ -16,6 +16,7 @@ public static class StaleFlag
     public static void UseStaleFlag(this WebApplication app)
     {
         var health = app.Services.GetRequiredService<IStoreHealth>();
+        if (health is LocalStoreHealth) return; // never stale: no callback on every request of a single server
         app.Use((ctx, next) =>
         {
             ctx.Response.OnStarting(() =>
