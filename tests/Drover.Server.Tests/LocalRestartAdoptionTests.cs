@@ -65,6 +65,58 @@ public sealed class LocalRestartAdoptionTests
         Assert.Contains(assigned.Tasks, x => x.Spec.TaskId == restarted && !x.Kill);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task A_partial_report_from_a_returning_agent_settles_nothing_until_its_full_report_names_its_restarts()
+    {
+        await using var t = await TestServer.StartAsync(new ServerOptions { AgentTimeout = TimeSpan.FromSeconds(1.5) });
+        var a = await t.RegisterAgentAsync("host-a");
+        await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """
+            {"id":"/p","cmd":"x","instances":1,"cpus":0.1,"mem":16,"unreachableStrategy":{"inactiveAfterSeconds":0,"expungeAfterSeconds":600},
+             "labels":{"DROVER_UNREACHABLE_KEEP":"returning"}}
+            """);
+        var first = (await t.AssignmentsAsync(a, x => x.Tasks.Count == 1)).Tasks[0].Spec;
+        await t.ReportAsync(a, (first.TaskId, "/p", "TASK_RUNNING"));
+        var b = await t.RegisterAgentAsync("host-b");
+        using var cts = new CancellationTokenSource();
+        var beats = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                await t.Client.HeartbeatAsync(b, new AgentHeartbeat { Tasks = await Running(b) });
+                try { await Task.Delay(200, cts.Token); } catch (OperationCanceledException) { }
+            }
+        });
+        // host-a is cut off: its task is replaced on host-b
+        var replacement = (await t.AssignmentsAsync(b, x => x.Tasks.Count == 1, TimeSpan.FromSeconds(30))).Tasks[0].Spec;
+        await t.ReportAsync(b, (replacement.TaskId, "/p", "TASK_RUNNING"));
+
+        // host-a comes back; what reaches the server first is a report queued during the partition, naming the old task
+        await t.ReportAsync(a, (first.TaskId, "/p", "TASK_RUNNING"));
+        var agents = await t.Client.GetAgentsAsync();
+        Assert.Equal(AgentStatus.Unreachable, agents.Agents.Single(x => x.Agent.Id == a).Agent.Status);
+        Assert.DoesNotContain((await t.Client.GetAssignmentsAsync(b, null, TimeSpan.Zero)).Tasks, x => x.Kill);
+
+        // its full report follows: the old task ended there and was restarted as the next incarnation
+        var restarted = TaskIncarnation.Next(first.TaskId);
+        await t.Client.HeartbeatAsync(a, new AgentHeartbeat
+        {
+            Tasks =
+            [
+                new TaskStatusReport { TaskId = restarted, AppId = "/p", State = "TASK_RUNNING", Version = first.Version, StartedAt = "2000-01-01T00:00:00.000Z", Ports = first.Ports },
+            ],
+        });
+        // the surplus is settled with the restart in view: the returning (older) task stays, the replacement goes
+        await t.AssignmentsAsync(b, x => x.Tasks.Any(y => y.Spec.TaskId == replacement.TaskId && y.Kill), TimeSpan.FromSeconds(30));
+        var onA = await t.Client.GetAssignmentsAsync(a, null, TimeSpan.Zero);
+        Assert.Contains(onA.Tasks, x => x.Spec.TaskId == restarted && !x.Kill);
+        cts.Cancel();
+        await beats;
+
+        async Task<List<TaskStatusReport>> Running(string agent) =>
+            [.. (await t.Client.GetAssignmentsAsync(agent, null, TimeSpan.Zero)).Tasks.Where(x => !x.Kill)
+                .Select(x => new TaskStatusReport { TaskId = x.Spec.TaskId, AppId = x.Spec.AppId, State = "TASK_RUNNING" })];
+    }
+
     [Fact(Timeout = 30000)]
     public async Task An_incarnation_of_a_task_the_server_wanted_gone_stays_unknown()
     {

@@ -71,7 +71,10 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             if (agent is null) return [];
             var ops = new List<StateOp>();
             var updated = agent;
-            if (agent.Status == AgentStatus.Unreachable)
+            // Only a full report ends an agent's absence: it names every task the agent runs, including those it
+            // restarted while cut off. A partial report queued during the partition may arrive first; reconciling
+            // on it would settle the surplus from a picture without those restarts (and kill the wrong tasks).
+            if (agent.Status == AgentStatus.Unreachable && fullReport)
             {
                 updated = updated with { Status = agent.ReachableStatus, LastSeenAt = now };
                 after.Add(() => log.AgentReconnected(agentId, agent.Hostname));
