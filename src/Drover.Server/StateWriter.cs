@@ -20,10 +20,20 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
     public IStateStore Store => store;
     public StateSnapshot Current => store.Current;
 
+    /// <summary>How often a write is decided again after a conflict before the conflict reaches the caller.</summary>
+    public const int MaxAttempts = 5;
+
+    /// <summary>How long a retry waits for this server's copy of the state to show the write that beat it.</summary>
+    private static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(2);
+
     /// <summary>Runs <paramref name="decide"/> on the latest snapshot, applies the ops it returns (none = no write), then its effects.</summary>
     /// <remarks>
     /// Effects run under the writer's lock, so they happen in the order of the writes; they must not write themselves.
     /// With no ops there is nothing to wait for and the effects run at once.
+    /// The batch carries a precondition on every collection the decision read (<see cref="StateOp.Unchanged"/> at the
+    /// snapshot's index), so it lands only if what it was decided on still holds in the store, whoever else writes
+    /// there (a deposed leader that has not noticed, a server whose copy lags). On a conflict the decision is made again
+    /// on a snapshot that includes the write that beat it, up to <see cref="MaxAttempts"/> times.
     /// </remarks>
     public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide,
         CancellationToken ct = default)
@@ -31,14 +41,33 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var effects = new WriteEffects();
-            var current = store.Current;
-            var (ops, result) = decide(current, effects);
-            // the events go into the write's own batch: durable with it, or not at all
-            if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current, effects.Events)];
-            var snap = ops.Count == 0 ? store.Current : await ApplyAsync(ops).ConfigureAwait(false);
-            effects.Run();
-            return (snap, result);
+            for (var attempt = 1; ; attempt++)
+            {
+                var effects = new WriteEffects();
+                var reads = new ReadSet();
+                var current = store.Current;
+                var (ops, result) = decide(current.Tracking(reads), effects);
+                // the events go into the write's own batch: durable with it, or not at all
+                if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current.Tracking(reads), effects.Events)];
+                if (ops.Count == 0)
+                {
+                    effects.Run();
+                    return (store.Current, result);
+                }
+                StateSnapshot snap;
+                try
+                {
+                    snap = await ApplyAsync([.. reads.Preconditions(current.Index), .. ops]).ConfigureAwait(false);
+                }
+                catch (ReadConflictException conflict) when (attempt < MaxAttempts)
+                {
+                    metrics?.StoreWriteConflicted();
+                    await store.WaitForIndexAsync(Math.Max(conflict.ChangedAt, current.Index + 1), CatchUpWait, ct).ConfigureAwait(false);
+                    continue;
+                }
+                effects.Run();
+                return (snap, result);
+            }
         }
         finally
         {

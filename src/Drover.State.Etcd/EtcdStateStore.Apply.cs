@@ -25,8 +25,9 @@ public sealed partial class EtcdStateStore
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             var current = _publisher.Current;
-            AppliedBatch.Apply(current, ops); // throws ArgumentException / PreconditionFailedException; the result is etcd's to decide
-            var plan = EtcdTxnPlan.Build(_layout, ops);
+            // throws ArgumentException / PreconditionFailedException / ReadConflictException; the result is etcd's to decide
+            var batch = AppliedBatch.Apply(current, ops);
+            var plan = EtcdTxnPlan.Build(_layout, [.. ops, .. batch.Stamps]);
             if (plan.Writes.Count == 0) return current;
             var guard = WriteGuard;
             var compares = plan.OpCompares.Select(EtcdTxnPlan.ToCompare).ToList();
@@ -69,16 +70,20 @@ public sealed partial class EtcdStateStore
         {
             var c = plan.OpCompares[i];
             var actual = Read(i, kv => kv.ModRevision);
-            if (actual != c.Expected)
+            if (!c.HeldBy(actual))
             {
                 // Our snapshot was behind etcd: let it catch up, so the caller's re-read sees what beat it.
                 if (actual > _publisher.Current.Index) await TryCatchUpAsync(actual).ConfigureAwait(false);
-                return new PreconditionFailedException(c.Collection, c.Key, c.Expected, actual);
+                return c.IsReadCheck ? new ReadConflictException(c.Collection, c.Expected, actual) : new PreconditionFailedException(c.Collection, c.Key, c.Expected, actual);
             }
         }
         // Every compare we can see held, yet etcd said no: a key changed between its check and our read-back.
-        return new PreconditionFailedException(plan.OpCompares.FirstOrDefault()?.Collection ?? "?", plan.OpCompares.FirstOrDefault()?.Key ?? "?",
-            plan.OpCompares.FirstOrDefault()?.Expected ?? 0, Read(0, kv => kv.ModRevision));
+        // A key's precondition is the caller's to report; a read check only asks for a new decision.
+        var at = 0;
+        while (at < plan.OpCompares.Count && plan.OpCompares[at].IsReadCheck) at++;
+        if (at == plan.OpCompares.Count && at > 0) return new ReadConflictException(plan.OpCompares[0].Collection, plan.OpCompares[0].Expected, 0);
+        var first = at < plan.OpCompares.Count ? plan.OpCompares[at] : null;
+        return new PreconditionFailedException(first?.Collection ?? "?", first?.Key ?? "?", first?.Expected ?? 0, Read(at, kv => kv.ModRevision));
     }
 
     /// <summary>Waits until the watch has published <paramref name="revision"/>; the write is durable whatever happens here.</summary>

@@ -3,7 +3,11 @@ using Drover.State.Etcd.Client;
 namespace Drover.State.Etcd;
 
 /// <summary>A compare that came from an op's precondition, kept so a failed txn can name the op.</summary>
-internal sealed record OpCompare(string Collection, string Key, long Expected, byte[] EtcdKey);
+/// <remarks>A read check (<see cref="StateOp.Unchanged"/>) compares the collection's change stamp: its mod_revision must not pass <see cref="Expected"/>.</remarks>
+internal sealed record OpCompare(string Collection, string Key, long Expected, byte[] EtcdKey, bool IsReadCheck = false)
+{
+    public bool HeldBy(long actualModRevision) => IsReadCheck ? actualModRevision <= Expected : actualModRevision == Expected;
+}
 
 /// <summary>
 /// Turns a batch into one etcd transaction. etcd compares everything before it writes and refuses a txn that puts a
@@ -24,6 +28,11 @@ internal sealed record EtcdTxnPlan(IReadOnlyList<OpCompare> OpCompares, IReadOnl
 
         foreach (var op in ops)
         {
+            if (op.IsReadCheck)
+            {
+                compares.Add(new OpCompare(op.Collection, "", op.ExpectedModifyIndex ?? 0, layout.Key(ChangeMarkers.Collection, op.Collection), IsReadCheck: true));
+                continue;
+            }
             if (op.IsPrefixDelete)
             {
                 var start = layout.Key(op.Collection, op.Key);
@@ -63,7 +72,8 @@ internal sealed record EtcdTxnPlan(IReadOnlyList<OpCompare> OpCompares, IReadOnl
     }
 
     public static EtcdCompare ToCompare(OpCompare c) =>
-        c.Expected == 0 ? EtcdCompare.CreateRevisionIs(c.EtcdKey, 0) : EtcdCompare.ModRevisionIs(c.EtcdKey, c.Expected);
+        c.IsReadCheck ? new EtcdCompare(c.EtcdKey, CompareTarget.MOD, CompareResult.LESS, ModRevision: c.Expected + 1)
+        : c.Expected == 0 ? EtcdCompare.CreateRevisionIs(c.EtcdKey, 0) : EtcdCompare.ModRevisionIs(c.EtcdKey, c.Expected);
 
     private static bool InRange(byte[] key, byte[] start, byte[] end) => EtcdKeys.Compare(key, start) >= 0 && EtcdKeys.Compare(key, end) < 0;
 

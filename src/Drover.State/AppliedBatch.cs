@@ -6,8 +6,11 @@ namespace Drover.State;
 internal readonly record struct EntryChange(string Collection, string Key, StateEntry? Entry);
 
 /// <summary>A validated batch: the snapshot it produces and the per-key changes a durable store must write.</summary>
-internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<EntryChange> Changes)
+/// <remarks><see cref="Stamps"/> are the <see cref="ChangeMarkers"/> puts for the collections the batch changed (already among <see cref="Changes"/>).</remarks>
+internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<EntryChange> Changes, IReadOnlyList<StateOp> Stamps)
 {
+    private static readonly byte[] Stamp = [];
+
     /// <summary>
     /// Applies <paramref name="ops"/> in order to a working copy of <paramref name="current"/>. Each precondition is
     /// checked against the state left by the earlier ops of the same batch (as in a Consul transaction); the first
@@ -22,6 +25,13 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
         foreach (var op in ops)
         {
             Validate(op);
+            if (op.IsReadCheck)
+            {
+                // the batch's own stamps come after its ops: a check compares the state before this batch
+                var changedAt = current.ChangedAt(op.Collection);
+                if (changedAt > op.ExpectedModifyIndex) throw new ReadConflictException(op.Collection, op.ExpectedModifyIndex!.Value, changedAt);
+                continue;
+            }
             if (!touched.TryGetValue(op.Collection, out var entries))
             {
                 var existingEntries = current.Entries(op.Collection);
@@ -61,12 +71,23 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
             }
         }
 
+        var stamps = new List<StateOp>();
+        foreach (var written in changes.Keys.Select(k => k.Collection).Where(c => c != ChangeMarkers.Collection).Distinct(StringComparer.Ordinal).ToList())
+        {
+            if (!touched.TryGetValue(ChangeMarkers.Collection, out var marks))
+                touched.Add(ChangeMarkers.Collection, marks = current.Entries(ChangeMarkers.Collection).ToBuilder());
+            var entry = new StateEntry(written, Stamp, marks.GetValueOrDefault(written)?.CreateIndex ?? index, index);
+            marks[written] = entry;
+            changes[(ChangeMarkers.Collection, written)] = new EntryChange(ChangeMarkers.Collection, written, entry);
+            stamps.Add(new StateOp(ChangeMarkers.Collection, written, Stamp));
+        }
+
         var collections = current.Collections;
         foreach (var (name, entries) in touched)
         {
             collections = entries.Count == 0 ? collections.Remove(name) : collections.SetItem(name, entries.ToImmutable());
         }
-        return new AppliedBatch(new StateSnapshot(index, collections), changes.Values);
+        return new AppliedBatch(new StateSnapshot(index, collections), changes.Values, stamps);
     }
 
     private static void Validate(StateOp op)
@@ -74,6 +95,14 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
         ArgumentNullException.ThrowIfNull(op);
         if (string.IsNullOrEmpty(op.Collection)) throw new ArgumentException("A state op needs a collection name.", nameof(op));
         ArgumentNullException.ThrowIfNull(op.Key, nameof(op));
+        if (op.IsReadCheck)
+        {
+            if (op.Value is not null || op.IsPrefixDelete || op.ExpectedModifyIndex is not >= 0)
+                throw new ArgumentException($"{op.Collection}: a read check takes no value and needs the index it read at.", nameof(op));
+            return;
+        }
+        if (op.Collection == ChangeMarkers.Collection)
+            throw new ArgumentException($"{op.Collection}/{op.Key}: the change markers are written by the store, not by a batch.", nameof(op));
         if (op.IsPrefixDelete)
         {
             if (op.Value is not null || op.ExpectedModifyIndex is not null)

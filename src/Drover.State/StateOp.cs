@@ -15,6 +15,15 @@ public sealed record StateOp(string Collection, string Key, byte[]? Value, long?
     public static StateOp DeletePrefix(string collection, string prefix) => new(collection, prefix, null) { IsPrefixDelete = true };
 
     public bool IsPrefixDelete { get; init; }
+
+    /// <summary>
+    /// A precondition only, writing nothing: no batch has written <paramref name="collection"/> after index
+    /// <paramref name="sinceIndex"/> (its <see cref="ChangeMarkers"/> stamp is not newer). Fails with
+    /// <see cref="ReadConflictException"/>. What a decision read, compared as it is written (optimistic concurrency).
+    /// </summary>
+    public static StateOp Unchanged(string collection, long sinceIndex) => new(collection, "", null, sinceIndex) { IsReadCheck = true };
+
+    public bool IsReadCheck { get; init; }
 }
 
 /// <summary>A typed collection: name plus JSON contract, so snapshots hand out typed values.</summary>

@@ -16,6 +16,15 @@ public sealed record StateEntry(string Key, byte[] Value, long CreateIndex, long
 /// </remarks>
 public sealed class StateSnapshot(long index, ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> collections)
 {
+    private readonly ReadSet? _reads;
+    private readonly StateSnapshot? _root;
+
+    private StateSnapshot(StateSnapshot root, ReadSet reads) : this(root.Index, root.Collections)
+    {
+        _root = root;
+        _reads = reads;
+    }
+
     /// <summary>An empty collection with the key order every store uses.</summary>
     public static readonly ImmutableSortedDictionary<string, StateEntry> EmptyCollection =
         ImmutableSortedDictionary<string, StateEntry>.Empty.WithComparers(StringComparer.Ordinal);
@@ -25,11 +34,33 @@ public sealed class StateSnapshot(long index, ImmutableDictionary<string, Immuta
     public long Index { get; } = index;
     public ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> Collections { get; } = collections;
 
-    public ImmutableSortedDictionary<string, StateEntry> Entries(string collection) =>
-        Collections.TryGetValue(collection, out var c) ? c : EmptyCollection;
+    /// <summary>
+    /// The same snapshot, recording in <paramref name="reads"/> every collection read through it, so a write decided
+    /// on it can carry <see cref="StateOp.Unchanged"/> preconditions on exactly what its decision read.
+    /// </summary>
+    public StateSnapshot Tracking(ReadSet reads) => new(Root, reads);
 
-    public StateEntry? Entry(string collection, string key) =>
-        Collections.TryGetValue(collection, out var c) && c.TryGetValue(key, out var e) ? e : null;
+    /// <summary>The snapshot itself when it tracks nothing; else the untracked snapshot it wraps (for per-snapshot caches).</summary>
+    public StateSnapshot Root => _root ?? this;
+
+    /// <summary>Notes a read a caller makes by other means (a per-snapshot cache built from <see cref="Root"/>).</summary>
+    public void RecordRead(string collection) => _reads?.Add(collection);
+
+    public ImmutableSortedDictionary<string, StateEntry> Entries(string collection)
+    {
+        _reads?.Add(collection);
+        return Collections.TryGetValue(collection, out var c) ? c : EmptyCollection;
+    }
+
+    public StateEntry? Entry(string collection, string key)
+    {
+        _reads?.Add(collection);
+        return Collections.TryGetValue(collection, out var c) && c.TryGetValue(key, out var e) ? e : null;
+    }
+
+    /// <summary>The store index of the last batch that wrote to <paramref name="collection"/> (0: none since the marker was kept).</summary>
+    public long ChangedAt(string collection) =>
+        Collections.TryGetValue(ChangeMarkers.Collection, out var c) && c.TryGetValue(collection, out var e) ? e.ModifyIndex : 0;
 
     public T? Get<T>(Collection<T> c, string key) where T : class
     {

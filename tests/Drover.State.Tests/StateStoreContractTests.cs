@@ -136,6 +136,79 @@ public abstract class StateStoreContractTests : IAsyncLifetime
         Assert.Equal((s.Index, s.Index), (s.Entry("docs", "a")!.CreateIndex, s.Entry("docs", "a")!.ModifyIndex));
     }
 
+    private static readonly Collection<Doc> Others = new("others", TestJsonContext.Default.Doc);
+
+    [Fact(Timeout = 30000)]
+    public async Task A_read_check_holds_while_nothing_writes_the_collection_and_writes_of_others_do_not_matter()
+    {
+        var read = await Store.ApplyAsync(Test.Put("a", "1"));
+        await Store.ApplyAsync(StateOp.Put(Others, "x", new Doc("other")));
+
+        var s = await Store.ApplyAsync(StateOp.Unchanged("docs", read.Index), Test.Put("b", "2"));
+
+        Assert.Equal(new Doc("2"), s.Get(Test.Docs, "b"));
+        Assert.Equal(s.Index, s.ChangedAt("docs"));
+        Assert.True(s.ChangedAt("others") > read.Index && s.ChangedAt("others") < s.Index);
+        Assert.Equal(0, s.ChangedAt("never-written"));
+    }
+
+    [Theory(Timeout = 30000)]
+    [InlineData("put")]
+    [InlineData("create")]
+    [InlineData("delete")]
+    [InlineData("prefix-delete")]
+    public async Task A_read_check_fails_after_any_change_to_the_collection_and_writes_nothing(string change)
+    {
+        var read = await Store.ApplyAsync(Test.Put("a/1", "1"));
+        var changed = await Store.ApplyAsync(change switch
+        {
+            "put" => Test.Put("a/1", "2"),
+            "create" => Test.Put("new", "n"),
+            "delete" => Test.Del("a/1"),
+            _ => StateOp.DeletePrefix("docs", "a/"),
+        });
+
+        var ex = await Assert.ThrowsAsync<ReadConflictException>(() => Store.ApplyAsync(StateOp.Unchanged("docs", read.Index), StateOp.Put(Others, "x", new Doc("lost"))));
+
+        Assert.Equal(("docs", read.Index, changed.Index), (ex.Collection, ex.ReadAt, ex.ChangedAt));
+        Assert.Null(Store.Current.Get(Others, "x"));
+        Assert.Contains("docs changed at index", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_batch_that_changes_nothing_does_not_stamp_the_collection()
+    {
+        var read = await Store.ApplyAsync(Test.Put("a", "1"));
+        await Store.ApplyAsync(Test.Del("missing"));
+
+        await Store.ApplyAsync(StateOp.Unchanged("docs", read.Index), Test.Put("b", "2"));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task The_change_stamps_cannot_be_written_by_a_batch_and_a_read_check_needs_its_index()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ApplyAsync(new StateOp(ChangeMarkers.Collection, "docs", [1])));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ApplyAsync(new StateOp("docs", "", null, null) { IsReadCheck = true }));
+        Assert.Null(Store.Current.Entry(ChangeMarkers.Collection, "docs"));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_tracking_view_records_the_collections_read_and_shares_the_snapshot()
+    {
+        var s = await Store.ApplyAsync(Test.Put("a", "1"), StateOp.Put(Others, "x", new Doc("x")));
+        var reads = new ReadSet();
+        var view = s.Tracking(reads);
+
+        Assert.Equal(new Doc("1"), view.Get(Test.Docs, "a"));
+        Assert.Empty(view.WithPrefix("missing-collection", "p"));
+        _ = view.ChangedAt("docs");
+
+        Assert.Same(s, view.Root);
+        Assert.Equal(s.Index, view.Index);
+        Assert.Equal(["docs", "missing-collection"], reads.Collections.Order(StringComparer.Ordinal));
+        Assert.Equal([StateOp.Unchanged("docs", s.Index), StateOp.Unchanged("missing-collection", s.Index)], reads.Preconditions(s.Index));
+    }
+
     [Fact(Timeout = 30000)]
     public async Task Invalid_ops_are_rejected_without_writing()
     {

@@ -58,6 +58,7 @@ public static class ConsulFilter
         // Consul answers 500 "No cluster leader" when its raft has none; a 503 names the cause and says "try later"
         State.Etcd.FencedWriteException f => new ConsulException(503, $"No cluster leader: this server is not the leader any more ({f.Message})"),
         State.Etcd.Client.EtcdException e => new ConsulException(503, $"No cluster leader: the state store is unavailable: {e.Message}"),
+        State.ReadConflictException c => new ConsulException(503, $"write conflict: the state changed under this write {StateWriter.MaxAttempts} times ({c.Message}); nothing was written, try again"),
         _ => new ConsulException(500, $"internal error: {ex.GetType().Name}: {ex.Message}"),
     };
 }

@@ -40,6 +40,7 @@ public static class ErrorHandling
                     app.Logger.LogError(ex, "unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
                 ctx.Response.Clear();
                 ctx.Response.StatusCode = status;
+                if (ex is State.ReadConflictException) ctx.Response.Headers.RetryAfter = "1"; // nothing was written: sending it again is safe
                 ctx.Response.ContentType = "application/json";
                 await JsonSerializer.SerializeAsync(ctx.Response.Body, body, ApiJsonContext.Default.MessageResponse);
             }
@@ -63,6 +64,8 @@ public static class ErrorHandling
         // a deposed leader's write, refused by etcd's fencing compare; nothing was written
         State.Etcd.FencedWriteException f => (503, new MessageResponse { Message = $"no leader: this server is not the leader any more ({f.Message})" }),
         State.Etcd.Client.EtcdException e => (503, new MessageResponse { Message = $"the state store is unavailable: {e.Message}" }),
+        // other writes kept changing what this one was decided on, through every retry; nothing was written
+        State.ReadConflictException c => (503, new MessageResponse { Message = $"write conflict: the state changed under this write {StateWriter.MaxAttempts} times ({c.Message}); nothing was written, try again" }),
         BadHttpRequestException b => (b.StatusCode, new MessageResponse { Message = b.Message }),
         _ => (500, new MessageResponse { Message = $"internal error: {ex.GetType().Name}: {ex.Message}" }),
     };

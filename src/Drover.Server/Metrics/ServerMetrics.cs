@@ -18,6 +18,7 @@ public sealed class ServerMetrics
     private readonly Counter _storeWrites;
     private readonly Histogram _storeWriteSeconds;
     private readonly Counter _storeWriteFailures;
+    private readonly Counter _storeWriteConflicts;
     private readonly Histogram _reconcileSeconds;
     private readonly Counter _placements;
     private readonly GaugeFamily _unplaced;
@@ -43,6 +44,8 @@ public sealed class ServerMetrics
             Buckets.Default, "route", "status");
         _storeWrites = r.CounterFamily("drover_store_writes_total", "Batches written to the state store.", "store").WithLabels(StoreKind);
         _storeWriteFailures = r.CounterFamily("drover_store_write_failures_total", "State store writes that failed (no quorum, fenced, I/O).", "store").WithLabels(StoreKind);
+        _storeWriteConflicts = r.CounterFamily("drover_store_write_conflicts_total",
+            "Writes decided again because a collection their decision read was written meanwhile (optimistic concurrency).", "store").WithLabels(StoreKind);
         _storeWriteSeconds = r.HistogramFamily("drover_store_write_duration_seconds", "Time to make one batch durable in the state store.",
             Buckets.Fast, "store").WithLabels(StoreKind);
         _reconcileSeconds = r.Histogram("drover_reconcile_duration_seconds", "Time of one reconcile pass (plan and write).", Buckets.Fast);
@@ -75,6 +78,8 @@ public sealed class ServerMetrics
     }
 
     public void StoreWriteFailed() => _storeWriteFailures.Inc();
+
+    public void StoreWriteConflicted() => _storeWriteConflicts.Inc();
 
     public void Reconciled(long startTimestamp) => _reconcileSeconds.ObserveSince(startTimestamp);
 

@@ -18,9 +18,16 @@ public static class TaskIndex
 
     public static IEnumerable<TaskRecord> OfApp(StateSnapshot s, string appId) => Get(s).ByApp[appId];
 
-    private static Index Get(StateSnapshot s) => Cache.GetValue(s, snap =>
+    // keyed by the untracked snapshot, so a write's tracking view shares the index; the read is still recorded
+    private static Index Get(StateSnapshot s)
+    {
+        s.RecordRead(Schema.Tasks.Name);
+        return Cache.GetValue(s.Root, Build);
+    }
+
+    private static Index Build(StateSnapshot snap)
     {
         var all = snap.All(Schema.Tasks).ToList();
         return new Index(all.ToLookup(t => t.AgentId, StringComparer.Ordinal), all.ToLookup(t => t.AppId, StringComparer.Ordinal));
-    });
+    }
 }
