@@ -19,7 +19,7 @@ internal sealed class EtcdProcesses : IDisposable
             var psi = new ProcessStartInfo("etcd") { RedirectStandardError = true, RedirectStandardOutput = true };
             foreach (var a in new[] { "--name", m.Name, "--data-dir", Path.Combine(_dir, m.Name), "--listen-client-urls", m.Client,
                          "--advertise-client-urls", m.Client, "--listen-peer-urls", m.Peer, "--initial-advertise-peer-urls", m.Peer,
-                         "--initial-cluster", initial })
+                         "--initial-cluster", initial }.Concat(Drover.State.Etcd.EtcdServerFlags.Required))
                 psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
             p.OutputDataReceived += (_, _) => { };

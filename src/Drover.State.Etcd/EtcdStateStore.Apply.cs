@@ -42,7 +42,15 @@ public sealed partial class EtcdStateStore
             // Last point where cancelling is clean; a write cut off halfway would leave the caller unsure it happened.
             ct.ThrowIfCancellationRequested();
 
-            var response = await _client.TxnAsync(new TxnRequest(compares, plan.Writes, reads), CancellationToken.None).ConfigureAwait(false);
+            TxnResponse response;
+            try
+            {
+                response = await _client.TxnAsync(new TxnRequest(compares, plan.Writes, reads), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (EtcdException ex) when (EtcdServerFlags.Explain(ex, compares.Count + plan.Writes.Count) is { } explained)
+            {
+                throw explained;
+            }
             if (!response.Succeeded) throw await CompareFailureAsync(plan, guard, response).ConfigureAwait(false);
 
             var changed = plan.HasPuts || (response.Responses ?? []).Any(r => r.ResponseDeleteRange is { Deleted: > 0 });

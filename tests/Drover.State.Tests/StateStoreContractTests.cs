@@ -210,6 +210,17 @@ public abstract class StateStoreContractTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 30000)]
+    public async Task A_large_batch_applies_whole()
+    {
+        // a reconcile pass or a group deploy writes hundreds of keys in one batch (etcd refuses more than
+        // --max-txn-ops operations in one txn: 128 by default)
+        var s = await Store.ApplyAsync(Enumerable.Range(0, 600).Select(i => Test.Put($"k{i:D4}", "v")).ToArray());
+
+        Assert.Equal(600, s.Entries("docs").Count);
+        Assert.All(s.Entries("docs").Values, e => Assert.Equal(s.Index, e.ModifyIndex));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Invalid_ops_are_rejected_without_writing()
     {
         var start = Store.Current.Index;

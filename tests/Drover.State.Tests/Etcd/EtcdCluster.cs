@@ -109,7 +109,7 @@ public sealed class EtcdCluster : IAsyncDisposable
                      "--initial-cluster", initialCluster, "--initial-cluster-token", "drover-test",
                      // Fast elections keep the quorum tests short (etcd's defaults: 100 ms / 1000 ms).
                      "--heartbeat-interval", "50", "--election-timeout", "500",
-                 })
+                 }.Concat(Drover.State.Etcd.EtcdServerFlags.Required))
         {
             psi.ArgumentList.Add(arg);
         }

@@ -91,7 +91,7 @@ public sealed class LocalEtcd : IAsyncDisposable
                      "--listen-client-urls", client, "--advertise-client-urls", client,
                      "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                      "--initial-cluster", initialCluster, "--initial-cluster-token", "drover-up-ha",
-                 })
+                 }.Concat(Drover.State.Etcd.EtcdServerFlags.Required))
         {
             psi.ArgumentList.Add(arg);
         }
