@@ -102,11 +102,12 @@ public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity ident
             store.Inner.WriteGuard = new EtcdWriteGuard(LeaderKey, term);
             // Act only on a store that has seen everything up to this election: the previous leader's last writes.
             // The leader key lives outside the state prefix, so the store's index need not ever reach the term's
-            // revision: wait for the newest state revision at or before it instead. (A delete just before the term is
-            // not seen by this range; known gap, see the report.)
-            var prefix = State.Etcd.Client.EtcdKeys.Utf8(options.EtcdPrefix);
-            var latest = await store.Client.RangeAsync(new RangeRequest(prefix, EtcdKeys.PrefixEnd(prefix), Revision: term), ct).ConfigureAwait(false);
-            var needed = (latest.Kvs ?? []).Select(kv => kv.ModRevision).DefaultIfEmpty(0).Max();
+            // revision: wait for the newest state revision at or before it instead. Every batch that changed the state
+            // stamped its collections (deletes too), so the newest stamp is that revision; a store written before the
+            // stamps existed has none, and the whole prefix is read instead. (Writes decided on a copy that still lags
+            // would fail their read preconditions and be decided again; waiting here spares them that.)
+            var needed = await NewestStateRevisionAsync(options.EtcdPrefix + State.ChangeMarkers.Collection + "/", term, ct).ConfigureAwait(false);
+            if (needed == 0) needed = await NewestStateRevisionAsync(options.EtcdPrefix, term, ct).ConfigureAwait(false);
             using (var caughtUp = CancellationTokenSource.CreateLinkedTokenSource(ct, termToken))
             {
                 if (store.Current.Index < needed)
@@ -173,5 +174,12 @@ public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity ident
                 }
             }
         }
+    }
+
+    private async Task<long> NewestStateRevisionAsync(string prefix, long atRevision, CancellationToken ct)
+    {
+        var key = EtcdKeys.Utf8(prefix);
+        var range = await store.Client.RangeAsync(new RangeRequest(key, EtcdKeys.PrefixEnd(key), Revision: atRevision), ct).ConfigureAwait(false);
+        return (range.Kvs ?? []).Select(kv => kv.ModRevision).DefaultIfEmpty(0).Max();
     }
 }
