@@ -7,9 +7,10 @@ namespace Drover.IntegrationTests.Ha.History;
 /// </summary>
 public enum Outcome
 {
+    /// <summary>The default: until its answer is in, nothing is known of an operation.</summary>
+    Indeterminate,
     Ok,
     Failed,
-    Indeterminate,
 }
 
 /// <summary>
@@ -19,10 +20,10 @@ public enum Outcome
 /// </summary>
 public abstract record HistoryOp
 {
-    public required int Client { get; init; }
-    public required TimeSpan Invoked { get; init; }
-    public required TimeSpan Completed { get; init; }
-    public required Outcome Outcome { get; init; }
+    public int Client { get; init; }
+    public TimeSpan Invoked { get; init; }
+    public TimeSpan Completed { get; init; }
+    public Outcome Outcome { get; init; }
 
     /// <summary>Why it failed or is indeterminate, for the report.</summary>
     public string? Error { get; init; }
