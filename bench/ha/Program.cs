@@ -63,11 +63,12 @@ async Task Writes()
     var leaderHostPort = await AgreedLeader(servers, previous: null);
     var leader = servers.Single(s => s.HostPort == leaderHostPort);
     var follower = servers.First(s => s != leader);
+    using var sqlite = new ServerProcess(FreePorts.Loopback(), Path.Combine(root, "sqlite"), etcd: null, leaseTtl: null);
+    await sqlite.StartAsync(http);
+    foreach (var server in new[] { leader, follower, sqlite }) await AppWrites.WarmUpAsync(server.Url, writers);
     var figures = new List<AppWrites.Figures>();
     figures.AddRange(await AppWrites.MeasureAsync("etcd, leader", leader.Url, creates, writers, scales));
     figures.AddRange(await AppWrites.MeasureAsync("etcd, follower (forwards)", follower.Url, creates, writers, scales));
-    using var sqlite = new ServerProcess(FreePorts.Loopback(), Path.Combine(root, "sqlite"), etcd: null, leaseTtl: null);
-    await sqlite.StartAsync(http);
     figures.AddRange(await AppWrites.MeasureAsync("sqlite, single server", sqlite.Url, creates, writers, scales));
     foreach (var f in figures) Console.WriteLine($"  {f}");
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using Drover.Api;
 using Drover.Api.Agents;
 using Drover.Api.Client;
@@ -174,8 +172,7 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
         var values = new Dictionary<string, long>();
         foreach (var key in workload.CounterKeys)
         {
-            if (await reader.KvGetAsync(key) is { } pair)
-                values[key] = long.Parse(Encoding.UTF8.GetString(pair.DecodedValue()), CultureInfo.InvariantCulture);
+            if (await reader.KvGetAsync(key) is { } pair) values[key] = HistoryWorkload.CounterValue(pair);
         }
         return values;
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Drover.Api.Client;
+using Drover.Api.Consul;
 
 namespace Drover.IntegrationTests.Ha.History;
 
@@ -12,6 +13,9 @@ public sealed record HistoryWorkload(IReadOnlyList<string> AppIds, IReadOnlyList
     /// <summary>The app every create sends: a process that does nothing, cheap enough for dozens on a 2-core machine.</summary>
     public static JsonElement App(string id, int instances) =>
         JsonDocument.Parse($$"""{"id":"{{id}}","cmd":"exec sleep 3600","instances":{{instances}},"cpus":0.01,"mem":8}""").RootElement.Clone();
+
+    /// <summary>A counter's value as the clients write it: decimal text.</summary>
+    public static long CounterValue(ConsulKvPair pair) => long.Parse(Encoding.UTF8.GetString(pair.DecodedValue()), CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -70,7 +74,7 @@ internal sealed class HistoryClient(int id, DroverClient client, HistoryWorkload
         {
             using var cts = new CancellationTokenSource(OperationTimeout);
             var pair = await client.KvGetAsync(key, cts.Token);
-            (index, value) = pair is null ? (0, 0) : (pair.ModifyIndex, long.Parse(Encoding.UTF8.GetString(pair.DecodedValue()), CultureInfo.InvariantCulture));
+            (index, value) = pair is null ? (0, 0) : (pair.ModifyIndex, HistoryWorkload.CounterValue(pair));
         }
         catch (Exception e) when (IsRequestFailure(e))
         {
