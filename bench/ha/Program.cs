@@ -5,7 +5,14 @@ using Drover.Bench.EtcdStore;
 using Drover.Bench.Ha;
 using Drover.Core.Net;
 
-// bench/ha: leader failover of 3 drover servers on a 3-member etcd. Issue 10's goal: a new leader acts within 5 s.
+// bench/ha: leader failover of 3 drover servers on a 3-member etcd (issue 10's goal: a new leader acts within 5 s), and
+// app writes/s through a server on that etcd against a single server on SQLite, in the same run.
+// Argument: failover | writes | (none) both.
+var mode = args.FirstOrDefault() ?? "both";
+if (mode is not ("failover" or "writes" or "both")) throw new ArgumentException($"unknown mode '{mode}': failover, writes or nothing (both)");
+var creates = EnvInt("DROVER_BENCH_HA_CREATES", 300);
+var writers = EnvInt("DROVER_BENCH_HA_CONCURRENCY", 8);
+var scales = EnvInt("DROVER_BENCH_HA_SCALES", 50);
 var rounds = int.TryParse(Environment.GetEnvironmentVariable("DROVER_BENCH_HA_ROUNDS"), out var n) && n > 0 ? n : 5;
 var leaseTtl = Environment.GetEnvironmentVariable("DROVER_BENCH_HA_LEASE_TTL") is { Length: > 0 } t ? t : null;
 var root = Path.Combine(Path.GetTempPath(), "drover-bench-ha-" + Guid.NewGuid().ToString("N"));
@@ -16,6 +23,22 @@ try
 {
     await etcd.WaitHealthyAsync();
     foreach (var s in servers) await s.StartAsync(http);
+    if (mode is "failover" or "both") await Failover();
+    if (mode is "writes" or "both") await Writes();
+}
+catch
+{
+    foreach (var s in servers) Console.Error.WriteLine($"--- server {s.HostPort}\n{s.Tail}");
+    throw;
+}
+finally
+{
+    foreach (var s in servers) s.Dispose();
+    try { Directory.Delete(root, recursive: true); } catch (DirectoryNotFoundException) { }
+}
+
+async Task Failover()
+{
     Console.WriteLine($"bench/ha: 3 etcd members (etcd's default timing), 3 servers, --leader-lease-ttl {leaseTtl ?? "(server default)"}, {rounds} rounds each");
     var kill = await Series("SIGKILL of the leader", async leader => leader.Kill());
     var abdicate = await Series("DELETE /v2/leader", async leader =>
@@ -31,16 +54,26 @@ try
     var worst = kill.Max(x => x.Wrote);
     Console.WriteLine($"  goal: a new leader acts within 5 s of a crash: {(worst < 5000 ? "MET" : "NOT MET")} (worst {worst:0} ms)");
 }
-catch
+
+// The same app writes through the etcd cluster's leader, through a follower (forwarded to the leader), and through a
+// single server on SQLite started now, while the etcd-backed servers idle: one machine, one run, so the figures compare.
+async Task Writes()
 {
-    foreach (var s in servers) Console.Error.WriteLine($"--- server {s.HostPort}\n{s.Tail}");
-    throw;
+    Console.WriteLine($"\nbench/ha writes: {creates} sequential creates, then {writers} clients × {scales} scales (PUT ?force=true), no agent");
+    var leaderHostPort = await AgreedLeader(servers, previous: null);
+    var leader = servers.Single(s => s.HostPort == leaderHostPort);
+    var follower = servers.First(s => s != leader);
+    using var sqlite = new ServerProcess(FreePorts.Loopback(), Path.Combine(root, "sqlite"), etcd: null, leaseTtl: null);
+    await sqlite.StartAsync(http);
+    foreach (var server in new[] { leader, follower, sqlite }) await AppWrites.WarmUpAsync(server.Url, writers);
+    var figures = new List<AppWrites.Figures>();
+    figures.AddRange(await AppWrites.MeasureAsync("etcd, leader", leader.Url, creates, writers, scales));
+    figures.AddRange(await AppWrites.MeasureAsync("etcd, follower (forwards)", follower.Url, creates, writers, scales));
+    figures.AddRange(await AppWrites.MeasureAsync("sqlite, single server", sqlite.Url, creates, writers, scales));
+    foreach (var f in figures) Console.WriteLine($"  {f}");
 }
-finally
-{
-    foreach (var s in servers) s.Dispose();
-    try { Directory.Delete(root, recursive: true); } catch (DirectoryNotFoundException) { }
-}
+
+static int EnvInt(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
 
 async Task<List<(double Elected, double Wrote)>> Series(string what, Func<ServerProcess, Task> depose)
 {

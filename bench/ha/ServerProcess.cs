@@ -3,8 +3,11 @@ using System.Diagnostics;
 
 namespace Drover.Bench.Ha;
 
-/// <summary>One <c>dotnet drover.dll server --etcd …</c> on a fixed loopback port and data dir, so it can be killed and started again as the same server.</summary>
-internal sealed class ServerProcess(int port, string dataDir, string etcd, string? leaseTtl) : IDisposable
+/// <summary>
+/// One <c>dotnet drover.dll server --etcd …</c> on a fixed loopback port and data dir, so it can be killed and started
+/// again as the same server; with no <paramref name="etcd"/>, a single server on its SQLite file in the data dir.
+/// </summary>
+internal sealed class ServerProcess(int port, string dataDir, string? etcd, string? leaseTtl) : IDisposable
 {
     private readonly ConcurrentQueue<string> _tail = new();
     private Process? _process;
@@ -22,8 +25,8 @@ internal sealed class ServerProcess(int port, string dataDir, string etcd, strin
     public async Task StartAsync(HttpClient http)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] args = ["server", "--listen", HostPort, "--data-dir", dataDir, "--dns-listen", "off", "--token", "bench-ha-token",
-            "--etcd", etcd, "--advertise", $"http://{HostPort}", .. leaseTtl is null ? Array.Empty<string>() : ["--leader-lease-ttl", leaseTtl]];
+        string[] ha = etcd is null ? [] : ["--etcd", etcd, "--advertise", $"http://{HostPort}", .. leaseTtl is null ? Array.Empty<string>() : ["--leader-lease-ttl", leaseTtl]];
+        string[] args = ["server", "--listen", HostPort, "--data-dir", dataDir, "--dns-listen", "off", "--token", "bench-ha-token", .. ha];
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "drover.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;

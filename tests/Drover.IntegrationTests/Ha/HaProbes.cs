@@ -14,13 +14,13 @@ internal static class HaProbes
     /// </summary>
     public static async Task StartServersAsync(EtcdCluster etcd, TempDir dir, List<DroverProcess> servers, int count = 3)
     {
-        for (var i = 0; i < count; i++)
-        {
-            var port = FreePort.Get();
-            servers.Add(await DroverProcess.StartServerAsync(dir.Combine($"server-{i}"), port, TimeSpan.FromSeconds(90),
-                "--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}"));
-        }
+        for (var i = 0; i < count; i++) servers.Add(await StartServerAsync(etcd, dir, i, FreePort.Get()));
     }
+
+    /// <summary>Server <paramref name="index"/> on <paramref name="port"/> and its data dir: again after a kill, it is the same server.</summary>
+    public static Task<DroverProcess> StartServerAsync(EtcdCluster etcd, TempDir dir, int index, int port) =>
+        DroverProcess.StartServerAsync(dir.Combine($"server-{index}"), port, TimeSpan.FromSeconds(90),
+            "--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}");
 
     /// <summary>An agent joined to every one of <paramref name="servers"/>, on its own port range.</summary>
     public static DroverProcess StartAgent(IReadOnlyList<DroverProcess> servers, string dataDir, string hostname) =>
