@@ -102,6 +102,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             ops.AddRange(deployments.Check(s, after));
             var plan = Reconciler.Plan(Input(s, now));
             var placed = 0;
+            TaskRecord? first = null;
             foreach (var launch in plan.Launches)
             {
                 var app = s.Get(Schema.Apps, launch.Placement.AppId);
@@ -124,6 +125,12 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 placed++;
                 after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
                 events.StatusChanged(after, task, TaskState.Staging, null);
+                first ??= task;
+            }
+            if (first is { } example)
+            {
+                var (count, apps) = (placed, plan.Launches.Select(l => l.Placement.AppId).Distinct().Count());
+                after.Add(() => log.TasksLaunching(count, apps, example.Id, example.AppId, example.Host));
             }
             foreach (var kill in plan.Kills)
             {
