@@ -12,12 +12,13 @@ using Drover.Bench.EtcdStore;
 var o = C1mOptions.Parse(args);
 var root = Path.Combine(Path.GetTempPath(), "drover-bench-c1m-" + Guid.NewGuid().ToString("N"));
 Console.WriteLine($"bench/c1m: {o.Instances:N0} instances ({o.Apps:N0} apps x {o.PerApp:N0}) on {o.Agents:N0} simulated agents, " +
-                  $"store {o.Store}{(o.Store == "etcd" ? " (3 members)" : "")}, created via /v2/{o.Via}, {Environment.ProcessorCount} cpus");
+                  $"store {o.Store}{(o.Store == "etcd" ? " (3 members)" : "")}, created via /v2/{o.Via}, " +
+                  $"--agent-timeout {o.AgentTimeoutSeconds}s, {Environment.ProcessorCount} cpus");
 
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
 using var etcd = o.Store == "etcd" ? new EtcdProcesses(3) : null;
 if (etcd is not null) await etcd.WaitHealthyAsync();
-using var server = await ServerUnderTest.StartAsync(root, etcd?.Endpoints, http);
+using var server = await ServerUnderTest.StartAsync(root, etcd?.Endpoints, TimeSpan.FromSeconds(o.AgentTimeoutSeconds), http);
 using var client = new DroverClient(server.Url, ServerUnderTest.Token);
 using var stop = new CancellationTokenSource();
 var exitCode = 1;

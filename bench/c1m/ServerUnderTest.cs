@@ -25,7 +25,7 @@ internal sealed class ServerUnderTest : IDisposable
     public string LogFile { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ServerUnderTest> StartAsync(string dataDir, string? etcd, HttpClient http)
+    public static async Task<ServerUnderTest> StartAsync(string dataDir, string? etcd, TimeSpan agentTimeout, HttpClient http)
     {
         Directory.CreateDirectory(dataDir);
         var port = FreePorts.Loopback();
@@ -35,6 +35,7 @@ internal sealed class ServerUnderTest : IDisposable
         {
             "dotnet", Path.Combine(AppContext.BaseDirectory, "drover.dll"), "server", "--listen", $"127.0.0.1:{port}",
             "--data-dir", Path.Combine(dataDir, "server"), "--dns-listen", "off", "--token", Token,
+            "--agent-timeout", $"{(int)agentTimeout.TotalSeconds}s",
         };
         if (etcd is not null) command.AddRange(["--etcd", etcd, "--advertise", $"http://127.0.0.1:{port}"]);
         var psi = new ProcessStartInfo("/bin/sh");

@@ -38,13 +38,15 @@ internal sealed class SimulationCounters
 /// <c>drover agent</c> does.
 /// </summary>
 /// <remarks>
-/// Every agent keeps its own long poll open (10,000 agents: 10,000 connections); the short calls (reports,
-/// heartbeats) share a bounded number of connections, as one process cannot hold a socket per call for 10,000 hosts
-/// under this machine's open-files limit.
+/// Every agent keeps its own long poll open (10,000 agents: 10,000 connections); status reports and heartbeats each
+/// share a bounded number of connections, as one process cannot hold a socket per call for 10,000 hosts under this
+/// machine's open-files limit. They do not share one pool: on a real host a slow status report does not hold back
+/// the heartbeat (which would make the server mark the agent unreachable).
 /// </remarks>
 internal sealed class SimulatedAgents(DroverClient client, int count, int shortCallConcurrency)
 {
-    private readonly SemaphoreSlim _shortCalls = new(shortCallConcurrency, shortCallConcurrency);
+    private readonly SemaphoreSlim _reports = new(shortCallConcurrency, shortCallConcurrency);
+    private readonly SemaphoreSlim _heartbeats = new(shortCallConcurrency, shortCallConcurrency);
     private readonly List<Agent> _agents = [];
 
     public SimulationCounters Counters { get; } = new();
@@ -136,7 +138,7 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
         }
         Counters.AddReceived(launched);
         if (reports.Count == 0) return;
-        await ShortCallAsync(() => client.ReportStatusAsync(agent.Id, reports, ct), ct);
+        await LimitedAsync(_reports, () => client.ReportStatusAsync(agent.Id, reports, ct), ct);
         Counters.AddRunning(launched);
         Counters.AddKilled(reports.Count - launched);
     }
@@ -152,7 +154,7 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
             {
                 List<TaskStatusReport> snapshot;
                 lock (agent) snapshot = [.. agent.Tasks.Values];
-                var ack = await ShortCallAsync(() => client.HeartbeatAsync(agent.Id, new AgentHeartbeat { Tasks = snapshot }, ct), ct);
+                var ack = await LimitedAsync(_heartbeats, () => client.HeartbeatAsync(agent.Id, new AgentHeartbeat { Tasks = snapshot }, ct), ct);
                 Counters.Heartbeat();
                 if (!ack.Known) throw new InvalidOperationException($"the server forgot agent {agent.Id}");
             }
@@ -165,16 +167,16 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
         }
     }
 
-    private async Task<T> ShortCallAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    private static async Task<T> LimitedAsync<T>(SemaphoreSlim limit, Func<Task<T>> call, CancellationToken ct)
     {
-        await _shortCalls.WaitAsync(ct);
+        await limit.WaitAsync(ct);
         try
         {
             return await call();
         }
         finally
         {
-            _shortCalls.Release();
+            limit.Release();
         }
     }
 
