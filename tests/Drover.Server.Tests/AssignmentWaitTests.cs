@@ -16,14 +16,21 @@ public sealed class AssignmentWaitTests
         Id = id, AppId = "/web", AgentId = agent, Host = agent, Version = Version, StagedAt = Version,
     };
 
+    /// <summary>App /web with its task web.1 on agent a1.</summary>
+    private static async Task<InMemoryStateStore> StoreWithOneTaskAsync()
+    {
+        var store = new InMemoryStateStore();
+        await store.ApplyAsync([
+            StateOp.Put(Schema.Apps, "/web", new AppDefinition { Id = "/web", Version = Version, Instances = 1, Cmd = "x" }),
+            StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1")),
+        ]);
+        return store;
+    }
+
     [Fact(Timeout = 20000)]
     public async Task A_waiting_agent_sleeps_through_other_writes_and_wakes_for_its_own_tasks()
     {
-        await using var store = new InMemoryStateStore();
-        await store.ApplyAsync([
-            StateOp.Put(Schema.Apps, "/web", new AppDefinition { Id = "/web", Version = Version, Instances = 2, Cmd = "x" }),
-            StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1")),
-        ]);
+        await using var store = await StoreWithOneTaskAsync();
         var service = new AssignmentService(store);
         var before = AssignmentService.Compute(store.Current, "a1");
 
@@ -44,11 +51,7 @@ public sealed class AssignmentWaitTests
     [Fact(Timeout = 20000)]
     public async Task A_kill_mark_and_a_vanished_app_change_the_fingerprint()
     {
-        await using var store = new InMemoryStateStore();
-        await store.ApplyAsync([
-            StateOp.Put(Schema.Apps, "/web", new AppDefinition { Id = "/web", Version = Version, Instances = 1, Cmd = "x" }),
-            StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1")),
-        ]);
+        await using var store = await StoreWithOneTaskAsync();
         var first = AssignmentService.Fingerprint(store.Current, "a1");
         await store.ApplyAsync([StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1") with { KillRequested = true })]);
         var killed = AssignmentService.Compute(store.Current, "a1");

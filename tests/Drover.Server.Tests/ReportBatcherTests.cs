@@ -44,15 +44,22 @@ public sealed class ReportBatcherTests
         return [new StateOp("log", agent, Encoding.UTF8.GetBytes(before + name + ";"))];
     };
 
+    /// <summary>A batcher on <paramref name="store"/> whose first report's write is in flight (held at the gate).</summary>
+    private static async Task<(ReportBatcher Batcher, Task First)> FirstWriteHeldAsync(GatedStore store, string agent, int size, ReportBatcher.Decide decide)
+    {
+        var batcher = new ReportBatcher(new StateWriter(store));
+        var first = batcher.SubmitAsync(agent, size, decide);
+        await store.FirstWriteWaiting.Task;
+        return (batcher, first);
+    }
+
     private static string Log(GatedStore store, string agent) => Encoding.UTF8.GetString(store.Current.Entry("log", agent)!.Value);
 
     [Fact(Timeout = 10000)]
     public async Task Reports_arriving_during_a_write_go_into_one_batch()
     {
         await using var store = new GatedStore();
-        var batcher = new ReportBatcher(new StateWriter(store));
-        var first = batcher.SubmitAsync("a0", 1, Append("a0", "r"));
-        await store.FirstWriteWaiting.Task;
+        var (batcher, first) = await FirstWriteHeldAsync(store, "a0", 1, Append("a0", "r"));
         var rest = Enumerable.Range(1, 20).Select(i => batcher.SubmitAsync($"a{i}", 1, Append($"a{i}", "r"))).ToList();
 
         store.Open(10);
@@ -68,9 +75,7 @@ public sealed class ReportBatcherTests
     public async Task An_agents_reports_are_written_one_per_batch_in_the_order_they_came()
     {
         await using var store = new GatedStore();
-        var batcher = new ReportBatcher(new StateWriter(store));
-        var first = batcher.SubmitAsync("a", 1, Append("a", "1"));
-        await store.FirstWriteWaiting.Task;
+        var (batcher, first) = await FirstWriteHeldAsync(store, "a", 1, Append("a", "1"));
         var later = new[]
         {
             batcher.SubmitAsync("a", 1, Append("a", "2")),
@@ -108,9 +113,7 @@ public sealed class ReportBatcherTests
     public async Task A_batch_holds_at_most_the_bound_of_task_reports()
     {
         await using var store = new GatedStore();
-        var batcher = new ReportBatcher(new StateWriter(store));
-        var first = batcher.SubmitAsync("a0", 1, Append("a0", "r"));
-        await store.FirstWriteWaiting.Task;
+        var (batcher, first) = await FirstWriteHeldAsync(store, "a0", 1, Append("a0", "r"));
         var half = ReportBatcher.MaxTaskReportsPerBatch / 2 + 1;
         var big = Enumerable.Range(1, 3).Select(i => batcher.SubmitAsync($"a{i}", half, Append($"a{i}", "r"))).ToList();
 
@@ -159,4 +162,27 @@ public sealed class AgentReportWriteTests
         Assert.Equal(60, tasks.Count);
         Assert.All(tasks, x => Assert.Equal(Core.Cluster.TaskState.Running, x.State));
     }
+}
+
+/// <summary>A reconcile pass writes a bounded number of launches; the next passes launch the rest.</summary>
+public sealed class LaunchesPerPassTests
+{
+    [Fact(Timeout = 60000)]
+    public async Task Launches_beyond_the_bound_come_in_later_passes()
+    {
+        await using var t = await TestServer.StartAsync(new ServerOptions { MaxLaunchesPerPass = 2 });
+        await t.RegisterAgentAsync("h1");
+        await t.SendJsonAsync(HttpMethod.Post, "/v2/apps", """{"id":"/bounded","cmd":"sleep 100","instances":7,"cpus":0.1,"mem":16}""");
+
+        await Eventually.Get(() => Task.FromResult(t.Writer.Current.Entries(Storage.Schema.Tasks.Name).Count), n => n == 7, "all 7 launched");
+
+        // every task's entry was created by the write that launched it: no write created more than the bound
+        var perWrite = t.Writer.Current.Entries(Storage.Schema.Tasks.Name).Values.GroupBy(e => e.CreateIndex).Select(g => g.Count()).ToList();
+        Assert.All(perWrite, n => Assert.True(n <= 2, $"a pass launched {n} tasks"));
+        Assert.True(perWrite.Count >= 4);
+    }
+
+    [Fact]
+    public void A_bound_below_one_is_refused_naming_it() =>
+        Assert.Contains("launches per reconcile pass", Assert.Throws<ArgumentException>(() => new ServerOptions { MaxLaunchesPerPass = 0 }.Validate()).Message);
 }

@@ -103,7 +103,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             var plan = Reconciler.Plan(Input(s, now));
             var placed = 0;
             TaskRecord? first = null;
-            foreach (var launch in plan.Launches)
+            foreach (var launch in plan.Launches.Take(options.MaxLaunchesPerPass))
             {
                 var app = s.Get(Schema.Apps, launch.Placement.AppId);
                 if (app?.Version is null) continue;
@@ -129,7 +129,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             }
             if (first is { } example)
             {
-                var (count, apps) = (placed, plan.Launches.Select(l => l.Placement.AppId).Distinct().Count());
+                var (count, apps) = (placed, plan.Launches.Take(options.MaxLaunchesPerPass).Select(l => l.Placement.AppId).Distinct().Count());
                 after.Add(() => log.TasksLaunching(count, apps, example.Id, example.AppId, example.Host));
             }
             foreach (var kill in plan.Kills)
