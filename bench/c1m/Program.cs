@@ -16,7 +16,9 @@ Console.WriteLine($"bench/c1m: {o.Instances:N0} instances ({o.Apps:N0} apps x {o
                   $"--agent-timeout {o.AgentTimeoutSeconds}s, {Environment.ProcessorCount} cpus");
 
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
-using var etcd = o.Store == "etcd" ? new EtcdProcesses(3) : null;
+// etcd's defaults refuse a transaction of more than 128 operations or 1.5 MiB, and one reconcile pass writes every
+// launch it decides in one batch (thousands at this scale): see README, "What is not there yet"
+using var etcd = o.Store == "etcd" ? new EtcdProcesses(3, "--max-txn-ops", "1000000", "--max-request-bytes", "134217728") : null;
 if (etcd is not null) await etcd.WaitHealthyAsync();
 using var server = await ServerUnderTest.StartAsync(root, etcd?.Endpoints, TimeSpan.FromSeconds(o.AgentTimeoutSeconds), http);
 using var client = new DroverClient(server.Url, ServerUnderTest.Token);
@@ -126,12 +128,12 @@ static void PrintWhereTimeWent(Dictionary<string, double> before, Dictionary<str
 
 static async Task CreateAsync(DroverClient client, C1mOptions o, CancellationToken ct)
 {
-    string App(int i) => $$"""{"id":"/c1m/g{{i % 100:D2}}/app-{{i:D5}}","cmd":"sleep 3600","instances":{{o.PerApp}},"cpus":0.01,"mem":8,"disk":0}""";
+    string App(string id) => $$"""{"id":"{{id}}","cmd":"sleep 3600","instances":{{o.PerApp}},"cpus":0.01,"mem":8,"disk":0}""";
     if (o.Via == "apps")
     {
         await Parallel.ForEachAsync(Enumerable.Range(0, o.Apps), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, c) =>
         {
-            using var doc = JsonDocument.Parse(App(i));
+            using var doc = JsonDocument.Parse(App($"/c1m/g{i % 100:D2}/app-{i:D5}"));
             await client.CreateAppAsync(doc.RootElement, c);
         });
         return;
@@ -141,7 +143,7 @@ static async Task CreateAsync(DroverClient client, C1mOptions o, CancellationTok
     await Parallel.ForEachAsync(chunks.Select((apps, n) => (apps, n)), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (chunk, c) =>
     {
         var body = new StringBuilder($$"""{"id":"/c1m/batch-{{chunk.n:D4}}","apps":[""");
-        body.AppendJoin(',', chunk.apps.Select(i => App(i).Replace("/c1m/g", $"/c1m/batch-{chunk.n:D4}/g", StringComparison.Ordinal)));
+        body.AppendJoin(',', chunk.apps.Select(i => App($"/c1m/batch-{chunk.n:D4}/app-{i:D5}")));
         body.Append("]}");
         using var doc = JsonDocument.Parse(body.ToString());
         await client.CreateGroupAsync(doc.RootElement, c);
