@@ -10,7 +10,8 @@ internal sealed class EtcdProcesses : IDisposable
     private readonly List<Process> _processes = [];
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "drover-bench-etcd-" + Guid.NewGuid().ToString("N"));
 
-    public EtcdProcesses(int size)
+    /// <param name="extraArgs">More flags for every member (e.g. bench/c1m's larger transaction limits).</param>
+    public EtcdProcesses(int size, params string[] extraArgs)
     {
         var members = Enumerable.Range(1, size).Select(i => (Name: $"n{i}", Client: $"http://127.0.0.1:{FreePort()}", Peer: $"http://127.0.0.1:{FreePort()}")).ToList();
         var initial = string.Join(",", members.Select(m => $"{m.Name}={m.Peer}"));
@@ -19,7 +20,7 @@ internal sealed class EtcdProcesses : IDisposable
             var psi = new ProcessStartInfo("etcd") { RedirectStandardError = true, RedirectStandardOutput = true };
             foreach (var a in new[] { "--name", m.Name, "--data-dir", Path.Combine(_dir, m.Name), "--listen-client-urls", m.Client,
                          "--advertise-client-urls", m.Client, "--listen-peer-urls", m.Peer, "--initial-advertise-peer-urls", m.Peer,
-                         "--initial-cluster", initial }.Concat(Drover.State.Etcd.EtcdServerFlags.Required))
+                         "--initial-cluster", initial }.Concat(extraArgs.Length > 0 ? extraArgs : Drover.State.Etcd.EtcdServerFlags.Required))
                 psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
             p.OutputDataReceived += (_, _) => { };

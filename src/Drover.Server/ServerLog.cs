@@ -17,8 +17,12 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
     [LoggerMessage(4, LogLevel.Information, "task {TaskId} of {AppId} ended: {State} {Message}")]
     public partial void TaskEnded(string taskId, string appId, string state, string message);
 
-    [LoggerMessage(5, LogLevel.Information, "launching task {TaskId} of {AppId} on {Host}")]
+    /// <remarks>Debug, as Nomad logs placements: one pass may place a million instances (bench/c1m); <see cref="TasksLaunching"/> sums each pass up.</remarks>
+    [LoggerMessage(5, LogLevel.Debug, "launching task {TaskId} of {AppId} on {Host}")]
     public partial void TaskLaunching(string taskId, string appId, string host);
+
+    [LoggerMessage(26, LogLevel.Information, "launching {Count} tasks of {Apps} apps (e.g. {TaskId} of {AppId} on {Host})")]
+    public partial void TasksLaunching(int count, int apps, string taskId, string appId, string host);
 
     [LoggerMessage(6, LogLevel.Information, "killing task {TaskId} of {AppId}: {Reason}")]
     public partial void TaskKilling(string taskId, string appId, string reason);

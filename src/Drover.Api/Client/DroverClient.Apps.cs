@@ -23,6 +23,10 @@ public sealed partial class DroverClient
     public Task<AppInfo> CreateAppAsync(JsonElement definition, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/v2/apps", JsonContent.Create(definition, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.AppInfo, ct);
 
+    /// <summary>Creates a group with the apps and groups inside it (Marathon's POST /v2/groups): one deployment for all of them.</summary>
+    public Task<DeploymentResult> CreateGroupAsync(JsonElement group, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/v2/groups", JsonContent.Create(group, ApiJsonContext.Default.JsonElement), ApiJsonContext.Default.DeploymentResult, ct);
+
     /// <summary>Sets the instance count (PATCH, so a missing app is a 404 instead of an attempt to create it).</summary>
     public Task<DeploymentResult> ScaleAppAsync(string id, int instances, bool force = false, CancellationToken ct = default)
     {

@@ -43,7 +43,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 LastSeenAt = now,
             };
             var ops = new List<StateOp>();
-            var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, after, agent, a => agent = a).ToList();
+            var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, after, agent, a => agent = a, new(StringComparer.Ordinal)).ToList();
             ops.Add(StateOp.Put(Schema.Agents, id, agent));
             ops.AddRange(taskOps);
             return ops;
@@ -60,12 +60,22 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
         ApplyAsync(agentId, reports, fullReport: false, heldPorts: null, ct);
 
+    private readonly ReportBatcher _batcher = new(writer);
+
     private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts, CancellationToken ct)
     {
         if (writer.Current.Get(Schema.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
         var now = MarathonTime.ToWire(time.GetUtcNow());
-        await writer.UpdateAsync((s, after) =>
+        // Most heartbeats change nothing: found so on the latest snapshot, they need neither the writer nor a place in
+        // a batch (a write decided later, on a newer snapshot, could only find less to do).
+        var probe = new WriteEffects();
+        if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0) return new HeartbeatAck();
+        ct.ThrowIfCancellationRequested();
+        await _batcher.SubmitAsync(agentId, reports.Count, Decide).ConfigureAwait(false);
+        return new HeartbeatAck();
+
+        IEnumerable<StateOp> Decide(StateSnapshot s, WriteEffects after, ReportBatcher.Batch batch)
         {
             var agent = s.Get(Schema.Agents, agentId);
             if (agent is null) return [];
@@ -81,7 +91,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             }
             if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
                 updated = updated with { HeldPorts = held };
-            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after, updated, a => updated = a).ToList());
+            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after, updated, a => updated = a, batch.Backoffs).ToList());
             if (!ReferenceEquals(updated, agent))
             {
                 var nowHeld = updated.HeldPorts;
@@ -89,8 +99,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 ops.Insert(0, StateOp.Put(Schema.Agents, agentId, updated));
             }
             return ops;
-        }, ct);
-        return new HeartbeatAck();
+        }
     }
 
     /// <summary>Ops that bring stored tasks in line with what the agent reports. Terminal reports remove the task.</summary>
@@ -102,11 +111,11 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     /// A launch that failed on held ports updates the agent (through <paramref name="setAgent"/>, starting from
     /// <paramref name="agent"/>) in the same write, so the next placement already avoids those ports.
     /// </remarks>
+    /// <param name="backoffs">Launch backoffs set earlier in the same batch (by app id), updated here.</param>
     private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, WriteEffects after,
-        AgentInfo agent, Action<AgentInfo> setAgent)
+        AgentInfo agent, Action<AgentInfo> setAgent, Dictionary<string, Scheduling.LaunchBackoff> backoffs)
     {
         var now = time.GetUtcNow();
-        var backoffs = new Dictionary<string, Scheduling.LaunchBackoff>(StringComparer.Ordinal); // set earlier in this batch
         if (fullReport)
         {
             // A task the agent should run but does not know (it was restarted without its tasks, or

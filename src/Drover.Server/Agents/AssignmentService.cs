@@ -13,40 +13,65 @@ public sealed class AssignmentService(IStateStore store)
 {
     public const int DefaultKillGracePeriodSeconds = 3;
 
+    /// <remarks>
+    /// Every write wakes every waiting agent (10,000 in bench/c1m), and most writes do not change a given agent's set:
+    /// so a waiter first skips snapshots whose tasks and apps are the very collections it last looked at, then
+    /// compares only the fingerprint, and builds the task specs only for the answer it sends.
+    /// </remarks>
     public async Task<AgentAssignments> WaitAsync(string agentId, string? fingerprint, TimeSpan wait, CancellationToken ct)
     {
-        var current = Compute(store.Current, agentId);
-        if (current.Fingerprint != fingerprint || wait <= TimeSpan.Zero) return current;
+        var seen = store.Current;
+        if (wait <= TimeSpan.Zero || Fingerprint(seen, agentId) != fingerprint) return Compute(seen, agentId);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(wait);
         try
         {
-            await foreach (var snap in store.WatchAsync(store.Current.Index, cts.Token).ConfigureAwait(false))
+            await foreach (var snap in store.WatchAsync(seen.Index, cts.Token).ConfigureAwait(false))
             {
-                current = Compute(snap, agentId);
-                if (current.Fingerprint != fingerprint) return current;
+                if (SameInputs(seen, snap)) continue;
+                seen = snap;
+                if (Fingerprint(snap, agentId) != fingerprint) return Compute(snap, agentId);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             // wait elapsed: answer with the unchanged set
         }
-        return current;
+        return Compute(seen, agentId);
     }
+
+    /// <summary>True when <paramref name="b"/> holds the same collections an assignment set is computed from (a write elsewhere: KV, events, deployments).</summary>
+    private static bool SameInputs(StateSnapshot a, StateSnapshot b) =>
+        ReferenceEquals(a.Entries(Schema.Tasks.Name), b.Entries(Schema.Tasks.Name))
+        && ReferenceEquals(a.Entries(Schema.Apps.Name), b.Entries(Schema.Apps.Name))
+        && ReferenceEquals(a.Entries(Schema.AppVersions.Name), b.Entries(Schema.AppVersions.Name));
 
     public static AgentAssignments Compute(StateSnapshot s, string agentId)
     {
         var list = new List<TaskAssignment>();
+        foreach (var (t, app) in Assigned(s, agentId)) list.Add(new TaskAssignment { Spec = Spec(app(), t), Kill = t.KillReleased });
+        return new AgentAssignments { Fingerprint = Fingerprint(s, agentId), Tasks = list };
+    }
+
+    /// <summary>The opaque fingerprint of the agent's set: its task ids and kill marks, nothing else of the tasks.</summary>
+    public static string Fingerprint(StateSnapshot s, string agentId)
+    {
         var fp = new StringBuilder();
+        foreach (var (t, _) in Assigned(s, agentId)) fp.Append(t.Id).Append(t.KillReleased ? "!" : "").Append('\n');
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fp.ToString())))[..16];
+    }
+
+    /// <summary>The agent's tasks in id order, each with (a way to read) the app version it runs.</summary>
+    private static IEnumerable<(TaskRecord Task, Func<AppDefinition> App)> Assigned(StateSnapshot s, string agentId)
+    {
         foreach (var t in TaskIndex.OnAgent(s, agentId).OrderBy(t => t.Id, StringComparer.Ordinal))
         {
-            var app = s.Get(Schema.AppVersions, Schema.VersionKey(t.AppId, t.Version)) ?? s.Get(Schema.Apps, t.AppId);
-            if (app is null) continue; // cannot describe it any more: leaving it out makes the agent kill it
-            list.Add(new TaskAssignment { Spec = Spec(app, t), Kill = t.KillReleased });
-            fp.Append(t.Id).Append(t.KillReleased ? "!" : "").Append('\n');
+            var versionKey = Schema.VersionKey(t.AppId, t.Version);
+            // only whether the version exists counts for the fingerprint; the definition is decoded when a spec is built
+            if (s.Entry(Schema.AppVersions.Name, versionKey) is not null) yield return (t, () => s.Get(Schema.AppVersions, versionKey)!);
+            else if (s.Entry(Schema.Apps.Name, t.AppId) is not null) yield return (t, () => s.Get(Schema.Apps, t.AppId)!);
+            // else it cannot be described any more: leaving it out makes the agent kill it
         }
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fp.ToString())))[..16];
-        return new AgentAssignments { Fingerprint = hash, Tasks = list };
     }
 
     public static TaskSpec Spec(AppDefinition app, TaskRecord t) => new()

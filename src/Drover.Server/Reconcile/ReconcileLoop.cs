@@ -102,7 +102,8 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             ops.AddRange(deployments.Check(s, after));
             var plan = Reconciler.Plan(Input(s, now));
             var placed = 0;
-            foreach (var launch in plan.Launches)
+            TaskRecord? first = null;
+            foreach (var launch in plan.Launches.Take(options.MaxLaunchesPerPass))
             {
                 var app = s.Get(Schema.Apps, launch.Placement.AppId);
                 if (app?.Version is null) continue;
@@ -124,6 +125,12 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 placed++;
                 after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
                 events.StatusChanged(after, task, TaskState.Staging, null);
+                first ??= task;
+            }
+            if (first is { } example)
+            {
+                var (count, apps) = (placed, plan.Launches.Take(options.MaxLaunchesPerPass).Select(l => l.Placement.AppId).Distinct().Count());
+                after.Add(() => log.TasksLaunching(count, apps, example.Id, example.AppId, example.Host));
             }
             foreach (var kill in plan.Kills)
             {
