@@ -82,6 +82,10 @@ public sealed class UiEndpointTests
             Assert.DoesNotContain("new Function", text);
             Assert.DoesNotContain("innerHTML", text);
         }
+        // the page asks for every module at once (no waterfall of imports): a new module must be listed there too
+        var index = System.Text.Encoding.UTF8.GetString(assets.Index.Content);
+        foreach (var module in assets.Names.Where(n => n.EndsWith(".js", StringComparison.Ordinal) && n != "assets/main.js"))
+            Assert.Contains($"<link rel=\"modulepreload\" href=\"/ui/{module}\">", index);
     }
 
     [Fact(Timeout = 30000)]

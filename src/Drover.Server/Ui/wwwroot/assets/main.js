@@ -58,10 +58,15 @@ document.getElementById('token-button').addEventListener('click', async () => {
 
 onRoute(route);
 route();
+// The first read does not wait for the stream; every (re)connect reads once more whatever happened while it was down
+// (the server answers a repeated /v2/apps from its cache while nothing changed).
+resync();
 streamEvents(handleEvent, up => {
   model.streamUp = up;
-  // the first connect and every reconnect: whatever happened while the stream was down is read once
-  if (up) resync();
+  if (up) {
+    performance.mark('drover:stream-up');
+    resync();
+  }
   changed();
 });
 window.droverUi = model; // for the browser tests and bench/ui: how many renders, what is loaded

@@ -48,6 +48,7 @@ export async function loadApps() {
     if (app.tasks && now) { now.tasks = app.tasks; markApp(id); }
   }
   sortIds();
+  if (!model.appsLoaded) performance.mark('drover:apps-loaded');
   model.appsLoaded = true;
   changed();
 }
