@@ -24,9 +24,7 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
     public async Task An_operator_deploys_scales_rolls_back_reverts_and_drains_from_the_dashboard_and_sees_it_live()
     {
         await using var c = await LocalCluster.StartAsync(agents: 2);
-        var page = await browser.Chromium.NewPageAsync();
-        var ui = await DashboardPage.OpenAsync(page, c.BaseAddress, "operator");
-        try
+        await InPageAsync(c, "operator", "/ui/apps", async (ui, page) =>
         {
             await ui.ExpectTextAsync("#stream-state", "live");
             await ui.ExpectTextAsync("main", "No applications yet.");
@@ -89,19 +87,7 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
             await ui.ExpectVisibleAsync("#events li[data-type=deployment_success]");
             await ui.ScreenshotAsync("events");
             Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
-            Assert.Empty(ui.PageErrors);
-        }
-        catch
-        {
-            await ui.ScreenshotAsync("failure");
-            output.WriteLine(string.Join("\n", ui.PageErrors));
-            output.WriteLine(c.Diagnostics());
-            throw;
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
+        });
     }
 
     /// <summary>What a hostile user can put in an app (labels, cmd, its output) and in the KV store, shown as text.</summary>
@@ -122,9 +108,7 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
         using (var put = await http.PutAsync("/v1/kv/xss/key", new StringContent("<img src=x onerror=window.__xss=4>")))
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
-        var page = await browser.Chromium.NewPageAsync();
-        var ui = await DashboardPage.OpenAsync(page, c.BaseAddress, "xss", "/ui/apps/xss");
-        try
+        await InPageAsync(c, "xss", "/ui/apps/xss", async (ui, page) =>
         {
             await ui.ExpectTextAsync("#app-labels", "<img src=x onerror=window.__xss=3>=<b id=bold>x</b>");
             await NothingInjectedAsync(page);
@@ -141,18 +125,7 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
             await NothingInjectedAsync(page);
             await ui.NavAsync("events");
             await NothingInjectedAsync(page);
-            Assert.Empty(ui.PageErrors);
-        }
-        catch
-        {
-            await ui.ScreenshotAsync("failure");
-            output.WriteLine(c.Diagnostics());
-            throw;
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
+        });
     }
 
     private static async Task NothingInjectedAsync(IPage page)
@@ -167,9 +140,7 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
     {
         await using var c = await LocalCluster.StartAsync(agents: 0, apiToken: "ui-s3cret", dockerSocket: null, "--api-token-reads");
         await c.ApplyAsync("""{"id":"/guarded","cmd":"sleep 100","instances":0}""");
-        var page = await browser.Chromium.NewPageAsync();
-        var ui = await DashboardPage.OpenAsync(page, c.BaseAddress, "token");
-        try
+        await InPageAsync(c, "token", "/ui/apps", async (ui, page) =>
         {
             await ui.ExpectVisibleAsync("form.modal input[name=token]");
             await ui.ScreenshotAsync("token-prompt");
@@ -179,11 +150,26 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
             await ui.SubmitDialogAsync("input[name=token]", "ui-s3cret");
             await ui.ExpectTextAsync("[data-app='/guarded'] .status", "Suspended");
             await ui.ExpectTextAsync("#stream-state", "live");
+        });
+    }
+
+    /// <summary>
+    /// Runs a scenario in a fresh page of the dashboard; afterwards the page must have thrown nothing. On failure it
+    /// keeps a screenshot and writes the page's errors and the cluster's output; the page's context is closed either way.
+    /// </summary>
+    private async Task InPageAsync(LocalCluster c, string name, string path, Func<DashboardPage, IPage, Task> scenario)
+    {
+        var page = await browser.Chromium.NewPageAsync();
+        var ui = await DashboardPage.OpenAsync(page, c.BaseAddress, name, path);
+        try
+        {
+            await scenario(ui, page);
             Assert.Empty(ui.PageErrors);
         }
         catch
         {
             await ui.ScreenshotAsync("failure");
+            output.WriteLine(string.Join("\n", ui.PageErrors));
             output.WriteLine(c.Diagnostics());
             throw;
         }
