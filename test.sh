@@ -39,6 +39,7 @@ APT_PACKAGES=(
   wrk                # bench/lb: throughput and failed requests through the Drover-managed HAProxy vs a hand-configured one
   etcd-server        # the etcd state store and leader election run against real etcd 3.4 members on loopback
   prometheus         # promtool check metrics validates the server's and agents' /metrics
+  chromium           # headless browser for the dashboard's end-to-end tests and bench/ui (driven through NuGet Microsoft.Playwright)
 )
 
 START=$(date +%s)

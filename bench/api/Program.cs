@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using Drover.Api.Agents;
 using Drover.Api.Client;
-using Drover.Core.Cluster;
 using Drover.Server;
 using Microsoft.Extensions.Logging;
 
@@ -22,59 +19,8 @@ await server.StartAsync();
 using var client = new DroverClient(server.Url);
 Console.WriteLine($"bench/api: server {server.Url}, sqlite state in {dataDir}");
 
-var sw = Stopwatch.StartNew();
-var agentIds = new List<string>();
-for (var i = 0; i < agents; i++)
-{
-    var r = await client.RegisterAgentAsync(new AgentRegistration
-    {
-        Hostname = $"sim-{i:D4}",
-        Endpoint = "http://127.0.0.1:1",
-        Resources = new AgentResources { Cpus = 64, MemMb = 256 * 1024, DiskMb = 1_000_000, Ports = [new PortRange(31000, 32000)] },
-        Attributes = new Dictionary<string, string> { ["rack"] = $"r{i % 10}" },
-    });
-    agentIds.Add(r.AgentId);
-}
-var reported = new System.Collections.Concurrent.ConcurrentDictionary<string, List<TaskStatusReport>>();
-using var heartbeatCts = new CancellationTokenSource();
-var heartbeats = Task.Run(async () =>
-{
-    while (!heartbeatCts.IsCancellationRequested)
-    {
-        foreach (var id in agentIds) await client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = reported.TryGetValue(id, out var l) ? l : [] }).ConfigureAwait(false);
-        try { await Task.Delay(1000, heartbeatCts.Token); } catch (OperationCanceledException) { }
-    }
-});
-
-await Parallel.ForEachAsync(Enumerable.Range(0, apps), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-{
-    var json = $$"""{"id":"/bench/g{{i % 20}}/app-{{i}}","cmd":"sleep 3600","instances":{{perApp}},"cpus":0.01,"mem":16,"labels":{"team":"t{{i % 7}}"},"healthChecks":[{"protocol":"HTTP","path":"/health","intervalSeconds":10}]}""";
-    using var doc = JsonDocument.Parse(json);
-    await client.CreateAppAsync(doc.RootElement.Clone(), ct);
-});
-Console.WriteLine($"created {apps} apps in {sw.Elapsed.TotalSeconds:0.0}s");
-
-// every simulated agent reports its assigned tasks RUNNING and healthy
-var total = apps * perApp;
-var running = 0;
-while (running < total)
-{
-    running = 0;
-    foreach (var id in agentIds)
-    {
-        var a = await client.GetAssignmentsAsync(id, null, TimeSpan.Zero);
-        var reports = a.Tasks.Where(t => !t.Kill).Select(t => new TaskStatusReport
-        {
-            TaskId = t.Spec.TaskId, AppId = t.Spec.AppId, State = "TASK_RUNNING",
-            HealthCheckResults = [new HealthCheckResult { Alive = true, Status = "passing", TaskId = t.Spec.TaskId }],
-        }).ToList();
-        if (reports.Count > 0) await client.ReportStatusAsync(id, reports);
-        reported[id] = reports;
-        running += reports.Count;
-    }
-    if (sw.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"only {running}/{total} tasks placed");
-}
-Console.WriteLine($"{total} tasks running on {agents} agents after {sw.Elapsed.TotalSeconds:0.0}s");
+await using var cluster = await Drover.Bench.SimulatedCluster.StartAsync(client, apps, perApp, agents);
+var total = cluster.TaskCount;
 
 using var http = new HttpClient { BaseAddress = server.Url };
 var first = await http.GetByteArrayAsync("/v2/apps?embed=apps.tasks");
@@ -127,8 +73,7 @@ for (var i = 0; i < 50; i++)
 cold.Sort();
 Console.WriteLine($"  rendered from scratch (a write between every poll), 1 client: p50={cold[24]:0.0} ms  p99={cold[^1]:0.0} ms");
 
-heartbeatCts.Cancel();
-await heartbeats;
+await cluster.DisposeAsync();
 await server.StopAsync();
 try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
 

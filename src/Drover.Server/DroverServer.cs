@@ -205,6 +205,7 @@ public sealed class DroverServer : IAsyncDisposable
         Groups.GroupEndpoints.MapGroupEndpoints(app);
         DnsService.MesosDnsEndpoints.MapMesosDnsEndpoints(app);
         Consul.DiscoveryRegistration.MapDiscovery(app);
+        Ui.UiEndpoints.MapUiEndpoints(app);
         return app;
     }
 

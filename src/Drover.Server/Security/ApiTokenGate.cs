@@ -17,7 +17,8 @@ namespace Drover.Server.Security;
 /// </summary>
 /// <remarks>
 /// Open always: /ping, the CA certificate (public by nature), Consul's /v1/status/* (which Consul answers without
-/// ACLs) and the agent protocol, which the join token guards instead. A request is a write when its method is not
+/// ACLs), the agent protocol, which the join token guards instead, and the dashboard's static files under /ui (they
+/// hold no data; the page asks for the token and sends it with every API call). A request is a write when its method is not
 /// GET/HEAD/OPTIONS, or when it goes to a Consul endpoint that also takes writes: python3-consul deregisters and
 /// passes TTL checks with GET.
 /// </remarks>
@@ -25,8 +26,8 @@ public static class ApiTokenGate
 {
     public const string Realm = "Drover";
 
-    private static readonly string[] OpenPrefixes = ["/internal/agents/", "/v1/status/"];
-    private static readonly HashSet<string> OpenPaths = new(StringComparer.OrdinalIgnoreCase) { "/ping", ServerTrust.CaPath };
+    private static readonly string[] OpenPrefixes = ["/internal/agents/", "/v1/status/", Ui.UiEndpoints.Path + "/"];
+    private static readonly HashSet<string> OpenPaths = new(StringComparer.OrdinalIgnoreCase) { "/ping", ServerTrust.CaPath, Ui.UiEndpoints.Path };
     // Mesos-DNS's HTTP API lives under /v1 next to Consul's; it has no ACLs of its own, so it answers like Drover's API
     private static readonly string[] MesosDnsPrefixes = ["/v1/version", "/v1/config", "/v1/hosts/", "/v1/services/"];
 
@@ -71,6 +72,14 @@ public static class ApiTokenGate
         && !path.StartsWith("/v1/drover/", StringComparison.OrdinalIgnoreCase)
         && !MesosDnsPrefixes.Any(p => path.StartsWith(p, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// A page's script (the dashboard) marks its calls with <c>X-Requested-With: XMLHttpRequest</c>: it gets a Bearer
+    /// challenge, so the browser does not put up its own password box over the page's token prompt (Spring Security and
+    /// Rails skip the Basic challenge for such requests too).
+    /// </summary>
+    private static bool IsScript(HttpRequest request) =>
+        string.Equals(request.Headers.XRequestedWith.ToString(), "XMLHttpRequest", StringComparison.OrdinalIgnoreCase);
+
     private static async Task RefuseAsync(HttpContext ctx, string path, bool missing)
     {
         var res = ctx.Response;
@@ -84,7 +93,7 @@ public static class ApiTokenGate
             return;
         }
         res.StatusCode = StatusCodes.Status401Unauthorized;
-        res.Headers.WWWAuthenticate = path.StartsWith("/v2/", StringComparison.OrdinalIgnoreCase) || path == "/v2"
+        res.Headers.WWWAuthenticate = (path.StartsWith("/v2/", StringComparison.OrdinalIgnoreCase) || path == "/v2") && !IsScript(ctx.Request)
             ? $"Basic realm=\"{Realm}\""
             : $"Bearer realm=\"{Realm}\"";
         res.ContentType = "application/json";
