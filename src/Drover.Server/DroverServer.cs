@@ -172,6 +172,9 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddHttpClient(Leadership.LeaderForwarding.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(3) });
         s.AddSingleton<Stats.AgentStatsClient>();
+        s.AddSingleton<Status.StoreWriteClock>();
+        s.AddHostedService(sp => sp.GetRequiredService<Status.StoreWriteClock>());
+        s.AddSingleton<Status.StatusService>();
         Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
@@ -199,6 +202,7 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapAppHistoryEndpoints();
         app.MapTaskEndpoints();
         Stats.StatsEndpoints.MapStatsEndpoints(app);
+        Status.StatusEndpoints.MapStatusEndpoints(app);
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();
         LoadBalancing.LbEndpoints.MapLbEndpoints(app);
