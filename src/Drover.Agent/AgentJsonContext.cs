@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Drover.Agent.Cgroups;
 using Drover.Agent.Drivers;
 
 namespace Drover.Agent;
@@ -11,6 +10,5 @@ namespace Drover.Agent;
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(TaskRuntimeRecord))]
-[JsonSerializable(typeof(TaskResourceUsage))]
 [JsonSerializable(typeof(Drivers.Docker.DockerTaskRecord))]
 internal partial class AgentJsonContext : JsonSerializerContext;

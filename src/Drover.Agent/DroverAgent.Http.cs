@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Drover.Agent.Cgroups;
 using Drover.Api;
 using Drover.Api.Marathon;
+using Drover.Api.Stats;
 using Drover.Core.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent;
 
-/// <summary>The agent's own HTTP endpoint: /ping, /metrics, /tasks, /tasks/{id}/logs (proxied by the server), /tasks/{id}/stats.</summary>
+/// <summary>The agent's own HTTP endpoint: /ping, /metrics, /tasks, /tasks/{id}/logs and /tasks/{id}/stats (proxied by the server), /stats (host and tasks).</summary>
 public sealed partial class DroverAgent
 {
     /// <exception cref="ListenAddressInUseException">The listen address is taken.</exception>
@@ -56,9 +56,12 @@ public sealed partial class DroverAgent
         app.MapGet("/tasks", () => Results.Json(Tasks.Snapshot().ToList(), ApiJsonContext.Default.ListTaskStatusReport));
         app.MapGet("/tasks/{taskId}/logs", ServeLogsAsync);
         app.MapGet("/tasks/{taskId}/stats", async (string taskId, CancellationToken ct) =>
-            Tasks.Find(taskId)?.Handle is { } handle && await handle.ReadUsageAsync(ct).ConfigureAwait(false) is { } usage
-                ? Results.Json(usage, AgentJsonContext.Default.TaskResourceUsage)
-                : NotFound($"no resource usage for task '{taskId}' (unknown task, not running, or not in a cgroup)"));
+            await _stats.ReadTaskAsync(taskId, ct).ConfigureAwait(false) is { } stats
+                ? Results.Json(stats, StatsJsonContext.Default.TaskStats)
+                : NotFound(Tasks.Find(taskId) is { IsTerminal: false }
+                    ? $"no resource figures for task '{taskId}': its runtime gives none (not started yet, or just ended)"
+                    : $"Task '{taskId}' is not running on this agent"));
+        app.MapGet("/stats", async (CancellationToken ct) => Results.Json(await _stats.ReadAllAsync(ct).ConfigureAwait(false), StatsJsonContext.Default.AgentStats));
 
         try
         {

@@ -47,6 +47,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly LocalRestarts _restarts;
     private WebApplication? _web;
     private readonly Metrics.AgentMetrics _metrics = new();
+    private readonly Stats.AgentStatsReader _stats;
     private Task _loops = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
@@ -89,6 +90,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 Metrics = _metrics,
             });
             _metrics.CollectFrom(Tasks, options.Hostname);
+            _stats = new Stats.AgentStatsReader(Tasks, options.DataDir, options.Hostname, _time);
             _restarts = new LocalRestarts(Tasks, _time, _loggerFactory.CreateLogger("Drover.Agent.Tasks"));
             _agentId = ReadAgentId();
         }

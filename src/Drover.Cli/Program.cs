@@ -18,8 +18,20 @@ public static class Program
         var context = new CliContext(console, TimeProvider.System)
         {
             Confirm = console.IsTerminal && !Console.IsInputRedirected ? Ask : null,
+            ReadKeys = console.IsTerminal && !Console.IsInputRedirected ? ReadKeysAsync : null,
         };
         return await CliRunner.RunAsync(args, context, cts.Token);
+    }
+
+    private static async Task ReadKeysAsync(Action<char> onKey, CancellationToken ct)
+    {
+        // polled: Console.ReadKey blocks a thread that cancellation cannot wake
+        while (!ct.IsCancellationRequested)
+        {
+            while (Console.KeyAvailable) onKey(Console.ReadKey(intercept: true).KeyChar);
+            try { await Task.Delay(50, ct); }
+            catch (OperationCanceledException) { return; }
+        }
     }
 
     private static bool Ask(string question)

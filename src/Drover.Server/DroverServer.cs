@@ -171,6 +171,10 @@ public sealed class DroverServer : IAsyncDisposable
         // no timeout: forwarded requests include blocking queries and long agent polls; the client's own deadline applies
         s.AddHttpClient(Leadership.LeaderForwarding.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(3) });
+        s.AddSingleton<Stats.AgentStatsClient>();
+        s.AddSingleton<Status.StoreWriteClock>();
+        s.AddHostedService(sp => sp.GetRequiredService<Status.StoreWriteClock>());
+        s.AddSingleton<Status.StatusService>();
         Consul.DiscoveryRegistration.AddDiscovery(s);
 
         var app = builder.Build();
@@ -197,6 +201,8 @@ public sealed class DroverServer : IAsyncDisposable
         app.MapAppEndpoints();
         app.MapAppHistoryEndpoints();
         app.MapTaskEndpoints();
+        Stats.StatsEndpoints.MapStatsEndpoints(app);
+        Status.StatusEndpoints.MapStatusEndpoints(app);
         app.MapQueueEndpoints();
         app.MapAgentEndpoints();
         LoadBalancing.LbEndpoints.MapLbEndpoints(app);

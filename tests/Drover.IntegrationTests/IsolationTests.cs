@@ -17,6 +17,9 @@ public sealed class IsolationTests(ITestOutputHelper output)
     {
         if (!CgroupsV1Writable(output)) return;
         await using var c = await LocalCluster.StartAsync(agents: 1);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        // what Marathon's users watch: the status_update_event of the failure carries the same message
+        var failedEvent = FirstOomEventAsync(c, stop.Token);
         try
         {
             await c.ApplyAsync("""
@@ -31,6 +34,8 @@ public sealed class IsolationTests(ITestOutputHelper output)
 
             Assert.Equal("TASK_FAILED", app.LastTaskFailure!.State);
             Assert.Equal("OOM killed: memory limit 32 MiB", app.LastTaskFailure.Message);
+            var message = await failedEvent.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("OOM killed: memory limit 32 MiB", message);
         }
         catch
         {
@@ -80,6 +85,16 @@ public sealed class IsolationTests(ITestOutputHelper output)
             output.WriteLine(c.Diagnostics());
             throw;
         }
+    }
+
+    private static async Task<string> FirstOomEventAsync(LocalCluster c, CancellationToken ct)
+    {
+        await foreach (var e in c.Client.StreamEventsAsync(["status_update_event"], ct))
+        {
+            if (e.Data.GetProperty("appId").GetString() == "/it/oom" && e.Data.GetProperty("taskStatus").GetString() == "TASK_FAILED")
+                return e.Data.GetProperty("message").GetString() ?? "";
+        }
+        return "(the event stream ended)";
     }
 
     /// <summary>True when this host has writable cgroup v1 memory (root, as here); otherwise says why the test does nothing.</summary>

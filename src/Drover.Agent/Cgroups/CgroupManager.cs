@@ -4,25 +4,41 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent.Cgroups;
 
-/// <summary>Resource usage of one task, read from its cgroup.</summary>
+/// <summary>Resource usage of one task, read from its cgroup or Docker's stats; a null figure was not available.</summary>
 public sealed record TaskResourceUsage
 {
     public required DateTimeOffset Timestamp { get; init; }
+    /// <summary>cgroup-v1, cgroup-v2, docker or proc.</summary>
+    public string Source { get; init; } = "cgroup";
     /// <summary>Total CPU time consumed, in nanoseconds.</summary>
     public ulong CpuUsageNanos { get; init; }
+    public ulong? CpuUserNanos { get; init; }
+    public ulong? CpuSystemNanos { get; init; }
+    public ulong? CpuPeriods { get; init; }
+    public ulong? CpuThrottledPeriods { get; init; }
+    public ulong? CpuThrottledNanos { get; init; }
+    /// <summary>What the memory figure of /metrics shows: the kernel's charge (cgroups), or usage less cache (Docker, as `docker stats`).</summary>
     public ulong MemoryBytes { get; init; }
+    public ulong? MemoryRssBytes { get; init; }
+    public ulong? MemoryCacheBytes { get; init; }
     public ulong? MemoryLimitBytes { get; init; }
+    public long? OomKills { get; init; }
+    public ulong? NetworkRxBytes { get; init; }
+    public ulong? NetworkTxBytes { get; init; }
+    public ulong? NetworkRxPackets { get; init; }
+    public ulong? NetworkTxPackets { get; init; }
 }
 
 /// <summary>The cgroup of one task (one directory per hierarchy on v1, one on v2).</summary>
 public sealed class TaskCgroup
 {
-    internal TaskCgroup(CgroupVersion version, IReadOnlyList<string> directories, string? memoryDir, string? cpuAcctDir)
+    internal TaskCgroup(CgroupVersion version, IReadOnlyList<string> directories, string? memoryDir, string? cpuAcctDir, string? cpuDir = null)
     {
         Version = version;
         Directories = directories;
         MemoryDir = memoryDir;
         CpuAcctDir = cpuAcctDir;
+        CpuDir = cpuDir;
     }
 
     public CgroupVersion Version { get; }
@@ -30,6 +46,8 @@ public sealed class TaskCgroup
     public IReadOnlyList<string> Directories { get; }
     internal string? MemoryDir { get; }
     internal string? CpuAcctDir { get; }
+    /// <summary>v1's cpu hierarchy (cpu.stat: throttling); the same directory as the others on v2.</summary>
+    internal string? CpuDir { get; }
 
     public IEnumerable<string> ProcsFiles => Directories.Select(d => Path.Combine(d, "cgroup.procs"));
 
@@ -145,52 +163,17 @@ public sealed class CgroupManager
     /// memory.oom_control (kernel 4.13+) or v2's memory.events. Null when the group has no such counter.
     /// Read it before <see cref="Remove"/>: the counter goes with the directory.
     /// </summary>
-    public static long? ReadOomKills(TaskCgroup group)
-    {
-        if (group.MemoryDir is not { } dir) return null;
-        var file = Path.Combine(dir, group.Version == CgroupVersion.V1 ? "memory.oom_control" : "memory.events");
-        try
-        {
-            if (!File.Exists(file)) return null;
-            foreach (var line in File.ReadLines(file))
-            {
-                if (line.StartsWith("oom_kill ", StringComparison.Ordinal)
-                    && long.TryParse(line.AsSpan(9), NumberStyles.None, CultureInfo.InvariantCulture, out var kills))
-                    return kills;
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        return null;
-    }
+    public static long? ReadOomKills(TaskCgroup group) =>
+        group.MemoryDir is not { } dir ? null
+        : group.Version == CgroupVersion.V1 ? CgroupFiles.ReadV1(null, null, dir, default).OomKills
+        : CgroupFiles.ReadV2(dir, default).OomKills;
 
-    public TaskResourceUsage? ReadUsage(TaskCgroup group, DateTimeOffset now)
+    public TaskResourceUsage? ReadUsage(TaskCgroup group, DateTimeOffset now) => group.Version switch
     {
-        try
-        {
-            return group.Version switch
-            {
-                CgroupVersion.V1 => new TaskResourceUsage
-                {
-                    Timestamp = now,
-                    CpuUsageNanos = group.CpuAcctDir is null ? 0 : ReadULong(Path.Combine(group.CpuAcctDir, "cpuacct.usage")) ?? 0,
-                    MemoryBytes = group.MemoryDir is null ? 0 : ReadULong(Path.Combine(group.MemoryDir, "memory.usage_in_bytes")) ?? 0,
-                    MemoryLimitBytes = group.MemoryDir is null ? null : ReadULong(Path.Combine(group.MemoryDir, "memory.limit_in_bytes")),
-                },
-                CgroupVersion.V2 => new TaskResourceUsage
-                {
-                    Timestamp = now,
-                    CpuUsageNanos = ReadCpuStatUsec(Path.Combine(group.Directories[0], "cpu.stat")) * 1000,
-                    MemoryBytes = ReadULong(Path.Combine(group.Directories[0], "memory.current")) ?? 0,
-                    MemoryLimitBytes = ReadULong(Path.Combine(group.Directories[0], "memory.max")),
-                },
-                _ => null,
-            };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+        CgroupVersion.V1 => CgroupFiles.ReadV1(group.CpuAcctDir, group.CpuDir, group.MemoryDir, now),
+        CgroupVersion.V2 => CgroupFiles.ReadV2(group.Directories[0], now),
+        _ => null,
+    };
 
     private TaskCgroup CreateV1(string taskId, CpuLimits cpu, double memMb)
     {
@@ -218,7 +201,7 @@ public sealed class CgroupManager
     {
         // cpu and cpuacct are often one hierarchy mounted twice (cpu,cpuacct); join each real directory once.
         var dirs = new List<string>();
-        string? memoryDir = null, cpuAcctDir = null;
+        string? memoryDir = null, cpuAcctDir = null, cpuDir = null;
         foreach (var controller in new[] { "memory", "cpu", "cpuacct" })
         {
             var hierarchy = Path.Combine(_mountRoot, controller);
@@ -229,9 +212,10 @@ public sealed class CgroupManager
             var real = ResolveReal(dir);
             if (!dirs.Contains(real)) dirs.Add(real);
             if (controller == "memory") memoryDir = real;
+            if (controller == "cpu") cpuDir = real;
             if (controller == "cpuacct" || (controller == "cpu" && File.Exists(Path.Combine(real, "cpuacct.usage")))) cpuAcctDir = real;
         }
-        return dirs.Count == 0 ? null : new TaskCgroup(CgroupVersion.V1, dirs, memoryDir, cpuAcctDir);
+        return dirs.Count == 0 ? null : new TaskCgroup(CgroupVersion.V1, dirs, memoryDir, cpuAcctDir, cpuDir);
     }
 
     private TaskCgroup CreateV2(string taskId, CpuLimits cpu, double memMb)
@@ -269,7 +253,7 @@ public sealed class CgroupManager
         var dir = Path.Combine(_mountRoot, ParentWithin("").TrimStart('/'), taskId);
         if (create) Directory.CreateDirectory(dir);
         else if (!Directory.Exists(dir)) return null;
-        return new TaskCgroup(CgroupVersion.V2, [dir], dir, dir);
+        return new TaskCgroup(CgroupVersion.V2, [dir], dir, dir, dir);
     }
 
     private static void EnableControllers(string dir)
@@ -321,23 +305,6 @@ public sealed class CgroupManager
 
     private static long MemBytes(double memMb) => (long)Math.Ceiling(memMb * 1024 * 1024);
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static ulong? ReadULong(string file)
-    {
-        if (!File.Exists(file)) return null;
-        var text = File.ReadAllText(file).Trim();
-        return ulong.TryParse(text, out var v) ? v : null; // v2 memory.max may be "max"
-    }
-
-    private static ulong ReadCpuStatUsec(string file)
-    {
-        if (!File.Exists(file)) return 0;
-        foreach (var line in File.ReadLines(file))
-        {
-            if (line.StartsWith("usage_usec ", StringComparison.Ordinal) && ulong.TryParse(line.AsSpan(11), out var v)) return v;
-        }
-        return 0;
-    }
 
     private void WarnOnce(string message)
     {

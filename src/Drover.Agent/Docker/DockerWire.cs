@@ -168,17 +168,38 @@ public sealed record DockerStats
     [JsonPropertyName("read")] public string? Read { get; init; }
     [JsonPropertyName("cpu_stats")] public DockerCpuStats? CpuStats { get; init; }
     [JsonPropertyName("memory_stats")] public DockerMemoryStats? MemoryStats { get; init; }
+    /// <summary>Per interface of the container's own network namespace; absent with network mode host or none.</summary>
+    [JsonPropertyName("networks")] public IReadOnlyDictionary<string, DockerNetworkStats>? Networks { get; init; }
 }
 
 public sealed record DockerCpuStats
 {
     [JsonPropertyName("cpu_usage")] public DockerCpuUsage? CpuUsage { get; init; }
+    [JsonPropertyName("throttling_data")] public DockerThrottling? Throttling { get; init; }
 }
 
 public sealed record DockerCpuUsage
 {
     /// <summary>CPU time used, nanoseconds.</summary>
     [JsonPropertyName("total_usage")] public ulong TotalUsage { get; init; }
+    [JsonPropertyName("usage_in_usermode")] public ulong? UserMode { get; init; }
+    [JsonPropertyName("usage_in_kernelmode")] public ulong? KernelMode { get; init; }
+}
+
+public sealed record DockerThrottling
+{
+    [JsonPropertyName("periods")] public ulong Periods { get; init; }
+    [JsonPropertyName("throttled_periods")] public ulong ThrottledPeriods { get; init; }
+    /// <summary>Nanoseconds.</summary>
+    [JsonPropertyName("throttled_time")] public ulong ThrottledTime { get; init; }
+}
+
+public sealed record DockerNetworkStats
+{
+    [JsonPropertyName("rx_bytes")] public ulong RxBytes { get; init; }
+    [JsonPropertyName("tx_bytes")] public ulong TxBytes { get; init; }
+    [JsonPropertyName("rx_packets")] public ulong RxPackets { get; init; }
+    [JsonPropertyName("tx_packets")] public ulong TxPackets { get; init; }
 }
 
 public sealed record DockerMemoryStats

@@ -26,7 +26,11 @@ public static class Posix
     private static bool Send(int target, int signal) => Signals.Send(target, signal);
 
     /// <summary>What /proc/&lt;pid&gt;/stat says about a process.</summary>
-    public readonly record struct ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session, ulong StartTime)
+    /// <param name="UserTicks">utime, in USER_HZ ticks.</param>
+    /// <param name="SystemTicks">stime, in USER_HZ ticks.</param>
+    /// <param name="RssPages">Resident set size, in pages.</param>
+    public readonly record struct ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session, ulong StartTime,
+        ulong UserTicks = 0, ulong SystemTicks = 0, ulong RssPages = 0)
     {
         /// <summary>Zombies and dead entries have exited; only their parent has not collected them yet.</summary>
         public bool HasExited => State is 'Z' or 'X' or 'x';
@@ -58,8 +62,12 @@ public static class Posix
             || !int.TryParse(rest[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var session)
             || !ulong.TryParse(rest[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
             return null;
-        return new ProcStat(pid, rest[0][0], ppid, pgrp, session, start);
+        // utime (14), stime (15), rss (24): figures for tasks without a cgroup; a field that does not parse reads as 0
+        return new ProcStat(pid, rest[0][0], ppid, pgrp, session, start, Field(rest, 14), Field(rest, 15), Field(rest, 24));
     }
+
+    private static ulong Field(string[] rest, int field) =>
+        rest.Length > field - 3 && ulong.TryParse(rest[field - 3], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     /// <summary>Direct children of <paramref name="pid"/> (from /proc/&lt;pid&gt;/task/&lt;pid&gt;/children, else by scanning /proc).</summary>
     public static IReadOnlyList<int> ReadChildren(int pid)

@@ -149,8 +149,11 @@ internal sealed class ProcessTaskHandle : ITaskHandle
         await Exited.WaitAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>From the task's cgroup; without one, summed over its process group from /proc.</summary>
     public Task<TaskResourceUsage?> ReadUsageAsync(CancellationToken ct = default) =>
-        Task.FromResult(_cgroup is null || Exited.IsCompleted ? null : _driver.Cgroups.ReadUsage(_cgroup, _driver.Time.GetUtcNow()));
+        Task.FromResult(Exited.IsCompleted ? null
+            : _cgroup is not null ? _driver.Cgroups.ReadUsage(_cgroup, _driver.Time.GetUtcNow())
+            : Stats.ProcGroupUsage.Read(Pid, _driver.Time.GetUtcNow()));
 
     /// <summary>Signals the task's process group unless its leader's pid now belongs to another process.</summary>
     private void SignalGroup(int signal)

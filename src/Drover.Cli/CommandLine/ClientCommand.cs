@@ -41,4 +41,6 @@ public sealed class CliContext(CliConsole console, TimeProvider time)
     public ClientOptions Client { get; } = new();
     /// <summary>Answers yes/no questions; null when nobody can answer (not a terminal).</summary>
     public Func<string, bool>? Confirm { get; init; }
+    /// <summary>Hands each key pressed to the callback until cancelled (live views: q quits); null when there is no keyboard (input redirected).</summary>
+    public Func<Action<char>, CancellationToken, Task>? ReadKeys { get; init; }
 }

@@ -46,8 +46,10 @@ public static class DroverRootCommand
 
         root.Subcommands.Add(new PsCommand(context));
         root.Subcommands.Add(new LogsCommand(context));
+        root.Subcommands.Add(new TopCommand(context));
         root.Subcommands.Add(new KillCommand(context));
         root.Subcommands.Add(new AgentsCommand(context));
+        root.Subcommands.Add(new StatusCommand(context));
         root.Subcommands.Add(new QueueCommand(context));
 
         root.Subcommands.Add(new ServicesCommand(context));

@@ -77,16 +77,33 @@ internal sealed class DockerTaskHandle : ITaskHandle
     internal static TaskResourceUsage Usage(DockerStats stats, DateTimeOffset now)
     {
         var memory = stats.MemoryStats;
-        ulong cache = 0;
-        if (memory?.Stats is { } s && (s.TryGetValue("cache", out cache) || s.TryGetValue("inactive_file", out cache))) { }
+        var memStat = memory?.Stats;
+        ulong? Stat(string key) => memStat is not null && memStat.TryGetValue(key, out var v) ? v : null;
+        // cgroup v1 names the page cache "cache", v2 "inactive_file" (what `docker stats` subtracts) and "file"
+        ulong cache = Stat("cache") ?? Stat("inactive_file") ?? 0;
         var usage = memory?.Usage ?? 0;
+        var cpu = stats.CpuStats;
+        var networks = stats.Networks?.Values.ToList();
+        ulong? Sum(Func<DockerNetworkStats, ulong> f) => networks is { Count: > 0 } ? networks.Aggregate(0UL, (a, n) => a + f(n)) : null;
         return new TaskResourceUsage
         {
             Timestamp = stats.Read is { } read && DockerLogFrames.TryParseTime(read, out var at) && at.Year > 1 ? at : now,
-            CpuUsageNanos = stats.CpuStats?.CpuUsage?.TotalUsage ?? 0,
+            Source = "docker",
+            CpuUsageNanos = cpu?.CpuUsage?.TotalUsage ?? 0,
+            CpuUserNanos = cpu?.CpuUsage?.UserMode,
+            CpuSystemNanos = cpu?.CpuUsage?.KernelMode,
+            CpuPeriods = cpu?.Throttling?.Periods,
+            CpuThrottledPeriods = cpu?.Throttling?.ThrottledPeriods,
+            CpuThrottledNanos = cpu?.Throttling?.ThrottledTime,
             MemoryBytes = usage > cache ? usage - cache : usage,
+            MemoryRssBytes = Stat("total_rss") ?? Stat("rss") ?? Stat("anon"),
+            MemoryCacheBytes = Stat("total_cache") ?? Stat("cache") ?? Stat("file"),
             // Docker reports the host's memory as the limit of an unlimited container.
             MemoryLimitBytes = memory is { Limit: > 0 } m ? m.Limit : null,
+            NetworkRxBytes = Sum(n => n.RxBytes),
+            NetworkTxBytes = Sum(n => n.TxBytes),
+            NetworkRxPackets = Sum(n => n.RxPackets),
+            NetworkTxPackets = Sum(n => n.TxPackets),
         };
     }
 }

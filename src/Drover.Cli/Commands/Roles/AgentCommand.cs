@@ -26,6 +26,7 @@ public sealed class AgentCommand : Command
     };
     private readonly AgentRoleOptions _agent = new("--listen");
     private readonly CliContext _context;
+    private readonly LogFormatOption _logFormat = new();
 
     public AgentCommand(CliContext context) : base("agent", "Run a node agent that joins a server and runs tasks (they survive an agent restart)")
     {
@@ -34,6 +35,7 @@ public sealed class AgentCommand : Command
         Options.Add(_token);
         Options.Add(_dataDir);
         _agent.AddTo(this);
+        _logFormat.AddTo(this);
         SetAction(RunAsync);
         // An agent's own operations, run from anywhere against the server (the role above needs --join; these do not).
         Subcommands.Add(new Cluster.AgentDrainCommand(context));
@@ -46,8 +48,8 @@ public sealed class AgentCommand : Command
         var token = result.GetValue(_token) ?? Environment.GetEnvironmentVariable("DROVER_TOKEN");
         if (string.IsNullOrEmpty(token)) token = null;
         var options = _agent.Read(result, join, result.GetValue(_dataDir) ?? Path.Combine(ServerRoleOptions.DefaultDataDir(), "agent"), token);
-        var w = _context.Console.Out;
-        using var loggers = RoleHosting.Logging();
+        var w = _logFormat.Lines(result, _context.Console);
+        using var loggers = RoleHosting.Logging(_logFormat.Json(result));
         await using var agent = new DroverAgent(options, loggers);
         await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--listen"), ct);
         w.WriteLine($"drover agent: registering with {join} (endpoint {agent.Endpoint})");

@@ -17,6 +17,7 @@ public sealed class LbCommand : Command
         HelpName = "DIR",
     };
     private readonly CliContext _context;
+    private readonly LogFormatOption _logFormat = new();
 
     public LbCommand(CliContext context) : base("lb", "Run a load balancer: HAProxy routed by the apps' HAPROXY_* labels (as marathon-lb), hitless reloads, drain before kill")
     {
@@ -24,6 +25,7 @@ public sealed class LbCommand : Command
         context.Client.AddTo(this);
         Options.Add(_dataDir);
         _lb.AddTo(this, full: true);
+        _logFormat.AddTo(this);
         SetAction(RunAsync);
         Subcommands.Add(new LbStatusCommand(context));
     }
@@ -38,8 +40,8 @@ public sealed class LbCommand : Command
         if (!options.Edge.Nginx && options.AttachMasterSocket is null && !LbRoleOptions.HaproxyAvailable(options.HaproxyPath))
             throw new CliException($"'{options.HaproxyPath}' is not there: install HAProxy 2.6 or later (apt-get install haproxy) or name it with --haproxy PATH");
         using var client = _context.Client.CreateClient(result);
-        using var loggers = RoleHosting.Logging();
-        var w = _context.Console.Out;
+        using var loggers = RoleHosting.Logging(_logFormat.Json(result));
+        var w = _logFormat.Lines(result, _context.Console);
         await using var lb = new LbHost(options, client, loggers);
         try { await lb.StartAsync(ct); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -7,12 +7,12 @@ namespace Drover.Cli.Commands.Roles;
 /// <summary>Starting and stopping the roles in this process, with start-up failures worded by <see cref="RoleErrors"/>.</summary>
 public static class RoleHosting
 {
-    public static async Task<DroverServer> StartServerAsync(ServerOptions options, Func<Exception, Exception?> describe, CancellationToken ct)
+    public static async Task<DroverServer> StartServerAsync(ServerOptions options, Func<Exception, Exception?> describe, bool jsonLogs, CancellationToken ct)
     {
         DroverServer? server = null;
         try
         {
-            server = await DroverServer.CreateAsync(options);
+            server = await DroverServer.CreateAsync(options, b => ConfigureLogging(b, jsonLogs));
             await server.StartAsync(ct);
             return server;
         }
@@ -70,12 +70,28 @@ public static class RoleHosting
         }
     }
 
-    public static ILoggerFactory Logging() => LoggerFactory.Create(b =>
+    public static ILoggerFactory Logging(bool json) => LoggerFactory.Create(b => ConfigureLogging(b, json));
+
+    /// <summary>
+    /// Text: one line per entry, as before. JSON: the framework's JSON console formatter, one object per line with
+    /// the entry's structured fields under State (as Serilog's compact JSON and Nomad's -log-json carry them).
+    /// </summary>
+    public static void ConfigureLogging(ILoggingBuilder b, bool json)
     {
-        b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        b.ClearProviders();
+        if (json)
+        {
+            b.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
+        else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         b.AddFilter("Microsoft", LogLevel.Warning);
         b.AddFilter("System.Net.Http", LogLevel.Warning);
-    });
+    }
 
     public static async Task WaitForStopAsync(CancellationToken ct)
     {

@@ -24,7 +24,7 @@ public sealed partial class UpCommand
         var first = _server.Read(result, Path.Combine(dataDir, "server-1"), advertise: result.GetValue(_agent.Advertise));
         var agentOptions = _agent.Read(result, "http://placeholder", Path.Combine(dataDir, "agent"), token: null)
             with { KillTasksOnStop = !result.GetValue(_keepTasks) };
-        var w = _context.Console.Out;
+        var w = _logFormat.Lines(result, _context.Console);
 
         w.WriteLine($"[1/4] etcd: starting 3 members (data and logs in {Path.Combine(dataDir, "etcd")})");
         w.Flush();
@@ -46,7 +46,7 @@ public sealed partial class UpCommand
                     DnsListen = dnsHost is null ? null : $"{dnsHost}:0",
                     DataDir = Path.Combine(dataDir, $"server-{i + 1}"),
                 }) with { Etcd = etcd.Endpoints };
-                servers.Add(await RoleHosting.StartServerAsync(options, RoleErrors.Server, ct));
+                servers.Add(await RoleHosting.StartServerAsync(options, RoleErrors.Server, _logFormat.Json(result), ct));
                 var s = servers[^1];
                 w.WriteLine($"[2/4] server {i + 1}: {s.Url}{RoleHosting.DnsText(s, options)}");
                 w.Flush();
@@ -61,7 +61,7 @@ public sealed partial class UpCommand
                 w.WriteLine($"      servers: one join token for all three (kept in the store); agents join with:{Environment.NewLine}  drover agent --join {joins} --token {token}");
             w.Flush();
 
-            using var loggers = RoleHosting.Logging();
+            using var loggers = RoleHosting.Logging(_logFormat.Json(result));
             await using var agent = new DroverAgent(agentOptions with { ServerUrl = joins, Token = servers[0].JoinToken?.ToString() }, loggers);
             await RoleHosting.StartAgentAsync(agent, RoleErrors.Agent("--agent-listen"), ct);
             await agent.Registered.WaitAsync(TimeSpan.FromSeconds(60), ct);

@@ -24,6 +24,7 @@ public sealed partial class UpCommand : Command
             + "and 3 servers on loopback ports (the first on --listen), the agent and the lb joined to all three",
     };
     private readonly CliContext _context;
+    private readonly LogFormatOption _logFormat = new();
 
     public UpCommand(CliContext context) : base("up", "Run the all-in-one cluster: server, one agent and DNS, with state in --data-dir")
     {
@@ -34,6 +35,7 @@ public sealed partial class UpCommand : Command
         Options.Add(_noLb);
         Options.Add(_ha);
         _lb.AddTo(this, full: false);
+        _logFormat.AddTo(this);
         SetAction(RunAsync);
     }
 
@@ -44,14 +46,14 @@ public sealed partial class UpCommand : Command
         var serverOptions = _server.Read(result, Path.Combine(dataDir, "server"), advertise: result.GetValue(_agent.Advertise));
         var agentOptions = _agent.Read(result, "http://placeholder", Path.Combine(dataDir, "agent"), token: null)
             with { KillTasksOnStop = !result.GetValue(_keepTasks) };
-        var w = _context.Console.Out;
+        var w = _logFormat.Lines(result, _context.Console);
         w.WriteLine($"[1/3] state: {RoleHosting.StateText(serverOptions)}");
         w.Flush();
-        await using var server = await RoleHosting.StartServerAsync(serverOptions, RoleErrors.Server, ct);
+        await using var server = await RoleHosting.StartServerAsync(serverOptions, RoleErrors.Server, _logFormat.Json(result), ct);
         w.WriteLine($"[2/3] server: {server.Url} (Marathon API at {server.Url}v2/apps, Consul API at {server.Url}v1/catalog/services){RoleHosting.DnsText(server, serverOptions)}");
         foreach (var line in RoleHosting.SecurityLines("      server", server, serverOptions)) w.WriteLine(line);
         w.Flush();
-        using var loggers = RoleHosting.Logging();
+        using var loggers = RoleHosting.Logging(_logFormat.Json(result));
         // the agent of this host joins like any other: over TLS when it is on, with the cluster's join token
         var joinUrl = (server.TlsUrl ?? server.Url).ToString().TrimEnd('/');
         await using var agent = new DroverAgent(agentOptions with { ServerUrl = joinUrl, Token = server.JoinToken?.ToString() }, loggers);
@@ -77,7 +79,7 @@ public sealed partial class UpCommand : Command
     private async Task<LbOnUp?> StartLbAsync(ParseResult result, string dataDir, IReadOnlyList<Uri> servers, Server.ServerOptions serverOptions,
         Microsoft.Extensions.Logging.ILoggerFactory loggers, CancellationToken ct)
     {
-        var w = _context.Console.Out;
+        var w = _logFormat.Lines(result, _context.Console);
         if (result.GetValue(_noLb)) return null;
         if (!LbRoleOptions.HaproxyAvailable())
         {
