@@ -119,7 +119,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton(new Metrics.ServerMetrics(store switch { EtcdStore => "etcd", SqliteStateStore => "sqlite", _ => "memory" }));
         s.AddSingleton<StateWriter>();
         s.AddSingleton<ServerLog>();
-        s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId });
+        s.AddSingleton(new ServerIdentity { ClusterId = security.ClusterId, StartedAt = (time ?? TimeProvider.System).GetUtcNow() });
         s.AddSingleton<SnapshotResponseCache>();
         s.AddSingleton<AppValidation>();
         s.AddSingleton<AppService>();

@@ -80,6 +80,9 @@ public sealed class ServerIdentity
     public string HostPort => $"{Host}:{Port}";
     public string ClusterId { get; set; } = Guid.NewGuid().ToString("D");
 
+    /// <summary>When this server was built (its uptime counts from here, not from the first status request).</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
     /// <summary>host:port the other servers and clients reach this one by (--advertise, else the bound address).</summary>
     public string AdvertisedHostPort { get; set; } = "127.0.0.1:0";
 

@@ -15,7 +15,8 @@ public sealed class StatusService(
     ServerOptions options, LbRegistry lbs, DnsService.DnsHost dns, TimeProvider time)
 {
     private static readonly TimeSpan EtcdAskTimeout = TimeSpan.FromSeconds(2);
-    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    // the server's start, not this service's: it is built on the first status request
+    private readonly DateTimeOffset _startedAt = identity.StartedAt;
 
     public async Task<DroverStatus> ReadAsync(CancellationToken ct)
     {
