@@ -1,27 +1,17 @@
-// SEAM (issue 11 item 1, built in parallel): GET /v2/tasks/{id}/stats. The panel polls it for the selected task and
-// draws CPU and memory charts while it answers 200; on any other answer (404 before that endpoint exists, or a task
-// without stats) it stays hidden. The field names are looked up loosely, because that endpoint's shape is not fixed
-// yet: CPU seconds (Mesos' cpus_user_time_secs + cpus_system_time_secs, or a usage-seconds total) become a rate, and
-// memory bytes (rss, or usage) are drawn as they are. Tighten fieldsOf() once the endpoint has landed.
+// The selected task's CPU and memory charts, from GET /v2/tasks/{id}/stats polled every 2 s while it answers 200;
+// hidden on any other answer (a task without stats, an agent that does not answer). CPU seconds become a rate.
 import { h, mount, mib } from '../dom.js';
 import { request } from '../api.js';
 
 const POLL_MS = 2000;
 const POINTS = 60;
 
+// GET /v2/tasks/{id}/stats (README, "Task and host stats"): cpu.usageSeconds, memory.rssBytes (usageBytes when a
+// source has no rss) and memory.limitBytes; a figure a source lacks is absent.
 export function fieldsOf(stats) {
-  const flat = {};
-  (function walk(v, path) {
-    if (typeof v === 'number') flat[path.toLowerCase()] = v;
-    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
-  })(stats, '');
-  const find = re => Object.entries(flat).find(([k]) => re.test(k))?.[1];
-  const user = find(/cpus?_user_time_secs$/);
-  const system = find(/cpus?_system_time_secs$/);
-  const cpuSeconds = user !== undefined ? user + (system || 0) : find(/cpu.*(usage|total).*(sec|seconds)/);
-  const memBytes = find(/mem(ory)?.*rss.*bytes|mem(ory)?_?rss$/) ?? find(/mem(ory)?.*(usage|used).*bytes/);
-  const memLimit = find(/mem(ory)?.*limit.*bytes/);
-  return { cpuSeconds, memBytes, memLimit };
+  const cpu = stats?.cpu ?? {};
+  const memory = stats?.memory ?? {};
+  return { cpuSeconds: cpu.usageSeconds, memBytes: memory.rssBytes ?? memory.usageBytes, memLimit: memory.limitBytes };
 }
 
 export function statsPanel() {
