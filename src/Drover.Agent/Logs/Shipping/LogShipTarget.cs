@@ -23,9 +23,9 @@ public sealed record LogShipTarget(LogShipProtocol Protocol, Uri Uri)
         target = null;
         error = "";
         const string Examples = "e.g. tcp://10.0.0.5:5170 or http://10.0.0.5:8080/logs";
-        if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+        if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri))
         {
-            error = $"'{text}' is not a URL ({Examples})";
+            error = $"'{text}' is not a URL with a scheme, tcp:// or http(s):// ({Examples})";
             return false;
         }
         var protocol = uri.Scheme switch
@@ -37,6 +37,11 @@ public sealed record LogShipTarget(LogShipProtocol Protocol, Uri Uri)
         if (protocol is null)
         {
             error = $"'{text}': the scheme must be tcp, http or https, not '{uri.Scheme}' ({Examples})";
+            return false;
+        }
+        if (uri.Host.Length == 0)
+        {
+            error = $"'{text}': a host is required ({Examples})";
             return false;
         }
         // Uri fills in 80/443 for http(s); a collector has no well-known port, so it must be written out.
