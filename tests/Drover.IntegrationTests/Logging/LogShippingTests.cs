@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Drover.IntegrationTests.Harness;
 using Drover.IntegrationTests.Metrics;
@@ -27,14 +24,9 @@ public sealed class LogShippingTests(ITestOutputHelper output)
     [Fact(Timeout = 180_000)]
     public async Task A_tcp_collector_receives_the_tasks_stdout_and_stderr_as_json_lines_with_the_right_fields()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        using var stop = new CancellationTokenSource();
-        var received = new ConcurrentQueue<string>();
-        var collector = CollectAsync(listener, received, stop.Token);
-
-        await using var c = await LocalCluster.StartWithAgentArgsAsync(1, "--log-ship", $"tcp://127.0.0.1:{port}");
+        await using var collector = JsonLinesCollector.Start(reads: true);
+        var received = collector.Received;
+        await using var c = await LocalCluster.StartWithAgentArgsAsync(1, "--log-ship", collector.Url);
         try
         {
             var started = DateTimeOffset.UtcNow;
@@ -73,35 +65,13 @@ public sealed class LogShippingTests(ITestOutputHelper output)
             output.WriteLine(c.Diagnostics());
             throw;
         }
-        finally
-        {
-            await stop.CancelAsync();
-            listener.Stop();
-            await collector;
-        }
     }
 
     [Fact(Timeout = 180_000)]
     public async Task A_collector_that_stops_reading_does_not_hold_up_the_task_and_drops_are_counted()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        // a small window, so the connection fills up after little data
-        listener.Server.ReceiveBufferSize = 4096;
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var accepted = new List<TcpClient>();
-        using var stop = new CancellationTokenSource();
-        // accepts and never reads
-        var acceptor = Task.Run(async () =>
-        {
-            try
-            {
-                while (true) accepted.Add(await listener.AcceptTcpClientAsync(stop.Token));
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { }
-        });
-
-        await using var c = await LocalCluster.StartWithAgentArgsAsync(1, "--log-ship", $"tcp://127.0.0.1:{port}", "--log-ship-buffer", "100");
+        await using var collector = JsonLinesCollector.Start(reads: false);
+        await using var c = await LocalCluster.StartWithAgentArgsAsync(1, "--log-ship", collector.Url, "--log-ship-buffer", "100");
         try
         {
             await c.ApplyAsync(Flood);
@@ -133,13 +103,6 @@ public sealed class LogShippingTests(ITestOutputHelper output)
             output.WriteLine(c.Diagnostics());
             throw;
         }
-        finally
-        {
-            await stop.CancelAsync();
-            listener.Stop();
-            await acceptor;
-            foreach (var a in accepted) a.Dispose();
-        }
     }
 
     /// <summary>The line number the flood task wrote last (its lines start with it); -1 when none yet.</summary>
@@ -156,32 +119,6 @@ public sealed class LogShippingTests(ITestOutputHelper output)
             if (long.TryParse(lines[i].Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return n;
         }
         return -1;
-    }
-
-    private static async Task CollectAsync(TcpListener listener, ConcurrentQueue<string> received, CancellationToken ct)
-    {
-        var readers = new List<Task>();
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                var client = await listener.AcceptTcpClientAsync(ct);
-                readers.Add(Task.Run(async () =>
-                {
-                    using (client)
-                    using (var reader = new StreamReader(client.GetStream()))
-                    {
-                        try
-                        {
-                            while (await reader.ReadLineAsync(ct) is { } line) received.Enqueue(line);
-                        }
-                        catch (Exception e) when (e is OperationCanceledException or IOException) { }
-                    }
-                }, CancellationToken.None));
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { }
-        await Task.WhenAll(readers);
     }
 
     private static async Task<string> ScrapeAgentAsync(LocalCluster c)
