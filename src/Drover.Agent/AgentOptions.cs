@@ -62,6 +62,17 @@ public sealed record AgentOptions
     /// <summary>Files kept per stream, the current one included; the oldest is dropped.</summary>
     public int LogMaxFiles { get; init; } = Logs.LogRotationPolicy.DefaultMaxFiles;
     public Logs.LogRotationPolicy LogRotation => new(LogMaxSize, LogMaxFiles);
+    /// <summary>
+    /// Collector that task logs are shipped to as JSON lines: tcp://HOST:PORT or http(s)://HOST:PORT/path
+    /// (see <see cref="Logs.Shipping.LogShipTarget"/>); null ships nothing.
+    /// </summary>
+    public string? LogShip { get; init; }
+    /// <summary>Lines held in memory for the collector; when full, new lines are dropped and counted.</summary>
+    public int LogShipBuffer { get; init; } = Logs.Shipping.LogShipBuffer.DefaultCapacity;
+    /// <summary>The parsed <see cref="LogShip"/>; null when not shipping.</summary>
+    public Logs.Shipping.LogShipTarget? LogShipTarget =>
+        LogShip is null ? null
+        : Logs.Shipping.LogShipTarget.TryParse(LogShip, out var t, out var error) ? t : throw new AgentConfigurationException([$"logShip: {error}"]);
     /// <summary>Upper bound of the retry backoff of every loop talking to the server.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>
@@ -115,6 +126,8 @@ public sealed record AgentOptions
             errors.Add($"dockerSocket: '{longSocket}' is longer than the 107 bytes a unix socket path may have");
         if (MaxRefusedRetryDelay <= TimeSpan.Zero) errors.Add("maxRefusedRetryDelay: must be positive");
         errors.AddRange(LogRotation.Validate());
+        if (LogShip is not null && !Logs.Shipping.LogShipTarget.TryParse(LogShip, out _, out var shipError)) errors.Add($"logShip: {shipError}");
+        if (LogShipBuffer < 1) errors.Add($"logShipBuffer: must be at least 1 line, got {LogShipBuffer}");
         if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
         if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
             errors.Add($"cgroupParent: '{CgroupParent}' is not a valid cgroup path");

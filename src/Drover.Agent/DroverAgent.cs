@@ -78,6 +78,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
             _client = DroverClient.Connect(options.ServerUris, _join?.Secret, _join is null ? null : ServerTrust.For(_join), out _servers);
             _servers.Switched += s => _log.ServerSwitched(s.From.ToString(), s.To.ToString(), s.Reason);
             _logIndex = new LogIndexRecorder(_log, options.LogRotation);
+            _logShipping = NewLogShipping();
             Resources = ResourceDetector.Detect(options);
             _heldPorts = new HeldPorts(Resources.Ports, () => Tasks!.All().Where(r => !r.IsTerminal).SelectMany(r => r.Spec.Ports));
             Tasks = new LocalTasks(_drivers, new TaskRunnerContext
@@ -149,13 +150,14 @@ public sealed partial class DroverAgent : IAsyncDisposable
         WarnOfEphemeralPorts();
         var stop = _stopping.Token;
         ServerAnswered(); // a fresh agent is not cut off until the server has had a chance to answer
-        _loops = Task.WhenAll(
+        _loops = Task.WhenAll([
             RunLoopAsync("assignments", AssignmentsLoopAsync, stop),
             RunLoopAsync("heartbeat", HeartbeatLoopAsync, stop),
             RunLoopAsync("status", StatusLoopAsync, stop),
             RunLoopAsync("sandbox-gc", SandboxGcLoopAsync, stop),
             RunLoopAsync("log-index", LogIndexLoopAsync, stop),
-            RunLoopAsync("local-restarts", LocalRestartLoopAsync, stop));
+            RunLoopAsync("local-restarts", LocalRestartLoopAsync, stop),
+            .. LogShipLoops(stop)]);
     }
 
     /// <summary>Stops talking to the server and serving HTTP. Tasks keep running unless <see cref="AgentOptions.KillTasksOnStop"/>.</summary>
@@ -166,6 +168,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
         // Stop taking assignments first, so nothing new starts while tasks are being killed.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loops.ConfigureAwait(false);
+        DisposeLogShipping();
         if (_options.KillTasksOnStop) await KillAllTasksAsync(ct).ConfigureAwait(false);
         await Tasks.DisposeAsync().ConfigureAwait(false);
         foreach (var d in _drivers) await d.DisposeAsync().ConfigureAwait(false);

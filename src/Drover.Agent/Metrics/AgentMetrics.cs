@@ -20,6 +20,8 @@ public sealed class AgentMetrics
     private readonly Counter _launchFailures;
     private readonly CounterFamily _ended;
     private readonly CounterFamily _probes;
+    private readonly Counter _logLinesShipped;
+    private readonly Counter _logLinesDropped;
 
     public AgentMetrics()
     {
@@ -32,12 +34,17 @@ public sealed class AgentMetrics
         _probes = r.CounterFamily("drover_agent_health_probe_results_total",
             "Health check probes of this agent's tasks, by result (passing, warning, critical).", "status");
         foreach (var s in Enum.GetValues<HealthStatus>()) _probes.WithLabels(StatusLabel(s));
+        _logLinesShipped = r.Counter("drover_agent_log_lines_shipped_total", "Task log lines delivered to the --log-ship collector.");
+        _logLinesDropped = r.Counter("drover_agent_log_lines_dropped_total",
+            "Task log lines not shipped because the shipping buffer was full (collector down or slow); they are still in the sandbox files.");
     }
 
     public void Launching() => _launches.Inc();
     public void LaunchFailed() => _launchFailures.Inc();
     public void Ended(TaskState state) => _ended.WithLabels(StateLabel(state)).Inc();
     public void Probed(HealthStatus status) => _probes.WithLabels(StatusLabel(status)).Inc();
+    public void LogLinesShipped(int count) => _logLinesShipped.Inc(count);
+    public void LogLinesDropped(int count) => _logLinesDropped.Inc(count);
 
     private volatile IReadOnlyList<(string App, string Task, TaskResourceUsage Usage)> _usage = [];
 

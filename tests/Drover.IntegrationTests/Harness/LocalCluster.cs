@@ -22,15 +22,28 @@ public sealed class LocalCluster : IAsyncDisposable
     public IReadOnlyList<DroverProcess> Agents => _agents.Select(a => a.Process).ToList();
 
     private string? _dockerSocket;
+    private string[] _agentArgs = [];
 
     /// <param name="apiToken">Started with --api-token this (and <paramref name="serverArgs"/>); <see cref="Client"/> sends it.</param>
     /// <param name="dockerSocket">
     /// The Docker daemon the agents use (a test's own <see cref="DockerDaemon"/>); null gives them none, so a
     /// Docker running on the host never changes what a test sees.
     /// </param>
-    public static async Task<LocalCluster> StartAsync(int agents, string? apiToken = null, string? dockerSocket = null, params string[] serverArgs)
+    public static Task<LocalCluster> StartAsync(int agents, string? apiToken = null, string? dockerSocket = null, params string[] serverArgs) =>
+        StartCoreAsync(agents, apiToken, dockerSocket, [], serverArgs);
+
+    /// <summary>A server and agents started with these extra agent options (e.g. --log-ship).</summary>
+    public static Task<LocalCluster> StartWithAgentArgsAsync(int agents, params string[] agentArgs) =>
+        StartCoreAsync(agents, null, null, agentArgs, []);
+
+    private static async Task<LocalCluster> StartCoreAsync(int agents, string? apiToken, string? dockerSocket, string[] agentArgs, string[] serverArgs)
     {
-        var c = new LocalCluster { _dockerSocket = dockerSocket, _serverArgs = apiToken is null ? serverArgs : ["--api-token", apiToken, .. serverArgs] };
+        var c = new LocalCluster
+        {
+            _dockerSocket = dockerSocket,
+            _agentArgs = agentArgs,
+            _serverArgs = apiToken is null ? serverArgs : ["--api-token", apiToken, .. serverArgs],
+        };
         try
         {
             c.Server = await DroverProcess.StartServerAsync(c._dir.Combine("server"), c._serverPort, null, c._serverArgs);
@@ -70,7 +83,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public Task<int> DnsPortAsync() => Server.DnsPortAsync();
 
     private DroverProcess StartAgent(int index) =>
-        DroverProcess.StartAgent(BaseAddress, AgentDataDir(index), _agents[index].Host, _agents[index].Ports, "--docker-socket", _dockerSocket ?? "none");
+        DroverProcess.StartAgent(BaseAddress, AgentDataDir(index), _agents[index].Host, _agents[index].Ports, ["--docker-socket", _dockerSocket ?? "none", .. _agentArgs]);
 
     public async Task WaitForAgentsAsync()
     {

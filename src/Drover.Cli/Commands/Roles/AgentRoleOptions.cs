@@ -77,6 +77,19 @@ public sealed class AgentRoleOptions
         DefaultValueFactory = _ => LogRotationPolicy.DefaultMaxFiles,
     };
 
+    public Option<string?> LogShip { get; } = new("--log-ship")
+    {
+        Description = "Ship every task's stdout and stderr lines as JSON lines (app, task, host, stream, time, line) to a collector: tcp://HOST:PORT (Logstash/Vector/Fluent Bit json_lines) or http(s)://HOST:PORT/path (POSTed as application/x-ndjson)",
+        HelpName = "URL",
+    };
+
+    public Option<int> LogShipBuffer { get; } = new("--log-ship-buffer")
+    {
+        Description = "Log lines held for the collector while it is slow or down; when full, new lines are dropped (not shipped, still in the sandbox) and counted in drover_agent_log_lines_dropped_total, as Docker's non-blocking mode",
+        HelpName = "LINES",
+        DefaultValueFactory = _ => Agent.Logs.Shipping.LogShipBuffer.DefaultCapacity,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Listen);
@@ -91,6 +104,8 @@ public sealed class AgentRoleOptions
         command.Options.Add(DockerSocket);
         command.Options.Add(LogMaxSize);
         command.Options.Add(LogMaxFiles);
+        command.Options.Add(LogShip);
+        command.Options.Add(LogShipBuffer);
     }
 
     public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
@@ -109,6 +124,8 @@ public sealed class AgentRoleOptions
         {
             LogMaxSize = logMaxSize,
             LogMaxFiles = result.GetValue(LogMaxFiles),
+            LogShip = result.GetValue(LogShip),
+            LogShipBuffer = result.GetValue(LogShipBuffer),
             ServerUrl = serverUrl,
             Token = token,
             DataDir = Path.GetFullPath(dataDir),

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Drover.Agent;
+
+internal static partial class AgentLog
+{
+    // Log shipping (5xxx)
+    [LoggerMessage(5000, LogLevel.Information, "Shipping task logs to {Target} (buffer {Capacity} lines, the newest dropped when full)")]
+    public static partial void LogShipStarted(this ILogger log, string target, int capacity);
+
+    [LoggerMessage(5001, LogLevel.Warning, "Shipping logs to {Target} failed: {Error}; retrying in {Delay} (lines are buffered, then dropped and counted)")]
+    public static partial void LogShipFailed(this ILogger log, string target, string error, TimeSpan delay);
+
+    [LoggerMessage(5002, LogLevel.Information, "Shipping logs to {Target} again")]
+    public static partial void LogShipRecovered(this ILogger log, string target);
+
+    [LoggerMessage(5003, LogLevel.Warning, "Cannot read {Path} to ship it: {Error}")]
+    public static partial void LogShipReadFailed(this ILogger log, string path, string error);
+}

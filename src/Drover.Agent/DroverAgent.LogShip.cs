@@ -1,0 +1,61 @@
+using Drover.Agent.Logs.Shipping;
+
+namespace Drover.Agent;
+
+/// <summary>Log shipping (--log-ship): one loop tails every task's files into a bounded buffer, another sends it to the collector.</summary>
+public sealed partial class DroverAgent
+{
+    /// <summary>How often the task files are looked at for new lines: a line reaches the collector within about this.</summary>
+    private static readonly TimeSpan LogShipPollPeriod = TimeSpan.FromMilliseconds(250);
+
+    private readonly LogShipping? _logShipping;
+
+    private sealed record LogShipping(LogShipTarget Target, LogShipBuffer Buffer, LogShipTailer Tailer, LogShipSender Sender, HttpClient? Http);
+
+    /// <summary>Null when the agent ships no logs.</summary>
+    private LogShipping? NewLogShipping()
+    {
+        if (_options.LogShipTarget is not { } target) return null;
+        var buffer = new LogShipBuffer(_options.LogShipBuffer, _metrics.LogLinesDropped);
+        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log);
+        // one client for every connection the sender makes: its pool keeps the collector's connection alive
+        var http = target.Protocol == LogShipProtocol.Http ? new HttpClient { Timeout = Timeout.InfiniteTimeSpan } : null;
+        Func<CancellationToken, Task<ILogSink>> connect = http is null
+            ? async ct => await TcpLogSink.ConnectAsync(target.Host, target.Port, ct).ConfigureAwait(false)
+            : _ => Task.FromResult<ILogSink>(new HttpLogSink(http, target.Uri));
+        var sender = new LogShipSender(buffer, connect, _time, _log, target.ToString(), new LogShipSenderOptions(), _metrics.LogLinesShipped);
+        return new LogShipping(target, buffer, tailer, sender, http);
+    }
+
+    private IEnumerable<Task> LogShipLoops(CancellationToken stop)
+    {
+        if (_logShipping is not { } shipping) yield break;
+        _log.LogShipStarted(shipping.Target.ToString(), shipping.Buffer.Capacity);
+        yield return RunLoopAsync("log-ship-tail", ct => LogShipTailLoopAsync(shipping.Tailer, ct), stop);
+        yield return RunLoopAsync("log-ship-send", shipping.Sender.RunAsync, stop);
+    }
+
+    private async Task LogShipTailLoopAsync(LogShipTailer tailer, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(LogShipPollPeriod, _time);
+        do
+        {
+            tailer.Poll(ShipSources());
+        }
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+    }
+
+    private List<ShipSource> ShipSources()
+    {
+        var sources = new List<ShipSource>();
+        foreach (var runner in Tasks.All())
+        {
+            // read before the files: a task seen ended has written its last byte
+            var ended = runner.IsTerminal;
+            if (runner.Sandbox is { } sandbox) sources.Add(new ShipSource(runner.TaskId, runner.Spec.AppId, sandbox, ended));
+        }
+        return sources;
+    }
+
+    private void DisposeLogShipping() => _logShipping?.Http?.Dispose();
+}

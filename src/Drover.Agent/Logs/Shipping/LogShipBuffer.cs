@@ -1,0 +1,55 @@
+using System.Threading.Channels;
+
+namespace Drover.Agent.Logs.Shipping;
+
+/// <summary>
+/// The bounded in-memory queue between the tailer and the sender. Adding never waits: when it is full the new
+/// line is dropped and counted, as Docker's non-blocking log mode drops the incoming message when its ring buffer is
+/// full. Dropping the newest keeps what the collector receives a contiguous prefix of the output, with the gap
+/// at its end, and the task is never slowed (it writes its files itself; only the agent's copy is bounded).
+/// </summary>
+public sealed class LogShipBuffer
+{
+    public const int DefaultCapacity = 10_000;
+
+    private readonly Channel<byte[]> _lines;
+    private long _dropped;
+
+    public LogShipBuffer(int capacity, Action<int>? onDropped = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        _lines = Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
+            _ =>
+            {
+                Interlocked.Increment(ref _dropped);
+                onDropped?.Invoke(1);
+            });
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>Lines waiting to be sent.</summary>
+    public int Count => _lines.Reader.Count;
+
+    /// <summary>Lines dropped because the buffer was full, since it was made.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Queues one JSON line (with its newline); when full, drops it and counts it. Never blocks.</summary>
+    public void Add(byte[] jsonLine) => _lines.Writer.TryWrite(jsonLine);
+
+    /// <summary>Waits for at least one line, then takes what is there up to <paramref name="maxLines"/> / about <paramref name="maxBytes"/>.</summary>
+    public async ValueTask<List<byte[]>> TakeBatchAsync(int maxLines, int maxBytes, CancellationToken ct)
+    {
+        var batch = new List<byte[]>();
+        await _lines.Reader.WaitToReadAsync(ct).ConfigureAwait(false);
+        var bytes = 0;
+        while (batch.Count < maxLines && bytes < maxBytes && _lines.Reader.TryRead(out var line))
+        {
+            batch.Add(line);
+            bytes += line.Length;
+        }
+        return batch;
+    }
+}
