@@ -46,9 +46,10 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
                 var effects = new WriteEffects();
                 var reads = new ReadSet();
                 var current = store.Current;
-                var (ops, result) = decide(current.Tracking(reads), effects);
+                var view = current.Tracking(reads);
+                var (ops, result) = decide(view, effects);
                 // the events go into the write's own batch: durable with it, or not at all
-                if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current.Tracking(reads), effects.Events)];
+                if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(view, effects.Events)];
                 if (ops.Count == 0)
                 {
                     effects.Run();

@@ -11,7 +11,7 @@ public sealed class ReadSet
     public void Add(string collection)
     {
         // decide functions read the same collection in long runs: skip the hash for a repeat
-        if (ReferenceEquals(collection, _last) || collection == ChangeMarkers.Collection) return;
+        if (ReferenceEquals(collection, _last)) return;
         _last = collection;
         _collections.Add(collection);
     }
