@@ -1,3 +1,4 @@
+using Drover.Core.Cluster;
 using Drover.Lb.Model;
 using Drover.Lb.Planning;
 using static Drover.Lb.Tests.Fixtures;
@@ -18,11 +19,36 @@ public class PlannerTests
         Assert.False(plan.NeedsReload);
         Assert.Equal<RuntimeOp>(
             [
-                new DelServer("web_0", "web.b"),
-                new SetServerState("web_0", "web.a", ServerState.Drain),
                 new AddServer("web_0", new LbServer("web.c", "web.c", "127.0.0.1", 31003, ServerState.Ready)),
+                new SetServerState("web_0", "web.a", ServerState.Drain),
+                new DelServer("web_0", "web.b"),
             ],
             plan.Ops);
+    }
+
+    /// <summary>
+    /// A rolling step seen in one plan: the last old servers drain or go while the new ones come. Every op is a separate
+    /// runtime command with requests in between, so after each one some server must still take traffic.
+    /// </summary>
+    [Fact]
+    public void CapacityNeverDropsToNothingBetweenTheOpsOfARollingStep()
+    {
+        var current = Build(Task("/web", "old.a", 31001), Task("/web", "old.b", 31002), Task("/web", "new.c", 31003, TaskState.Staging));
+        var desired = Build(Task("/web", "old.a", 31001, kill: true), Task("/web", "new.c", 31003), Task("/web", "new.d", 31004));
+        var plan = Planner.Plan(current, desired);
+        var ready = current.Backend("web_0")!.Servers.Where(s => s.State == ServerState.Ready).Select(s => s.Name).ToHashSet();
+        Assert.NotEmpty(ready);
+        foreach (var op in plan.Ops)
+        {
+            switch (op)
+            {
+                case AddServer a when a.Added.State == ServerState.Ready: ready.Add(a.Server); break;
+                case SetServerState { State: ServerState.Ready } r: ready.Add(r.Server); break;
+                default: ready.Remove(op.Server); break;
+            }
+            Assert.True(ready.Count > 0, $"no ready server after {op}: {string.Join(", ", plan.Ops)}");
+        }
+        Assert.Equal(["new.c", "new.d"], ready.Order());
     }
 
     [Fact]

@@ -32,25 +32,30 @@ public static class Planner
         // HAProxy 2.6 does not take 'cookie' on a server added at runtime: a sticky backend's new servers need a reload.
         if (desired.Backends.Any(b => b.Sticky && b.Servers.Any(s => current.Backend(b.Name)!.Servers.All(o => o.Name != s.Name || o.Address != s.Address || o.Port != s.Port))))
             return new LbPlan(true, []);
-        var ops = new List<RuntimeOp>();
+        // Ordered so that capacity never drops on the way (each op is its own runtime command, and requests arrive
+        // between them): new servers come in and go ready first, then servers that moved are replaced, then old ones
+        // drain, and only then are the gone ones deleted. Removals first (the old order) left a moment with no ready
+        // server when one plan carried both sides of a rolling step: HAProxy answered 503 (ZeroFailedRequestsTests, CI).
+        var (adds, moves, retires, removals) = (new List<RuntimeOp>(), new List<RuntimeOp>(), new List<RuntimeOp>(), new List<RuntimeOp>());
         foreach (var want in desired.Backends)
         {
             var have = current.Backend(want.Name)!.Servers.ToDictionary(s => s.Name);
             var wanted = want.Servers.Select(s => s.Name).ToHashSet();
-            // Removals first: a task replaced by one on the same address and port frees it before the new one is added.
             foreach (var gone in have.Values.Where(s => !wanted.Contains(s.Name)))
-                ops.Add(new DelServer(want.Name, gone.Name));
+                removals.Add(new DelServer(want.Name, gone.Name));
             foreach (var s in want.Servers)
             {
-                if (!have.TryGetValue(s.Name, out var old)) ops.Add(new AddServer(want.Name, s));
+                if (!have.TryGetValue(s.Name, out var old)) adds.Add(new AddServer(want.Name, s));
                 else if (old.Address != s.Address || old.Port != s.Port)
                 {
-                    ops.Add(new DelServer(want.Name, s.Name));
-                    ops.Add(new AddServer(want.Name, s));
+                    // HAProxy names a server once per backend: the old one goes before the new one of the same name comes.
+                    moves.Add(new DelServer(want.Name, s.Name));
+                    moves.Add(new AddServer(want.Name, s));
                 }
-                else if (old.State != s.State) ops.Add(new SetServerState(want.Name, s.Name, s.State));
+                else if (old.State != s.State) (s.State == ServerState.Ready ? adds : retires).Add(new SetServerState(want.Name, s.Name, s.State));
             }
         }
+        List<RuntimeOp> ops = [.. adds, .. moves, .. retires, .. removals];
         return new LbPlan(false, ops);
     }
 }
