@@ -53,6 +53,20 @@ public sealed partial class UpHaTests(ITestOutputHelper output)
                 return app.TasksRunning == 2 && app.Deployments.Count == 0;
             }, TimeSpan.FromSeconds(60), "/ha/sleep runs 2 tasks", () => up.FormatOutput(60));
 
+            // `drover status` on a follower: the etcd store with its size from etcd's own status call, and the leader
+            var status = await client.GetStatusAsync();
+            Assert.Equal("etcd", status.Store.Kind);
+            Assert.True(status.Store.SizeBytes > 0, $"etcd's db size: {status.Store.SizeBytes}");
+            Assert.True(status.Store.Index > 0);
+            Assert.False(status.Store.Stale);
+            Assert.False(status.IsLeader);
+            Assert.Equal(leaders[0], status.Leader);
+            var cli = await DroverProcess.RunCliAsync(TimeSpan.FromSeconds(60), "status", "--server", follower.ToString());
+            output.WriteLine(cli.ToString());
+            Assert.Equal(0, cli.ExitCode);
+            Assert.Matches(@"(?m)^store\s+etcd .*[\d.]+[KM]?i?B, index \d+", cli.Stdout);
+            Assert.Matches($@"(?m)^leader\s+{Regex.Escape(leaders[0])}", cli.Stdout);
+
             // SIGTERM: everything stops, etcd members by their PIDs
             await up.KillAsync(UnixSignal.Term);
             Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromSeconds(90)));

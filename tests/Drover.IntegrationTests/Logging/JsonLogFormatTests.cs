@@ -36,25 +36,64 @@ public sealed class JsonLogFormatTests(ITestOutputHelper output)
             output.WriteLine(agent.FormatOutput());
         }
 
-        foreach (var p in new[] { server, agent })
-        {
-            var stdout = p.Lines.Where(l => !l.IsStderr).Select(l => l.Text).ToList();
-            Assert.NotEmpty(stdout);
-            foreach (var line in stdout)
-            {
-                using var entry = JsonDocument.Parse(line); // throws, naming the line's problem, when it is not JSON
-                var e = entry.RootElement;
-                Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", e.GetProperty("Timestamp").GetString());
-                Assert.Contains(e.GetProperty("LogLevel").GetString(), new[] { "Trace", "Debug", "Information", "Warning", "Error", "Critical" });
-                Assert.False(string.IsNullOrEmpty(e.GetProperty("Category").GetString()));
-                Assert.True(e.TryGetProperty("Message", out _), line);
-                Assert.Equal(JsonValueKind.Object, e.GetProperty("State").ValueKind);
-            }
-            // the human lines are still there, beside the logs
-            Assert.Contains(p.Lines, l => l.IsStderr && l.Text.StartsWith(p == server ? "drover server: " : "drover agent: ", StringComparison.Ordinal));
-        }
+        AssertJsonLogs(server, "drover server: ");
+        AssertJsonLogs(agent, "drover agent: ");
         var launch = agent.Lines.Select(l => l.Text).First(l => l.Contains("\"Category\":\"Drover.Agent.Tasks\"", StringComparison.Ordinal) && l.Contains("it_jsonlog", StringComparison.Ordinal));
         using var doc = JsonDocument.Parse(launch);
         Assert.Contains(doc.RootElement.GetProperty("State").EnumerateObject(), p => p.Value.ValueKind == JsonValueKind.String && p.Value.GetString()!.StartsWith("it_jsonlog.", StringComparison.Ordinal));
+    }
+
+    /// <summary>`drover lb` and `drover up` take the same flag: their stdout is JSON log lines only, the human lines on stderr.</summary>
+    [Fact(Timeout = 240_000)]
+    public async Task Lb_and_up_write_json_logs_too()
+    {
+        await using (var c = await LocalCluster.StartAsync(agents: 0))
+        await using (var lb = await Lb.DroverLb.StartAsync(c.BaseAddress, "--log-format", "json"))
+        {
+            // the lb logs as it starts HAProxy and syncs it with the server's state
+            await Eventually.AsyncAssert(() => Task.FromResult(lb.Process.Lines.Any(l => !l.IsStderr && l.Text.Contains("\"Category\":\"Drover.Lb", StringComparison.Ordinal))),
+                TimeSpan.FromSeconds(60), "a Drover.Lb log line on stdout", () => lb.Process.FormatOutput());
+            output.WriteLine(lb.Process.FormatOutput());
+            AssertJsonLogs(lb.Process, "drover lb: ");
+        }
+
+        using var dir = new TempDir("up-json");
+        await using var up = DroverProcess.Start(
+            ["up", "--data-dir", dir.Path, "--listen", $"127.0.0.1:{FreePort.Get()}", "--dns-listen", "127.0.0.1:0", "--agent-listen", "127.0.0.1:0",
+             "--ports", LocalCluster.NextPortRange(), "--docker-socket", "none", "--no-lb", "--log-format", "json"],
+            new ProcessOptions { Name = "up --log-format json" });
+        try
+        {
+            await up.WaitForLineAsync(l => l.StartsWith("Drover is up", StringComparison.Ordinal), TimeSpan.FromSeconds(120));
+            // both roles of the one process log as JSON: the server's and the agent's categories
+            await up.WaitForLineAsync(l => l.Contains("\"Category\":\"Drover.Agent", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            await up.WaitForLineAsync(l => l.Contains("\"Category\":\"Drover.Server", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            AssertJsonLogs(up, "[1/3] state: ");
+        }
+        finally
+        {
+            output.WriteLine(up.FormatOutput());
+            await up.DisposeAsync();
+            LocalCluster.KillStrayTasks(dir.Combine("agent"));
+        }
+    }
+
+    /// <summary>Every stdout line is one JSON log entry with the fields a collector keys on; the human lines are on stderr.</summary>
+    private static void AssertJsonLogs(DroverProcess p, string humanPrefix)
+    {
+        var stdout = p.Lines.Where(l => !l.IsStderr).Select(l => l.Text).ToList();
+        Assert.NotEmpty(stdout);
+        foreach (var line in stdout)
+        {
+            using var entry = JsonDocument.Parse(line); // throws, naming the line's problem, when it is not JSON
+            var e = entry.RootElement;
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", e.GetProperty("Timestamp").GetString());
+            Assert.Contains(e.GetProperty("LogLevel").GetString(), new[] { "Trace", "Debug", "Information", "Warning", "Error", "Critical" });
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("Category").GetString()));
+            Assert.True(e.TryGetProperty("Message", out _), line);
+            Assert.Equal(JsonValueKind.Object, e.GetProperty("State").ValueKind);
+        }
+        // the human lines are still there, beside the logs
+        Assert.Contains(p.Lines, l => l.IsStderr && l.Text.StartsWith(humanPrefix, StringComparison.Ordinal));
     }
 }
