@@ -14,9 +14,9 @@ namespace Drover.IntegrationTests.Ha;
 
 /// <summary>
 /// Issue 10's history check in the Jepsen style, all real processes: 3 etcd members, 3 <c>drover server --etcd</c>, one
-/// agent. Several clients, each following the leader from a different first server, create, scale and delete a few
-/// shared apps and CAS-increment shared KV counters while a nemesis SIGKILLs the leader server (and starts it again)
-/// or makes it abdicate. Once the cluster has converged, <see cref="HistoryChecker"/> finds no acknowledged write
+/// agents. Several clients, each following the leader from a different first server, create, scale and delete a few
+/// shared apps and CAS-increment shared KV counters while a nemesis SIGKILLs the leader server (and starts it again),
+/// makes it abdicate, freezes it past its lease (SIGSTOP, then SIGCONT once another leads) or kills an etcd member. Once the cluster has converged, <see cref="HistoryChecker"/> finds no acknowledged write
 /// lost, no CAS update lost or doubled, no app with more tasks than desired and no task id twice.
 /// </summary>
 public sealed class HaHistoryTests(ITestOutputHelper output)
@@ -26,19 +26,22 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
 
     [Fact(Timeout = 300_000)]
     public Task Acknowledged_writes_survive_leader_kills_and_cas_counters_lose_no_update() =>
-        RunAsync(clients: 4, apps: 4, counters: 3, kills: 3, abdications: 1);
+        RunAsync(clients: 4, apps: 4, counters: 3, new NemesisPlan(Kills: 3, Abdications: 1, Pauses: 1, EtcdMemberKills: 1));
 
     /// <summary>The large run: more clients and many more faults (DROVER_SOAK=1; DROVER_HISTORY_KILLS sets the kills).</summary>
     [SoakFact(Timeout = 3_600_000)]
     public Task Soak_acknowledged_writes_survive_many_leader_kills() =>
         RunAsync(clients: 6, apps: 6, counters: 4,
-            kills: int.TryParse(Environment.GetEnvironmentVariable("DROVER_HISTORY_KILLS"), out var k) && k > 0 ? k : 12, abdications: 4);
+            new NemesisPlan(Kills: int.TryParse(Environment.GetEnvironmentVariable("DROVER_HISTORY_KILLS"), out var k) && k > 0 ? k : 12,
+                Abdications: 4, Pauses: 4, EtcdMemberKills: 4));
 
-    private async Task RunAsync(int clients, int apps, int counters, int kills, int abdications)
+    private const int Agents = 2;
+
+    private async Task RunAsync(int clients, int apps, int counters, NemesisPlan faults)
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("DROVER_HISTORY_SEED"), out var s) ? s : Random.Shared.Next();
         output.WriteLine($"seed {seed} (DROVER_HISTORY_SEED replays the choices; timing differs): {clients} clients, {apps} apps, {counters} counters, "
-            + $"{kills} leader kills, {abdications} abdications");
+            + $"{faults.Kills} leader kills, {faults.Abdications} abdications, {faults.Pauses} leader pauses, {faults.EtcdMemberKills} etcd member kills, {Agents} agents");
         var workload = new HistoryWorkload(
             Enumerable.Range(0, apps).Select(i => $"{AppPrefix}/app-{i}").ToList(),
             Enumerable.Range(0, counters).Select(i => $"{KeyPrefix}/counter-{i}").ToList());
@@ -46,29 +49,29 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
         await using var etcd = await EtcdCluster.StartAsync(3);
         using var dir = new TempDir("ha-history");
         var servers = new List<DroverProcess>();
-        DroverProcess? agent = null;
-        var agentDir = dir.Combine("agent");
+        var agents = new List<DroverProcess>();
+        var agentDirs = Enumerable.Range(0, Agents).Select(i => dir.Combine($"agent-{i}")).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        string Diagnostics() => string.Join("\n", servers.Select(x => x.FormatOutput(60))) + "\n" + agent?.FormatOutput(40) + "\n" + etcd.Diagnostics();
+        string Diagnostics() => string.Join("\n", servers.Select(x => x.FormatOutput(60))) + "\n" + string.Join("\n", agents.Select(a => a.FormatOutput(40))) + "\n" + etcd.Diagnostics();
         var historyClients = new List<DroverClient>();
         using var stop = new CancellationTokenSource();
         try
         {
             await HaProbes.StartServersAsync(etcd, dir, servers);
-            agent = HaProbes.StartAgent(servers, agentDir, "history-host");
+            for (var i = 0; i < Agents; i++) agents.Add(HaProbes.StartAgent(servers, agentDirs[i], $"history-host-{i}"));
             await HaProbes.AgreedLeaderAsync(http, servers, Diagnostics);
             var urls = servers.Select(x => x.BaseAddress!).ToList();
             for (var i = 0; i < clients; i++) historyClients.Add(ConnectFrom(urls, i));
             var observer = historyClients[0];
-            await Eventually.AsyncAssert(async () => (await observer.GetAgentsAsync()).Agents.Count == 1, TimeSpan.FromSeconds(60), "the agent registered", Diagnostics);
+            await Eventually.AsyncAssert(async () => (await observer.GetAgentsAsync()).Agents.Count == Agents, TimeSpan.FromSeconds(60), "the agents registered", Diagnostics);
 
             var clock = Stopwatch.StartNew();
             var running = historyClients.Select((c, i) => Task.Run(() => new HistoryClient(i, c, workload, clock, seed + i).RunAsync(stop.Token))).ToList();
             var nemesis = new LeaderNemesis(etcd, dir, servers, http, clock, Diagnostics);
-            IReadOnlyList<LeaderFault> faults;
+            IReadOnlyList<LeaderFault> caused;
             try
             {
-                faults = await nemesis.RunAsync(kills, abdications, new Random(seed), f => output.WriteLine(f.ToString()));
+                caused = await nemesis.RunAsync(faults, new Random(seed), f => output.WriteLine(f.ToString()));
             }
             finally
             {
@@ -82,14 +85,14 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
             if (converged is not null) violations.Add(converged);
 
             output.WriteLine($"{history.Count} operations in {workloadTime.TotalSeconds:F1} s, converged after {(clock.Elapsed - workloadTime).TotalSeconds:F1} s more; "
-                + $"{faults.Count(f => f.Kind == "SIGKILL")} leader kills, {faults.Count(f => f.Kind != "SIGKILL")} abdications, "
-                + $"new leader agreed after {faults.Max(f => f.NewLeaderAfter).TotalSeconds:F1} s at worst");
+                + string.Join(", ", caused.GroupBy(f => f.Kind.Split(' ')[0]).Select(g => $"{g.Count()} × {g.Key}"))
+                + $"; a new leader agreed after {caused.Where(f => f.Kind is "SIGKILL" or "SIGSTOP").Select(f => f.NewLeaderAfter.TotalSeconds).DefaultIfEmpty().Max():F1} s at worst");
             foreach (var kind in history.GroupBy(o => o.GetType().Name).OrderBy(g => g.Key))
                 output.WriteLine($"  {kind.Key,-13} {kind.Count(),5}: {string.Join(", ", Enum.GetValues<Outcome>().Select(x => $"{kind.Count(o => o.Outcome == x)} {x.ToString().ToLowerInvariant()}"))}");
             foreach (var counter in final.Counters.OrderBy(c => c.Key))
                 output.WriteLine($"  {counter.Key} = {counter.Value}");
             foreach (var app in final.Apps.OrderBy(a => a.Key))
-                output.WriteLine($"  {app.Key}: {app.Value} instances, {final.Tasks.Count(t => t.AppId == app.Key && t.Source == "agent")} tasks on the agent");
+                output.WriteLine($"  {app.Key}: {app.Value} instances, {final.Tasks.Count(t => t.AppId == app.Key && t.Source == "agent")} tasks on the agents");
             foreach (var error in history.Where(o => o.Outcome == Outcome.Indeterminate).Select(o => o.Error).Distinct().Take(10))
                 output.WriteLine($"  indeterminate: {error}");
             output.WriteLine($"{violations.Count} violations");
@@ -108,9 +111,9 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
         {
             await stop.CancelAsync();
             foreach (var c in historyClients) c.Dispose();
-            if (agent is not null) await agent.DisposeAsync();
+            foreach (var a in agents) await a.DisposeAsync();
             foreach (var x in servers) await x.DisposeAsync();
-            LocalCluster.KillStrayTasks(agentDir);
+            foreach (var d in agentDirs) LocalCluster.KillStrayTasks(d);
         }
     }
 
@@ -126,7 +129,7 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Waits until no app has a deployment, every app runs exactly its instances, the agent runs exactly the tasks the
+    /// Waits until no app has a deployment, every app runs exactly its instances, the agents run exactly the tasks the
     /// servers list, and all three servers read the same counters; then returns what was seen last. Not converging in
     /// time is itself reported (second item), with the state as it was.
     /// </summary>
@@ -134,9 +137,12 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
         HistoryWorkload workload, Func<string> diagnostics)
     {
         await HaProbes.AgreedLeaderAsync(client.Http, servers, diagnostics);
-        var endpoint = (await client.GetAgentsAsync()).Agents.Single().Agent.Endpoint!;
-        using var agentHttp = new HttpClient { BaseAddress = new Uri(endpoint), Timeout = TimeSpan.FromSeconds(10) };
-        agentHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DroverProcess.TestJoinToken);
+        var agentHttps = (await client.GetAgentsAsync()).Agents.Select(a =>
+        {
+            var h = new HttpClient { BaseAddress = new Uri(a.Agent.Endpoint!), Timeout = TimeSpan.FromSeconds(10) };
+            h.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DroverProcess.TestJoinToken);
+            return h;
+        }).ToList();
         var readers = servers.Select(x => new DroverClient(x.BaseAddress!)).ToList();
         FinalState? last = null;
         try
@@ -144,8 +150,10 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
             await Eventually.AsyncAssert(async () =>
             {
                 var apps = await client.ListAppsAsync(embedTasks: true);
-                var onAgent = (await agentHttp.GetFromJsonAsync("/tasks", ApiJsonContext.Default.ListTaskStatusReport))!
-                    .Where(t => TaskStates.TryParseWire(t.State, out var state) && !state.IsTerminal()).ToList();
+                var onAgent = new List<Drover.Api.Agents.TaskStatusReport>();
+                foreach (var agentHttp in agentHttps)
+                    onAgent.AddRange((await agentHttp.GetFromJsonAsync("/tasks", ApiJsonContext.Default.ListTaskStatusReport))!
+                        .Where(t => TaskStates.TryParseWire(t.State, out var state) && !state.IsTerminal()));
                 var counters = new List<IReadOnlyDictionary<string, long>>();
                 foreach (var reader in readers) counters.Add(await CountersAsync(reader, workload));
                 last = new FinalState(apps.ToDictionary(a => a.Id, a => a.Instances), counters[0],
@@ -164,6 +172,7 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
         finally
         {
             foreach (var r in readers) r.Dispose();
+            foreach (var h in agentHttps) h.Dispose();
         }
     }
 

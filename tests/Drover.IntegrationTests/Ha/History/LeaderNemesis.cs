@@ -11,63 +11,119 @@ public sealed record LeaderFault(string Kind, string Leader, TimeSpan At, TimeSp
     public override string ToString() => $"{At.TotalSeconds,6:F1} s  {Kind} of {Leader} → {NewLeader} agreed after {NewLeaderAfter.TotalSeconds:F1} s";
 }
 
+/// <summary>The faults the nemesis mixes: how many of each in one run.</summary>
+public sealed record NemesisPlan(int Kills, int Abdications, int Pauses = 0, int EtcdMemberKills = 0)
+{
+    public int Total => Kills + Abdications + Pauses + EtcdMemberKills;
+}
+
 /// <summary>
-/// Jepsen's nemesis for the HA history test: deposes the leader server over and over, by SIGKILL (then starts the
-/// same server again on its port and data dir) or by <c>DELETE /v2/leader</c>, with a little ordinary running time
-/// between faults. <see cref="Servers"/> is the caller's list; a restarted server replaces the killed one in it.
+/// Jepsen's nemesis for the HA history test, with a little ordinary running time between faults:
+/// <list type="bullet">
+/// <item>SIGKILL of the leader server (then the same server starts again on its port and data dir);</item>
+/// <item><c>DELETE /v2/leader</c>;</item>
+/// <item>SIGSTOP of the leader server until the others have agreed on a new leader, then SIGCONT: the old leader wakes
+/// up believing it leads, with writes in flight, and only the fence on its transactions keeps them out (the case
+/// Kleppmann's "How to do distributed locking" is about: a process paused past its lease);</item>
+/// <item>SIGKILL of one etcd member (any of them, the etcd leader too) for a few seconds, then a restart on its data:
+/// a quorum remains, so writes go on.</item>
+/// </list>
+/// <see cref="Servers"/> is the caller's list; a restarted server replaces the killed one in it.
 /// </summary>
 internal sealed class LeaderNemesis(EtcdCluster etcd, TempDir dir, List<DroverProcess> servers, HttpClient http, Stopwatch clock, Func<string> diagnostics)
 {
+    private enum Fault { Kill, Abdicate, Pause, EtcdMember }
+
     public List<DroverProcess> Servers => servers;
 
-    /// <summary>Kills the leader <paramref name="kills"/> times and makes it abdicate <paramref name="abdications"/> times, shuffled.</summary>
-    public async Task<IReadOnlyList<LeaderFault>> RunAsync(int kills, int abdications, Random random, Action<LeaderFault> onFault)
+    /// <summary>Causes the faults of <paramref name="plan"/> in a shuffled order.</summary>
+    public async Task<IReadOnlyList<LeaderFault>> RunAsync(NemesisPlan plan, Random random, Action<LeaderFault> onFault)
     {
-        var plan = Enumerable.Repeat(true, kills).Concat(Enumerable.Repeat(false, abdications)).OrderBy(_ => random.Next()).ToList();
+        var order = Enumerable.Repeat(Fault.Kill, plan.Kills).Concat(Enumerable.Repeat(Fault.Abdicate, plan.Abdications))
+            .Concat(Enumerable.Repeat(Fault.Pause, plan.Pauses)).Concat(Enumerable.Repeat(Fault.EtcdMember, plan.EtcdMemberKills))
+            .OrderBy(_ => random.Next()).ToList();
         var faults = new List<LeaderFault>();
-        foreach (var kill in plan)
+        foreach (var fault in order)
         {
             // the clients run against a settled cluster for a moment before each fault
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 2500)));
             var leader = await HaProbes.AgreedLeaderAsync(http, servers, diagnostics);
             var index = servers.FindIndex(s => HaProbes.HostPort(s) == leader);
             var at = clock.Elapsed;
-            var kind = "SIGKILL";
-            if (kill) await servers[index].KillAsync(UnixSignal.Kill);
-            else kind = await AbdicateAsync(servers[index]);
-            var survivors = kill ? servers.Where((_, i) => i != index).ToList() : servers;
-            var next = await HaProbes.AgreedLeaderAsync(http, survivors, diagnostics);
-            var fault = new LeaderFault(kind, leader, at, clock.Elapsed - at, next);
-            faults.Add(fault);
-            onFault(fault);
-            if (kill) await RestartAsync(index);
+            var record = fault switch
+            {
+                Fault.Kill => await KillAsync(index, leader, at),
+                Fault.Abdicate => await AbdicateAsync(servers[index], leader, at),
+                Fault.Pause => await PauseAsync(index, leader, at, random),
+                _ => await KillEtcdMemberAsync(random.Next(etcd.Size), at, random),
+            };
+            faults.Add(record);
+            onFault(record);
         }
         await HaProbes.AgreedLeaderAsync(http, servers, diagnostics);
         return faults;
     }
 
-    private async Task RestartAsync(int index)
+    private async Task<LeaderFault> KillAsync(int index, string leader, TimeSpan at)
     {
+        await servers[index].KillAsync(UnixSignal.Kill);
+        var next = await HaProbes.AgreedLeaderAsync(http, Others(index), diagnostics);
+        var fault = new LeaderFault("SIGKILL", leader, at, clock.Elapsed - at, next);
         var killed = servers[index];
         var port = killed.BaseAddress!.Port;
         await killed.DisposeAsync();
         servers[index] = await HaProbes.StartServerAsync(etcd, dir, index, port);
+        return fault;
+    }
+
+    /// <summary>Frozen past its lease: the others elect a new leader; then it wakes, and must neither write nor keep leading.</summary>
+    private async Task<LeaderFault> PauseAsync(int index, string leader, TimeSpan at, Random random)
+    {
+        var paused = servers[index];
+        await paused.KillAsync(UnixSignal.Stop);
+        try
+        {
+            var next = await HaProbes.AgreedLeaderAsync(http, Others(index), diagnostics);
+            var fault = new LeaderFault("SIGSTOP", leader, at, clock.Elapsed - at, next);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(200, 1500))); // the new leader writes meanwhile
+            return fault;
+        }
+        finally
+        {
+            await paused.KillAsync(UnixSignal.Cont);
+        }
     }
 
     /// <summary>
     /// DELETE /v2/leader. A refusal (the server lost leadership just before, say) is part of the chaos, not a test
     /// failure: it is named in the fault's kind, and the run goes on.
     /// </summary>
-    private async Task<string> AbdicateAsync(DroverProcess leader)
+    private async Task<LeaderFault> AbdicateAsync(DroverProcess leaderProcess, string leader, TimeSpan at)
     {
+        string kind;
         try
         {
-            using var r = await http.DeleteAsync(new Uri(leader.BaseAddress!, "/v2/leader"));
-            return r.IsSuccessStatusCode ? "abdication" : $"abdication refused ({(int)r.StatusCode} {await r.Content.ReadAsStringAsync()})";
+            using var r = await http.DeleteAsync(new Uri(leaderProcess.BaseAddress!, "/v2/leader"));
+            kind = r.IsSuccessStatusCode ? "abdication" : $"abdication refused ({(int)r.StatusCode} {await r.Content.ReadAsStringAsync()})";
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return $"abdication unanswered ({e.Message})";
+            kind = $"abdication unanswered ({e.Message})";
         }
+        var next = await HaProbes.AgreedLeaderAsync(http, servers, diagnostics);
+        return new LeaderFault(kind, leader, at, clock.Elapsed - at, next);
     }
+
+    /// <summary>One etcd member down for a few seconds: a quorum of 2 of 3 remains. The time is until it is healthy again.</summary>
+    private async Task<LeaderFault> KillEtcdMemberAsync(int member, TimeSpan at, Random random)
+    {
+        etcd.Kill(member);
+        await Task.Delay(TimeSpan.FromMilliseconds(random.Next(2000, 4000)));
+        etcd.Restart(member);
+        await etcd.WaitHealthyAsync(TimeSpan.FromSeconds(60), member);
+        var leader = await HaProbes.AgreedLeaderAsync(http, servers, diagnostics);
+        return new LeaderFault("etcd member SIGKILL", $"etcd member {member}", at, clock.Elapsed - at, leader);
+    }
+
+    private List<DroverProcess> Others(int index) => servers.Where((_, i) => i != index).ToList();
 }
