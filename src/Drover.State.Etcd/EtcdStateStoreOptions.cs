@@ -26,7 +26,9 @@ public sealed record EtcdWriteGuard(string Key, long CreateRevision);
 
 /// <summary>A write refused because the <see cref="EtcdWriteGuard"/> no longer held; nothing was written.</summary>
 public sealed class FencedWriteException(EtcdWriteGuard guard, long actual)
-    : Exception($"write fenced: '{guard.Key}' has create revision {actual} (0 = gone), this store writes only while it is {guard.CreateRevision}; another server has taken over")
+    : Exception($"write fenced: '{guard.Key}' has create revision {actual} (0 = gone), "
+        + (guard.CreateRevision < 0 ? "and this server holds no leadership (lost or given up); nothing was written"
+            : $"this store writes only while it is {guard.CreateRevision}; another server has taken over; nothing was written"))
 {
     public EtcdWriteGuard Guard { get; } = guard;
     public long Actual { get; } = actual;
