@@ -90,8 +90,7 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
     }
 
     private void Queue(ShipSource source, string stream, SplitLine line) =>
-        buffer.Add(new ShippedLine(source.AppId, source.TaskId, host, stream, ShippedLine.FormatTime(time.GetUtcNow()), line.Text,
-            line.Truncated ? true : null).ToJsonLine());
+        buffer.Add(ShippedLine.JsonLine(source.AppId, source.TaskId, host, stream, time.GetUtcNow(), line));
 
     private static long SizeOf(string path)
     {
