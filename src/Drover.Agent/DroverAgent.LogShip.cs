@@ -23,10 +23,18 @@ public sealed partial class DroverAgent
         var buffer = new LogShipBuffer(_options.LogShipBuffer, _metrics.LogLinesDropped);
         var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log);
         // one client for every connection the sender makes: its pool keeps the collector's connection alive
-        var http = target.Protocol == LogShipProtocol.Http ? new HttpClient { Timeout = Timeout.InfiniteTimeSpan } : null;
+        var tls = !target.UsesTls ? null
+            : new CollectorTls(_options.LogShipCaFile is { } caFile && CollectorTls.TryLoadCaFile(caFile, out var cas, out _) ? cas : null);
+        var http = target.Protocol == LogShipProtocol.Http
+            ? new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = tls is null ? new() : new() { RemoteCertificateValidationCallback = tls.Validate },
+            }) { Timeout = Timeout.InfiniteTimeSpan }
+            : null;
+        var headers = _options.CollectorHeaders;
         Func<CancellationToken, Task<ILogSink>> connect = http is null
-            ? async ct => await TcpLogSink.ConnectAsync(target.Host, target.Port, ct).ConfigureAwait(false)
-            : _ => Task.FromResult<ILogSink>(new HttpLogSink(http, target.Uri));
+            ? async ct => await TcpLogSink.ConnectAsync(target.Host, target.Port, tls, ct).ConfigureAwait(false)
+            : _ => Task.FromResult<ILogSink>(new HttpLogSink(http, target.Uri, headers, tls));
         var sender = new LogShipSender(buffer, connect, _time, _log, target.ToString(), new LogShipSenderOptions(), _metrics.LogLinesShipped);
         return new LogShipping(target, buffer, tailer, sender, http);
     }

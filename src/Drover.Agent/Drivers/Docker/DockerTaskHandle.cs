@@ -80,7 +80,8 @@ internal sealed class DockerTaskHandle : ITaskHandle, IStreamedOutput
         {
             return null;
         }
-        return stats is null ? null : Usage(stats, _driver.Time.GetUtcNow());
+        // Docker's stats carry no OOM count (only inspect's OOMKilled, once the container died of it): read the group's.
+        return stats is null ? null : Usage(stats, _driver.Time.GetUtcNow()) with { OomKills = CgroupManager.ReadOomKillsOf(Pid) };
     }
 
     internal static TaskResourceUsage Usage(DockerStats stats, DateTimeOffset now)
