@@ -303,16 +303,21 @@ public sealed class CgroupManager
     }
 
     /// <summary>
-    /// OOM kills inside a running process's cgroup v2 group (memory.events oom_kill): a container whose shell
-    /// survived its memory hog child being killed shows it here, and nowhere in Docker's own stats. Null on cgroup
-    /// v1, or when the process or its group is gone.
+    /// OOM kills inside a running process's group: cgroup v2 memory.events oom_kill, or v1 memory.oom_control
+    /// oom_kill (kernel 4.13+). A container whose shell survived its memory hog child being killed shows it here,
+    /// and nowhere in Docker's own stats. Null when the process or its group is gone.
     /// </summary>
     public static long? ReadOomKillsOf(int pid, string mountRoot = "/sys/fs/cgroup")
     {
-        if (pid <= 0 || !File.Exists(Path.Join(mountRoot, "cgroup.controllers"))) return null;
-        if (CgroupOf($"/proc/{pid}/cgroup", "") is not { } path) return null;
-        var dir = Path.Join(mountRoot, path);
-        return Directory.Exists(dir) ? CgroupFiles.ReadV2(dir, default).OomKills : null;
+        if (pid <= 0) return null;
+        var procFile = $"/proc/{pid}/cgroup";
+        if (File.Exists(Path.Join(mountRoot, "cgroup.controllers")))
+        {
+            return CgroupOf(procFile, "") is { } path && Path.Join(mountRoot, path) is var dir && Directory.Exists(dir)
+                ? CgroupFiles.ReadV2(dir, default).OomKills : null;
+        }
+        return CgroupOf(procFile, "memory") is { } v1 && Path.Join(mountRoot, "memory", v1) is var memoryDir && Directory.Exists(memoryDir)
+            ? CgroupFiles.ReadV1(null, null, memoryDir, default).OomKills : null;
     }
 
     private static string ResolveReal(string dir)

