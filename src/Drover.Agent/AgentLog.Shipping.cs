@@ -16,4 +16,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(5003, LogLevel.Warning, "Cannot read {Path} to ship it: {Error}")]
     public static partial void LogShipReadFailed(this ILogger log, string path, string error);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Following the container log of task {TaskId} to ship it broke off: {Error}; reconnecting while the container runs")]
+    public static partial void LogShipStreamBroke(this ILogger log, string taskId, string error);
 }

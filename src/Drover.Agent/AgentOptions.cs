@@ -69,6 +69,13 @@ public sealed record AgentOptions
     public string? LogShip { get; init; }
     /// <summary>Lines held in memory for the collector; when full, new lines are dropped and counted.</summary>
     public int LogShipBuffer { get; init; } = Logs.Shipping.LogShipBuffer.DefaultCapacity;
+    /// <summary>"Name: value" headers sent with every POST to an http(s):// collector (e.g. Authorization).</summary>
+    public IReadOnlyList<string> LogShipHeaders { get; init; } = [];
+    /// <summary>PEM file of the CA(s) that sign a tls:// or https:// collector's certificate, trusted instead of the system's roots.</summary>
+    public string? LogShipCaFile { get; init; }
+    /// <summary>The parsed <see cref="LogShipHeaders"/> (call after <see cref="Validate"/>).</summary>
+    public IReadOnlyList<Logs.Shipping.CollectorHeader> CollectorHeaders =>
+        [.. LogShipHeaders.Select(h => Logs.Shipping.CollectorHeader.TryParse(h, out var header, out _) ? header! : throw new AgentConfigurationException([$"logShipHeader: invalid '{h}'"]))];
     /// <summary>The parsed <see cref="LogShip"/>; null when not shipping.</summary>
     public Logs.Shipping.LogShipTarget? LogShipTarget =>
         LogShip is null ? null
@@ -127,6 +134,7 @@ public sealed record AgentOptions
         if (MaxRefusedRetryDelay <= TimeSpan.Zero) errors.Add("maxRefusedRetryDelay: must be positive");
         errors.AddRange(LogRotation.Validate());
         if (LogShip is not null && !Logs.Shipping.LogShipTarget.TryParse(LogShip, out _, out var shipError)) errors.Add($"logShip: {shipError}");
+        errors.AddRange(ValidateCollectorSettings());
         if (LogShipBuffer < 1) errors.Add($"logShipBuffer: must be at least 1 line, got {LogShipBuffer}");
         if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
         if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
@@ -134,6 +142,22 @@ public sealed record AgentOptions
         foreach (var key in Attributes.Keys.Where(string.IsNullOrWhiteSpace))
             errors.Add("attributes: attribute names must not be empty");
         return errors;
+    }
+
+    private IEnumerable<string> ValidateCollectorSettings()
+    {
+        Logs.Shipping.LogShipTarget.TryParse(LogShip, out var target, out _);
+        foreach (var h in LogShipHeaders)
+        {
+            if (!Logs.Shipping.CollectorHeader.TryParse(h, out _, out var headerError)) yield return $"logShipHeader: {headerError}";
+        }
+        if (LogShipHeaders.Count > 0 && target is not null && target.Protocol != Logs.Shipping.LogShipProtocol.Http)
+            yield return $"logShipHeader: headers are sent to http(s):// collectors only, and --log-ship is {target.Uri.Scheme}://";
+        if (LogShipCaFile is null) yield break;
+        if (target is not null && !target.UsesTls)
+            yield return $"logShipCaFile: trusts the certificate of a tls:// or https:// collector, and --log-ship is {target.Uri.Scheme}://";
+        else if (!Logs.Shipping.CollectorTls.TryLoadCaFile(LogShipCaFile, out _, out var caError))
+            yield return $"logShipCaFile: {caError}";
     }
 
     /// <summary>Throws <see cref="AgentConfigurationException"/> listing every problem.</summary>

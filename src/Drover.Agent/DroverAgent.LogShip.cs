@@ -1,8 +1,12 @@
+using Drover.Agent.Drivers;
 using Drover.Agent.Logs.Shipping;
 
 namespace Drover.Agent;
 
-/// <summary>Log shipping (--log-ship): one loop tails every task's files into a bounded buffer, another sends it to the collector.</summary>
+/// <summary>
+/// Log shipping (--log-ship): one loop tails every process task's files, and follows every container's log stream,
+/// into a bounded buffer; another sends it to the collector.
+/// </summary>
 public sealed partial class DroverAgent
 {
     /// <summary>How often the task files are looked at for new lines: a line reaches the collector within about this.</summary>
@@ -19,10 +23,18 @@ public sealed partial class DroverAgent
         var buffer = new LogShipBuffer(_options.LogShipBuffer, _metrics.LogLinesDropped);
         var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log);
         // one client for every connection the sender makes: its pool keeps the collector's connection alive
-        var http = target.Protocol == LogShipProtocol.Http ? new HttpClient { Timeout = Timeout.InfiniteTimeSpan } : null;
+        var tls = !target.UsesTls ? null
+            : new CollectorTls(_options.LogShipCaFile is { } caFile && CollectorTls.TryLoadCaFile(caFile, out var cas, out _) ? cas : null);
+        var http = target.Protocol == LogShipProtocol.Http
+            ? new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = tls is null ? new() : new() { RemoteCertificateValidationCallback = tls.Validate },
+            }) { Timeout = Timeout.InfiniteTimeSpan }
+            : null;
+        var headers = _options.CollectorHeaders;
         Func<CancellationToken, Task<ILogSink>> connect = http is null
-            ? async ct => await TcpLogSink.ConnectAsync(target.Host, target.Port, ct).ConfigureAwait(false)
-            : _ => Task.FromResult<ILogSink>(new HttpLogSink(http, target.Uri));
+            ? async ct => await TcpLogSink.ConnectAsync(target.Host, target.Port, tls, ct).ConfigureAwait(false)
+            : _ => Task.FromResult<ILogSink>(new HttpLogSink(http, target.Uri, headers, tls));
         var sender = new LogShipSender(buffer, connect, _time, _log, target.ToString(), new LogShipSenderOptions(), _metrics.LogLinesShipped);
         return new LogShipping(target, buffer, tailer, sender, http);
     }
@@ -31,25 +43,37 @@ public sealed partial class DroverAgent
     {
         if (_logShipping is not { } shipping) yield break;
         _log.LogShipStarted(shipping.Target.ToString(), shipping.Buffer.Capacity);
-        yield return RunLoopAsync("log-ship-tail", ct => LogShipTailLoopAsync(shipping.Tailer, ct), stop);
+        yield return RunLoopAsync("log-ship-tail", ct => LogShipTailLoopAsync(shipping, ct), stop);
         yield return RunLoopAsync("log-ship-send", shipping.Sender.RunAsync, stop);
     }
 
-    private async Task LogShipTailLoopAsync(LogShipTailer tailer, CancellationToken ct)
+    private async Task LogShipTailLoopAsync(LogShipping shipping, CancellationToken ct)
     {
+        await using var followers = new StreamedLogFollowers(shipping.Buffer, _options.Hostname, _time, _log, ct);
         using var timer = new PeriodicTimer(LogShipPollPeriod, _time);
-        do
+        try
         {
-            tailer.Poll(ShipSources());
+            do
+            {
+                var runners = Tasks.All().ToList();
+                followers.Poll(StreamedSources(runners));
+                shipping.Tailer.Poll(ShipSources(runners, followers));
+            }
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    private List<ShipSource> ShipSources()
+    private static IEnumerable<StreamedSource> StreamedSources(List<Tasks.TaskRunner> runners) =>
+        runners.Where(r => r.Handle is IStreamedOutput).Select(r => new StreamedSource(r.TaskId, r.Spec.AppId, (IStreamedOutput)r.Handle!, r.IsTerminal));
+
+    private static List<ShipSource> ShipSources(List<Tasks.TaskRunner> runners, StreamedLogFollowers followers)
     {
         var sources = new List<ShipSource>();
-        foreach (var runner in Tasks.All())
+        foreach (var runner in runners)
         {
+            // a container's output is shipped from Docker's stream; its sandbox files are the archive of the same lines
+            if (followers.Ships(runner.TaskId)) continue;
             // read before the files: a task seen ended has written its last byte
             var ended = runner.IsTerminal;
             if (runner.Sandbox is { } sandbox) sources.Add(new ShipSource(runner.TaskId, runner.Spec.AppId, sandbox, ended));

@@ -33,11 +33,48 @@ public sealed class LogShipOptionTests
 
     [Theory]
     [InlineData("tcp://collector", "a port is required")]
-    [InlineData("syslog://collector:514", "the scheme must be tcp, http or https, not 'syslog'")]
+    [InlineData("syslog://collector:514", "the scheme must be tcp, tls, http or https, not 'syslog'")]
     public void A_bad_url_is_a_usage_error_naming_the_problem(string url, string expected)
     {
         var (options, result) = Parse("--log-ship", url);
         var e = Assert.Throws<UsageException>(() => options.Read(result, "http://127.0.0.1:8080", "/tmp/drover-x", null));
         Assert.Contains($"logShip: '{url}': {expected}", e.Message);
+    }
+
+    [Fact]
+    public void Headers_repeat_and_a_ca_file_is_read_as_an_absolute_path()
+    {
+        var pem = Path.Combine(Path.GetTempPath(), $"drover-ca-{Guid.NewGuid():N}.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            var req = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=test ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllText(pem, cert.ExportCertificatePem());
+        }
+        try
+        {
+            var (options, result) = Parse("--log-ship", "https://10.0.0.5:8443/logs", "--log-ship-header", "Authorization: Bearer s3cret",
+                "--log-ship-header", "X-Tenant:  blue ", "--log-ship-ca-file", pem);
+            var agent = options.Read(result, "http://127.0.0.1:8080", "/tmp/drover-x", null);
+            Assert.Equal([("Authorization", "Bearer s3cret"), ("X-Tenant", "blue")], agent.CollectorHeaders.Select(h => (h.Name, h.Value)));
+            Assert.Equal(pem, agent.LogShipCaFile);
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--log-ship", "tcp://c:5170", "--log-ship-header", "Authorization: x" }, "logShipHeader: headers are sent to http(s):// collectors only, and --log-ship is tcp://")]
+    [InlineData(new[] { "--log-ship", "http://c:80/", "--log-ship-header", "no colon here" }, "logShipHeader: expects 'Name: value', e.g. 'Authorization: Bearer TOKEN'")]
+    [InlineData(new[] { "--log-ship", "http://c:80/", "--log-ship-header", "Bad Name: v" }, "logShipHeader: 'Bad Name' is not a valid header name")]
+    [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-ca-file", "/nonexistent/ca.pem" }, "logShipCaFile: '/nonexistent/ca.pem' cannot be read as PEM certificates")]
+    [InlineData(new[] { "--log-ship", "tcp://c:5170", "--log-ship-ca-file", "/etc/hostname" }, "logShipCaFile: trusts the certificate of a tls:// or https:// collector, and --log-ship is tcp://")]
+    public void Bad_collector_settings_are_usage_errors_naming_the_problem(string[] args, string expected)
+    {
+        var (options, result) = Parse(args);
+        var e = Assert.Throws<UsageException>(() => options.Read(result, "http://127.0.0.1:8080", "/tmp/drover-x", null));
+        Assert.Contains(expected, e.Message);
     }
 }

@@ -273,20 +273,51 @@ public sealed class CgroupManager
     }
 
     /// <summary>This process's cgroup path in the hierarchy of <paramref name="controller"/> ("" = v2 unified).</summary>
-    public static string? OwnCgroup(string controller)
+    public static string? OwnCgroup(string controller) => CgroupOf("/proc/self/cgroup", controller);
+
+    /// <summary>
+    /// A process's cgroup path in the hierarchy of <paramref name="controller"/> ("" = v2 unified), from its
+    /// /proc/PID/cgroup file; null when the file is gone (the process ended) or has no such line.
+    /// </summary>
+    public static string? CgroupOf(string procCgroupFile, string controller)
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/cgroup"))
-            {
-                var parts = line.Split(':', 3);
-                if (parts.Length != 3) continue;
-                var controllers = parts[1].Split(',');
-                if (controller.Length == 0 ? parts[1].Length == 0 : controllers.Contains(controller)) return parts[2];
-            }
+            return ParseProcCgroup(File.ReadLines(procCgroupFile), controller);
         }
-        catch (IOException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return null;
+    }
+
+    /// <summary>The path of the "ID:controllers:path" line naming <paramref name="controller"/> ("" = the v2 line "0::path").</summary>
+    public static string? ParseProcCgroup(IEnumerable<string> lines, string controller)
+    {
+        foreach (var line in lines)
+        {
+            var parts = line.Split(':', 3);
+            if (parts.Length != 3) continue;
+            var controllers = parts[1].Split(',');
+            if (controller.Length == 0 ? parts[1].Length == 0 : controllers.Contains(controller)) return parts[2];
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// OOM kills inside a running process's group: cgroup v2 memory.events oom_kill, or v1 memory.oom_control
+    /// oom_kill (kernel 4.13+). A container whose shell survived its memory hog child being killed shows it here,
+    /// and nowhere in Docker's own stats. Null when the process or its group is gone.
+    /// </summary>
+    public static long? ReadOomKillsOf(int pid, string mountRoot = "/sys/fs/cgroup")
+    {
+        if (pid <= 0) return null;
+        var procFile = $"/proc/{pid}/cgroup";
+        if (File.Exists(Path.Join(mountRoot, "cgroup.controllers")))
+        {
+            return CgroupOf(procFile, "") is { } path && Path.Join(mountRoot, path) is var dir && Directory.Exists(dir)
+                ? CgroupFiles.ReadV2(dir, default).OomKills : null;
+        }
+        return CgroupOf(procFile, "memory") is { } v1 && Path.Join(mountRoot, "memory", v1) is var memoryDir && Directory.Exists(memoryDir)
+            ? CgroupFiles.ReadV1(null, null, memoryDir, default).OomKills : null;
     }
 
     private static string ResolveReal(string dir)

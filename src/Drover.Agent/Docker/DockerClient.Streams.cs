@@ -14,6 +14,8 @@ public sealed record DockerLogQuery
     public int? Tail { get; init; }
     /// <summary>Only messages at or after this moment (nanosecond precision).</summary>
     public DateTimeOffset? Since { get; init; }
+    /// <summary>Like <see cref="Since"/> in nanoseconds since the epoch (all of Docker's precision); wins over it.</summary>
+    public long? SinceUnixNanos { get; init; }
     /// <summary>Prefix every message with its RFC 3339 (nano) time and a space.</summary>
     public bool Timestamps { get; init; }
 }
@@ -28,7 +30,8 @@ public sealed partial class DockerClient
     {
         var q = $"stdout={B(query.Stdout)}&stderr={B(query.Stderr)}&follow={B(query.Follow)}&timestamps={B(query.Timestamps)}"
                 + (query.Tail is { } tail ? "&tail=" + tail.ToString(CultureInfo.InvariantCulture) : "&tail=all")
-                + (query.Since is { } since ? "&since=" + UnixTime(since) : "");
+                + (query.SinceUnixNanos is { } ns ? "&since=" + UnixTime(ns)
+                    : query.Since is { } since ? "&since=" + UnixTime(since) : "");
         var response = await SendAsync("logs " + Short(id), HttpMethod.Get, $"containers/{Escape(id)}/logs?{q}", null, null, ct,
             [HttpStatusCode.NotFound]).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -65,6 +68,10 @@ public sealed partial class DockerClient
         }
         return string.Create(CultureInfo.InvariantCulture, $"{seconds}.{rest * 100:D9}");
     }
+
+    /// <summary>Nanoseconds since the epoch as Docker's since takes them ("seconds.nanoseconds").</summary>
+    public static string UnixTime(long unixNanos) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Math.DivRem(unixNanos, 1_000_000_000L, out var rest)}.{rest:D9}");
 
     private static string B(bool b) => b ? "1" : "0";
 

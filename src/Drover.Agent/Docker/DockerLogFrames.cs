@@ -11,42 +11,26 @@ public enum DockerStreamType : byte { Stdin = 0, Stdout = 1, Stderr = 2 }
 public readonly record struct DockerLogFrame(DockerStreamType Stream, ReadOnlyMemory<byte> Payload);
 
 /// <summary>
-/// Reads Docker's multiplexed stream (containers without a TTY): frames of an 8-byte header — stream type, three
-/// zero bytes, a big-endian 32-bit payload length — followed by the payload. Headers may arrive split across reads.
+/// Docker's multiplexed stream (containers without a TTY), read with <see cref="DockerFrameDecoder"/>, and the
+/// timestamps that <c>timestamps=1</c> puts before every message.
 /// </summary>
 public static class DockerLogFrames
 {
-    public const int HeaderSize = 8;
-    /// <summary>Larger frames than this are not Docker's (it splits messages at 16 KiB): the stream is not multiplexed.</summary>
-    public const int MaxFrame = 16 * 1024 * 1024;
+    public const int HeaderSize = DockerFrameDecoder.HeaderSize;
 
     /// <summary>Frames until the stream ends; a stream that ends inside a frame or carries a bad header throws <see cref="DockerProtocolException"/>.</summary>
     public static async IAsyncEnumerable<DockerLogFrame> ReadAsync(Stream stream,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        var header = new byte[HeaderSize];
+        var decoder = new DockerFrameDecoder();
+        var buffer = new byte[64 * 1024];
         while (true)
         {
-            var got = await FillAsync(stream, header, ct).ConfigureAwait(false);
-            if (got == 0) yield break;
-            if (got < HeaderSize) throw new DockerProtocolException($"the log stream ended inside a frame header ({got} of {HeaderSize} bytes)");
-            var (type, length) = ParseHeader(header);
-            var payload = new byte[length];
-            var read = await FillAsync(stream, payload, ct).ConfigureAwait(false);
-            if (read < length) throw new DockerProtocolException($"the log stream ended inside a frame ({read} of {length} bytes)");
-            yield return new DockerLogFrame(type, payload);
+            var n = await stream.ReadAsync(buffer, ct).ConfigureAwait(false);
+            if (n == 0) break;
+            foreach (var frame in decoder.Feed(buffer.AsSpan(0, n))) yield return frame;
         }
-    }
-
-    /// <summary>Stream type and payload length of a frame header.</summary>
-    public static (DockerStreamType Type, int Length) ParseHeader(ReadOnlySpan<byte> header)
-    {
-        if (header.Length < HeaderSize) throw new DockerProtocolException("a frame header has 8 bytes");
-        if (header[0] > 2 || header[1] != 0 || header[2] != 0 || header[3] != 0)
-            throw new DockerProtocolException($"not a multiplexed log stream (header {Convert.ToHexString(header[..HeaderSize])})");
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header[4..]);
-        if (length > MaxFrame) throw new DockerProtocolException($"a log frame of {length} bytes is larger than Docker sends");
-        return ((DockerStreamType)header[0], (int)length);
+        if (decoder.Unfinished is { } unfinished) throw new DockerProtocolException(unfinished);
     }
 
     /// <summary>Writes a frame as Docker does (for tests and tools).</summary>
@@ -65,11 +49,16 @@ public static class DockerLogFrames
     /// </summary>
     public static (DateTimeOffset? At, ReadOnlyMemory<byte> Text) SplitTimestamp(ReadOnlyMemory<byte> payload)
     {
+        var (stamp, text) = SplitStamp(payload);
+        return stamp is not null && TryParseTime(stamp, out var at) ? (at, text) : (null, payload);
+    }
+
+    /// <summary>The timestamp prefix as written (parse it with <see cref="TryParseTime"/> or <see cref="TryParseUnixNanos"/>) and the message after it.</summary>
+    public static (string? Stamp, ReadOnlyMemory<byte> Text) SplitStamp(ReadOnlyMemory<byte> payload)
+    {
         var span = payload.Span;
         var space = span[..Math.Min(span.Length, 40)].IndexOf((byte)' ');
-        if (space < 20) return (null, payload);
-        var text = Encoding.ASCII.GetString(span[..space]);
-        return TryParseTime(text, out var at) ? (at, payload[(space + 1)..]) : (null, payload);
+        return space < 20 ? (null, payload) : (Encoding.ASCII.GetString(span[..space]), payload[(space + 1)..]);
     }
 
     /// <summary>Docker's RFC 3339 times with up to nine fraction digits (.NET keeps seven).</summary>
@@ -86,15 +75,28 @@ public static class DockerLogFrames
         return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at);
     }
 
-    private static async Task<int> FillAsync(Stream stream, byte[] buffer, CancellationToken ct)
+    /// <summary>
+    /// Docker's RFC 3339 time as nanoseconds since the Unix epoch, all nine digits kept: a follower resumes with
+    /// <c>since</c> one nanosecond after the last message it has, so it neither repeats nor skips one.
+    /// </summary>
+    public static bool TryParseUnixNanos(string text, out long nanos)
     {
-        var total = 0;
-        while (total < buffer.Length)
+        nanos = 0;
+        var dot = text.IndexOf('.');
+        long fraction = 0;
+        var whole = text;
+        if (dot > 0)
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false);
-            if (n == 0) break;
-            total += n;
+            var end = dot + 1;
+            while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
+            var digits = text[(dot + 1)..end];
+            if (digits.Length is 0 or > 9) return false;
+            fraction = long.Parse(digits.PadRight(9, '0'), NumberStyles.None, CultureInfo.InvariantCulture);
+            whole = text[..dot] + text[end..];
         }
-        return total;
+        if (!DateTimeOffset.TryParse(whole, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            || at < DateTimeOffset.UnixEpoch || at.Year > 2262) return false;
+        nanos = (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100 + fraction;
+        return true;
     }
 }

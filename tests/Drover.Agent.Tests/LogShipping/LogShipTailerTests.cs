@@ -89,6 +89,32 @@ public sealed class LogShipTailerTests : IDisposable
     }
 
     [Fact]
+    public void Lines_written_just_before_a_rotation_are_read_from_the_tail_of_stream_1_before_the_new_file()
+    {
+        var tailer = new LogShipTailer(_buffer, "h", _time, NullLogger.Instance);
+        tailer.Poll([]);
+        var sb = Sandbox("t");
+        var source = new ShipSource("t", "/a", sb, false);
+        var stdout = Path.Combine(sb, "stdout");
+        File.WriteAllText(stdout, new string('x', 5000) + "\nshipped\n");
+        tailer.Poll([source]);
+        Assert.Equal(2, Drain().Count);
+
+        // written, then rotated before the next poll; the last line is finished only in the new file
+        File.AppendAllText(stdout, "just before\nsplit by the rot");
+        Assert.NotNull(Drover.Agent.Logs.LogRotation.RotateIfFull(sb, "stdout", new Drover.Agent.Logs.LogRotationPolicy(4096, 3)));
+        File.AppendAllText(stdout, "ation\nafter\n");
+        tailer.Poll([source]);
+        Assert.Equal(["stdout:just before", "stdout:split by the rotation", "stdout:after"], Texts(Drain()));
+
+        // and the next rotation again, now from the new file's offset
+        File.AppendAllText(stdout, new string('y', 4083) + "\n"); // exactly the cap: all of it goes to stdout.1
+        Assert.NotNull(Drover.Agent.Logs.LogRotation.RotateIfFull(sb, "stdout", new Drover.Agent.Logs.LogRotationPolicy(4096, 3)));
+        tailer.Poll([source]);
+        Assert.Equal([$"stdout:{new string('y', 4083)}"], Texts(Drain()));
+    }
+
+    [Fact]
     public void Tasks_there_at_the_first_poll_are_followed_from_their_end_and_later_ones_from_the_start()
     {
         var old = Sandbox("old", stdout: "history\n");

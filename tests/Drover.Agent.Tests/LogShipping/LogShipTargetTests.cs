@@ -7,6 +7,7 @@ public sealed class LogShipTargetTests
     [Theory]
     [InlineData("tcp://127.0.0.1:5170", LogShipProtocol.Tcp, "127.0.0.1", 5170)]
     [InlineData("tcp://logs.example:9000/", LogShipProtocol.Tcp, "logs.example", 9000)]
+    [InlineData("tls://logs.example:6514", LogShipProtocol.Tcp, "logs.example", 6514)]
     [InlineData("http://10.0.0.5:8080/logs", LogShipProtocol.Http, "10.0.0.5", 8080)]
     [InlineData("https://collector:443/in", LogShipProtocol.Http, "collector", 443)]
     [InlineData("http://[::1]:80/", LogShipProtocol.Http, "[::1]", 80)]
@@ -19,12 +20,12 @@ public sealed class LogShipTargetTests
     }
 
     [Theory]
-    [InlineData("udp://127.0.0.1:5170", "the scheme must be tcp, http or https, not 'udp'")]
-    [InlineData("file:///var/log/x", "the scheme must be tcp, http or https, not 'file'")]
+    [InlineData("udp://127.0.0.1:5170", "the scheme must be tcp, tls, http or https, not 'udp'")]
+    [InlineData("file:///var/log/x", "the scheme must be tcp, tls, http or https, not 'file'")]
     [InlineData("tcp://127.0.0.1", "a port is required")]
     [InlineData("http://collector/logs", "a port is required")]
     [InlineData("tcp://127.0.0.1:5170/path", "a tcp:// collector takes no path")]
-    [InlineData("127.0.0.1:5170", "is not a URL with a scheme, tcp:// or http(s)://")]
+    [InlineData("127.0.0.1:5170", "is not a URL with a scheme, tcp://, tls:// or http(s)://")]
     [InlineData("tcp://:5170", "is not a URL")]
     [InlineData("not a url", "is not a URL")]
     [InlineData("", "is not a URL")]
@@ -40,7 +41,7 @@ public sealed class LogShipTargetTests
     {
         var options = new AgentOptions { ServerUrl = "http://127.0.0.1:8080", DataDir = "/tmp/x", LogShip = "udp://h:1", LogShipBuffer = 0 };
         var errors = options.Validate();
-        Assert.Contains(errors, e => e.StartsWith("logShip: 'udp://h:1': the scheme must be tcp, http or https", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("logShip: 'udp://h:1': the scheme must be tcp, tls, http or https", StringComparison.Ordinal));
         Assert.Contains("logShipBuffer: must be at least 1 line, got 0", errors);
     }
 }

@@ -146,4 +146,27 @@ public sealed class DockerClusterTests(DockerFixture docker, ITestOutputHelper o
         Assert.StartsWith("OOM killed: memory limit 32 MiB", app.LastTaskFailure!.Message);
         Assert.Equal("TASK_FAILED", app.LastTaskFailure.State);
     }
+
+    [Fact(Timeout = 240_000)]
+    public async Task A_running_container_whose_child_was_oom_killed_shows_the_kill_in_its_stats()
+    {
+        await using var c = await LocalCluster.StartAsync(agents: 1, dockerSocket: D.Socket);
+        // the shell survives: only its memory hog child outgrows the 32 MiB limit and is killed
+        await c.ApplyAsync($$"""
+            {"id":"/dk/survivor","container":{"type":"DOCKER","docker":{"image":"{{DockerDaemon.Image}}","network":"NONE"} },
+             "cmd":"sh -c 'x=aaaaaaaa; while true; do x=$x$x; done'; echo child ended; exec sleep 3600","instances":1,"cpus":0.1,"mem":32}
+            """);
+        var task = (await c.WaitForRunningAsync("/dk/survivor", 1, TimeSpan.FromSeconds(90))).Tasks!.Single();
+        var stats = await Eventually.GetAsync(async () =>
+        {
+            var s = await c.Client.GetTaskStatsAsync(task.Id);
+            return s.Memory?.OomKills > 0 ? s : null;
+        }, TimeSpan.FromSeconds(60), "the OOM kill inside the running container is counted", c.Diagnostics);
+        Assert.Equal("docker", stats.Source);
+        Assert.Equal(32UL * 1024 * 1024, stats.Memory!.LimitBytes);
+        var app = await c.Client.GetAppAsync("/dk/survivor");
+        Assert.Equal(1, app.TasksRunning);
+        Assert.Equal(task.Id, app.Tasks!.Single().Id);
+        Assert.Null(app.LastTaskFailure);
+    }
 }

@@ -36,6 +36,10 @@ public sealed class LocalCluster : IAsyncDisposable
     public static Task<LocalCluster> StartWithAgentArgsAsync(int agents, params string[] agentArgs) =>
         StartCoreAsync(agents, null, null, agentArgs, []);
 
+    /// <summary>A server and agents using this Docker daemon, started with these extra agent options.</summary>
+    public static Task<LocalCluster> StartWithDockerAsync(int agents, string dockerSocket, params string[] agentArgs) =>
+        StartCoreAsync(agents, null, dockerSocket, agentArgs, []);
+
     private static async Task<LocalCluster> StartCoreAsync(int agents, string? apiToken, string? dockerSocket, string[] agentArgs, string[] serverArgs)
     {
         var c = new LocalCluster

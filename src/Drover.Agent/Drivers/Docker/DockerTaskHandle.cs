@@ -5,7 +5,7 @@ using Drover.Core.Cluster;
 namespace Drover.Agent.Drivers.Docker;
 
 /// <summary>A task of the <see cref="DockerDriver"/>: one container, started by this agent or re-adopted by its labels.</summary>
-internal sealed class DockerTaskHandle : ITaskHandle
+internal sealed class DockerTaskHandle : ITaskHandle, IStreamedOutput
 {
     private readonly DockerDriver _driver;
     private readonly TaskCompletionSource<TaskExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -58,6 +58,15 @@ internal sealed class DockerTaskHandle : ITaskHandle
         await Exited.WaitAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>GET /containers/{id}/logs?follow=1&amp;stdout=1&amp;stderr=1&amp;timestamps=1, from a moment or (tail=0) from now.</summary>
+    public Task<Stream?> OpenOutputAsync(long? sinceUnixNanos, CancellationToken ct) =>
+        _driver.Client.OpenLogsAsync(ContainerId, sinceUnixNanos is { } since
+            ? new DockerLogQuery { Stdout = true, Stderr = true, Follow = true, Timestamps = true, SinceUnixNanos = since }
+            : new DockerLogQuery { Stdout = true, Stderr = true, Follow = true, Timestamps = true, Tail = 0 }, ct);
+
+    public async Task<bool> IsRunningAsync(CancellationToken ct) =>
+        !Exited.IsCompleted && await _driver.Client.InspectContainerAsync(ContainerId, ct).ConfigureAwait(false) is { State.Running: true };
+
     /// <summary>Docker's one-shot stats: CPU time, and memory without the page cache (as `docker stats` shows it).</summary>
     public async Task<TaskResourceUsage?> ReadUsageAsync(CancellationToken ct = default)
     {
@@ -71,7 +80,8 @@ internal sealed class DockerTaskHandle : ITaskHandle
         {
             return null;
         }
-        return stats is null ? null : Usage(stats, _driver.Time.GetUtcNow());
+        // Docker's stats carry no OOM count (only inspect's OOMKilled, once the container died of it): read its cgroup's.
+        return stats is null ? null : Usage(stats, _driver.Time.GetUtcNow()) with { OomKills = CgroupManager.ReadOomKillsOf(Pid) };
     }
 
     internal static TaskResourceUsage Usage(DockerStats stats, DateTimeOffset now)

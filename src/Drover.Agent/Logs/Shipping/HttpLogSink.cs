@@ -2,8 +2,12 @@ using System.Net.Http.Headers;
 
 namespace Drover.Agent.Logs.Shipping;
 
-/// <summary>POSTs each batch as newline-delimited JSON (Content-Type application/x-ndjson); anything but a 2xx is a failed send.</summary>
-public sealed class HttpLogSink(HttpClient http, Uri uri) : ILogSink
+/// <summary>
+/// POSTs each batch as newline-delimited JSON (Content-Type application/x-ndjson) with the <c>--log-ship-header</c>
+/// headers (e.g. Authorization for Vector's http_server auth or a proxy in front of Logstash); anything but a 2xx
+/// is a failed send.
+/// </summary>
+public sealed class HttpLogSink(HttpClient http, Uri uri, IReadOnlyList<CollectorHeader>? headers = null, CollectorTls? tls = null) : ILogSink
 {
     private static readonly MediaTypeHeaderValue NdJson = new("application/x-ndjson");
 
@@ -16,9 +20,12 @@ public sealed class HttpLogSink(HttpClient http, Uri uri) : ILogSink
             line.CopyTo(body, at);
             at += line.Length;
         }
-        using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = NdJson;
-        using var res = await http.PostAsync(uri, content, ct).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = NdJson;
+        foreach (var h in headers ?? []) request.Headers.TryAddWithoutValidation(h.Name, h.Value);
+        using var res = tls is null
+            ? await http.SendAsync(request, ct).ConfigureAwait(false)
+            : await tls.ExplainAsync(() => http.SendAsync(request, ct)).ConfigureAwait(false);
         if (!res.IsSuccessStatusCode)
             throw new HttpRequestException($"the collector answered {(int)res.StatusCode} {res.ReasonPhrase}", null, res.StatusCode);
     }

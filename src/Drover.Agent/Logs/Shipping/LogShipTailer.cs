@@ -8,8 +8,10 @@ public readonly record struct ShipSource(string TaskId, string AppId, string San
 /// <summary>
 /// Follows every task's stdout and stderr files and queues their new lines as JSON lines into the
 /// <see cref="LogShipBuffer"/>. Tasks write their files themselves, so shipping never slows them: the tailer only
-/// reads. A file that got shorter was rotated (copytruncate, <see cref="LogRotation"/>) and is read again from 0;
-/// lines written between the last poll and the rotation are in "stream.1" and not shipped.
+/// reads. After a rotation (copytruncate, <see cref="LogRotation"/>; its ".stream.rotated" mark has a new generation)
+/// the lines written between the last poll and the rotation are read from the tail of "stream.1" first, from the
+/// recorded offset, then the new file from 0, so a rotation loses no line (two rotations between polls, 250 ms
+/// apart, lose what went to "stream.2"). A file that got shorter without a mark is read again from 0.
 /// Tasks present at the first poll (re-adopted after an agent restart) are followed from their current end, as
 /// Fluent Bit's tail input without a position database does, so a restart does not ship their history again;
 /// tasks that appear later are read from the start. Driven by one loop; not thread-safe.
@@ -33,9 +35,10 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
             if (!_tasks.TryGetValue(source.TaskId, out var task))
             {
                 _tasks[source.TaskId] = task = new TaskStreams([.. LogIndexRecorder.Streams.Select(_ => new StreamState(new LineSplitter(maxLineBytes)))]);
-                if (first)
+                for (var i = 0; i < task.Streams.Length; i++)
                 {
-                    for (var i = 0; i < task.Streams.Length; i++) task.Streams[i].Offset = SizeOf(Path.Combine(source.Sandbox, LogIndexRecorder.Streams[i]));
+                    task.Streams[i].Generation = LogRotation.ReadMark(source.Sandbox, LogIndexRecorder.Streams[i]).Generation;
+                    if (first) task.Streams[i].Offset = SizeOf(Path.Combine(source.Sandbox, LogIndexRecorder.Streams[i]));
                 }
             }
             if (task.Done) continue;
@@ -58,6 +61,14 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            var mark = LogRotation.ReadMark(source.Sandbox, stream);
+            if (mark.Generation > state.Generation)
+            {
+                // rotated since the last poll: the bytes after our offset went to stream.1 (which holds [Start, End) of the old file)
+                if (mark.Generation == state.Generation + 1) ReadRotatedTail(source, stream, state, mark);
+                state.Offset = 0;
+                state.Generation = mark.Generation;
+            }
             var size = file.Length;
             if (size < state.Offset)
             {
@@ -66,16 +77,7 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
             }
             if (size == state.Offset) return;
             file.Position = state.Offset;
-            var toRead = (int)Math.Min(size - state.Offset, MaxReadPerPoll);
-            var chunk = new byte[Math.Min(toRead, 64 * 1024)];
-            while (toRead > 0)
-            {
-                var n = file.Read(chunk, 0, Math.Min(chunk.Length, toRead));
-                if (n == 0) break;
-                state.Offset += n;
-                toRead -= n;
-                foreach (var line in state.Splitter.Feed(chunk.AsSpan(0, n))) Queue(source, stream, line);
-            }
+            state.Offset += Feed(file, size - state.Offset, source, stream, state.Splitter);
             state.Failing = false;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -89,9 +91,44 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
         }
     }
 
+    /// <summary>Reads up to <paramref name="available"/> bytes (at most <see cref="MaxReadPerPoll"/>) from the file's position into lines; returns how many were read.</summary>
+    private long Feed(FileStream file, long available, ShipSource source, string stream, LineSplitter splitter)
+    {
+        var toRead = (int)Math.Min(available, MaxReadPerPoll);
+        var chunk = new byte[Math.Max(1, Math.Min(toRead, 64 * 1024))];
+        long read = 0;
+        while (toRead > 0)
+        {
+            var n = file.Read(chunk, 0, Math.Min(chunk.Length, toRead));
+            if (n == 0) break;
+            read += n;
+            toRead -= n;
+            foreach (var line in splitter.Feed(chunk.AsSpan(0, n))) Queue(source, stream, line);
+        }
+        return read;
+    }
+
+    /// <summary>The lines written after our offset and before the rotation, from "stream.1"; its last unfinished line continues in the new file.</summary>
+    private void ReadRotatedTail(ShipSource source, string stream, StreamState state, LogRotationMark mark)
+    {
+        try
+        {
+            using var rotated = new FileStream(LogRotation.RotatedPath(source.Sandbox, stream, 1), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            // a burst over the cap kept only [Start, End): what we had not read before Start is gone
+            var from = Math.Max(0, state.Offset - mark.Start);
+            if (state.Offset < mark.Start) state.Splitter.Reset();
+            if (from >= rotated.Length) return;
+            rotated.Position = from;
+            Feed(rotated, rotated.Length - from, source, stream, state.Splitter);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            state.Splitter.Reset(); // rotated away already (max files 1): the rest of that line is gone
+        }
+    }
+
     private void Queue(ShipSource source, string stream, SplitLine line) =>
-        buffer.Add(new ShippedLine(source.AppId, source.TaskId, host, stream, ShippedLine.FormatTime(time.GetUtcNow()), line.Text,
-            line.Truncated ? true : null).ToJsonLine());
+        buffer.Add(ShippedLine.JsonLine(source.AppId, source.TaskId, host, stream, time.GetUtcNow(), line));
 
     private static long SizeOf(string path)
     {
@@ -115,6 +152,8 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
     {
         public LineSplitter Splitter { get; } = splitter;
         public long Offset { get; set; }
+        /// <summary>The rotation generation of the file <see cref="Offset"/> is in (see <see cref="LogRotation.ReadMark"/>).</summary>
+        public long Generation { get; set; }
         public bool Failing { get; set; }
     }
 }

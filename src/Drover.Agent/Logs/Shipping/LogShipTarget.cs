@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Drover.Agent.Logs.Shipping;
 
-/// <summary>How lines reach the collector: one long-lived TCP stream of JSON lines, or HTTP POSTs of batches.</summary>
+/// <summary>How lines reach the collector: one long-lived TCP stream of JSON lines (plain or inside TLS), or HTTP POSTs of batches.</summary>
 public enum LogShipProtocol { Tcp, Http }
 
 /// <summary>
@@ -13,6 +13,8 @@ public enum LogShipProtocol { Tcp, Http }
 public sealed record LogShipTarget(LogShipProtocol Protocol, Uri Uri)
 {
     public string Host => Uri.IdnHost;
+    /// <summary>tls:// (TCP inside TLS) or https://: the collector's certificate is checked (<see cref="CollectorTls"/>).</summary>
+    public bool UsesTls => Uri.Scheme is "tls" or "https";
     public int Port => Uri.Port;
 
     public override string ToString() => Uri.ToString();
@@ -22,21 +24,21 @@ public sealed record LogShipTarget(LogShipProtocol Protocol, Uri Uri)
     {
         target = null;
         error = "";
-        const string Examples = "e.g. tcp://10.0.0.5:5170 or http://10.0.0.5:8080/logs";
+        const string Examples = "e.g. tcp://10.0.0.5:5170, tls://10.0.0.5:5170 or http://10.0.0.5:8080/logs";
         if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri))
         {
-            error = $"'{text}' is not a URL with a scheme, tcp:// or http(s):// ({Examples})";
+            error = $"'{text}' is not a URL with a scheme, tcp://, tls:// or http(s):// ({Examples})";
             return false;
         }
         var protocol = uri.Scheme switch
         {
-            "tcp" => LogShipProtocol.Tcp,
+            "tcp" or "tls" => LogShipProtocol.Tcp,
             "http" or "https" => LogShipProtocol.Http,
             _ => (LogShipProtocol?)null,
         };
         if (protocol is null)
         {
-            error = $"'{text}': the scheme must be tcp, http or https, not '{uri.Scheme}' ({Examples})";
+            error = $"'{text}': the scheme must be tcp, tls, http or https, not '{uri.Scheme}' ({Examples})";
             return false;
         }
         if (uri.Host.Length == 0)
@@ -52,7 +54,7 @@ public sealed record LogShipTarget(LogShipProtocol Protocol, Uri Uri)
         }
         if (protocol == LogShipProtocol.Tcp && uri.AbsolutePath is not ("/" or ""))
         {
-            error = $"'{text}': a tcp:// collector takes no path ({Examples})";
+            error = $"'{text}': a {uri.Scheme}:// collector takes no path ({Examples})";
             return false;
         }
         target = new LogShipTarget(protocol.Value, uri);

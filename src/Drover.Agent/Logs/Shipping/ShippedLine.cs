@@ -22,6 +22,10 @@ public sealed record ShippedLine(
     public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>One line cut by a <see cref="LineSplitter"/>, as the JSON line to queue.</summary>
+    public static byte[] JsonLine(string app, string task, string host, string stream, DateTimeOffset at, SplitLine line) =>
+        new ShippedLine(app, task, host, stream, FormatTime(at), line.Text, line.Truncated ? true : null).ToJsonLine();
+
     /// <summary>The line as one line of JSON, with its newline: control characters and quotes escaped, never a raw newline.</summary>
     public byte[] ToJsonLine()
     {

@@ -79,7 +79,7 @@ public sealed class AgentRoleOptions
 
     public Option<string?> LogShip { get; } = new("--log-ship")
     {
-        Description = "Ship every task's stdout and stderr lines as JSON lines (app, task, host, stream, time, line) to a collector: tcp://HOST:PORT (Logstash/Vector/Fluent Bit json_lines) or http(s)://HOST:PORT/path (POSTed as application/x-ndjson)",
+        Description = "Ship every task's stdout and stderr lines as JSON lines (app, task, host, stream, time, line) to a collector: tcp://HOST:PORT (Logstash/Vector/Fluent Bit json_lines), tls://HOST:PORT (the same inside TLS) or http(s)://HOST:PORT/path (POSTed as application/x-ndjson)",
         HelpName = "URL",
     };
 
@@ -88,6 +88,18 @@ public sealed class AgentRoleOptions
         Description = "Log lines held for the collector while it is slow or down; when full, new lines are dropped (not shipped, still in the sandbox) and counted in drover_agent_log_lines_dropped_total, as Docker's non-blocking mode",
         HelpName = "LINES",
         DefaultValueFactory = _ => Agent.Logs.Shipping.LogShipBuffer.DefaultCapacity,
+    };
+
+    public Option<string[]> LogShipHeader { get; } = new("--log-ship-header")
+    {
+        Description = "HTTP header sent with every POST to an http(s):// --log-ship collector, e.g. 'Authorization: Bearer TOKEN' (repeatable)",
+        HelpName = "'NAME: VALUE'",
+    };
+
+    public Option<string?> LogShipCaFile { get; } = new("--log-ship-ca-file")
+    {
+        Description = "PEM file of the CA(s) to trust for a tls:// or https:// --log-ship collector (a private CA), instead of the system's roots",
+        HelpName = "PEM",
     };
 
     public void AddTo(Command command)
@@ -106,6 +118,8 @@ public sealed class AgentRoleOptions
         command.Options.Add(LogMaxFiles);
         command.Options.Add(LogShip);
         command.Options.Add(LogShipBuffer);
+        command.Options.Add(LogShipHeader);
+        command.Options.Add(LogShipCaFile);
     }
 
     public AgentOptions Read(ParseResult result, string serverUrl, string dataDir, string? token)
@@ -126,6 +140,8 @@ public sealed class AgentRoleOptions
             LogMaxFiles = result.GetValue(LogMaxFiles),
             LogShip = result.GetValue(LogShip),
             LogShipBuffer = result.GetValue(LogShipBuffer),
+            LogShipHeaders = result.GetValue(LogShipHeader) ?? [],
+            LogShipCaFile = result.GetValue(LogShipCaFile) is { } caFile ? Path.GetFullPath(caFile) : null,
             ServerUrl = serverUrl,
             Token = token,
             DataDir = Path.GetFullPath(dataDir),

@@ -1,0 +1,106 @@
+using System.Text;
+using System.Text.Json;
+using Drover.Agent.Docker;
+using Drover.Agent.Drivers;
+using Drover.Agent.Logs.Shipping;
+using Drover.Agent.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Drover.Agent.Tests.LogShipping;
+
+/// <summary>Following a container's log stream: lines with Docker's times, reconnecting after the last message while it runs.</summary>
+public sealed class StreamedLogFollowerTests
+{
+    /// <summary>A container whose log is served as canned streams, one per open; then it stops.</summary>
+    private sealed class FakeOutput(params byte[][] streams) : IStreamedOutput
+    {
+        public readonly List<long?> Sinces = [];
+        public bool Gone;
+
+        public Task<Stream?> OpenOutputAsync(long? sinceUnixNanos, CancellationToken ct)
+        {
+            lock (Sinces)
+            {
+                Sinces.Add(sinceUnixNanos);
+                if (Gone) return Task.FromResult<Stream?>(null);
+                return Task.FromResult<Stream?>(new MemoryStream(Sinces.Count <= streams.Length ? streams[Sinces.Count - 1] : []));
+            }
+        }
+
+        public Task<bool> IsRunningAsync(CancellationToken ct)
+        {
+            lock (Sinces) return Task.FromResult(Sinces.Count < streams.Length);
+        }
+    }
+
+    private static byte[] Frame(DockerStreamType type, string stamp, string text) =>
+        DockerLogFrames.Encode(type, Encoding.UTF8.GetBytes($"{stamp} {text}"));
+
+    private static List<JsonElement> Lines(LogShipBuffer buffer)
+    {
+        var batch = buffer.Count == 0 ? [] : buffer.TakeBatchAsync(1000, 1 << 20, CancellationToken.None).AsTask().Result;
+        return [.. batch.Select(b => JsonDocument.Parse(b).RootElement.Clone())];
+    }
+
+    private static async Task RunToEnd(StreamedLogFollower follower, long? since, ManualTimeProvider time)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var run = follower.RunAsync(since, cts.Token);
+        while (!run.IsCompleted && !cts.IsCancellationRequested)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+        await run;
+    }
+
+    [Fact]
+    public async Task A_stream_that_ends_while_the_container_runs_is_reopened_from_the_nanosecond_after_the_last_message()
+    {
+        byte[] first = [.. Frame(DockerStreamType.Stdout, "2026-11-29T22:17:55.000000001Z", "one\n"), .. Frame(DockerStreamType.Stderr, "2026-11-29T22:17:55.123456789Z", "two\n")];
+        var second = Frame(DockerStreamType.Stdout, "2026-11-29T22:17:56.5Z", "three, unfinished");
+        var output = new FakeOutput(first, second);
+        var buffer = new LogShipBuffer(100);
+        var time = new ManualTimeProvider();
+        var follower = new StreamedLogFollower("t1", "/web", output, buffer, "host-1", time, NullLogger.Instance);
+
+        await RunToEnd(follower, 0, time);
+
+        Assert.Equal([0L, 1795990675123456790L], output.Sinces);
+        var lines = Lines(buffer);
+        Assert.Equal(["one", "two", "three, unfinished"], lines.Select(l => l.GetProperty("line").GetString()));
+        Assert.Equal(["stdout", "stderr", "stdout"], lines.Select(l => l.GetProperty("stream").GetString()));
+        Assert.Equal(["2026-11-29T22:17:55.0000000Z", "2026-11-29T22:17:55.1234567Z", "2026-11-29T22:17:56.5000000Z"], lines.Select(l => l.GetProperty("time").GetString()));
+        Assert.All(lines, l => Assert.Equal("/web", l.GetProperty("app").GetString()));
+        Assert.True(follower.Connected);
+    }
+
+    [Fact]
+    public async Task A_line_split_across_a_reconnect_is_shipped_once_whole()
+    {
+        var output = new FakeOutput(Frame(DockerStreamType.Stdout, "2026-11-29T22:17:55Z", "hal"), Frame(DockerStreamType.Stdout, "2026-11-29T22:17:56Z", "f a line\n"));
+        var buffer = new LogShipBuffer(100);
+        var time = new ManualTimeProvider();
+        var follower = new StreamedLogFollower("t1", "/web", output, buffer, "h", time, NullLogger.Instance);
+        await RunToEnd(follower, null, time);
+        Assert.Equal([null, 1795990675000000001L], output.Sinces);
+        Assert.Equal(["half a line"], Lines(buffer).Select(l => l.GetProperty("line").GetString()));
+    }
+
+    [Fact]
+    public async Task A_garbled_stream_is_reported_and_reopened_and_a_container_gone_is_the_end()
+    {
+        var output = new FakeOutput([1, 9, 9, 9, 0, 0, 0, 1, 0], Frame(DockerStreamType.Stdout, "2026-11-29T22:17:55Z", "after\n"));
+        var buffer = new LogShipBuffer(100);
+        var time = new ManualTimeProvider();
+        var follower = new StreamedLogFollower("t1", "/web", output, buffer, "h", time, NullLogger.Instance);
+        await RunToEnd(follower, 0, time);
+        Assert.Equal(["after"], Lines(buffer).Select(l => l.GetProperty("line").GetString()));
+
+        var gone = new FakeOutput { Gone = true };
+        var never = new StreamedLogFollower("t2", "/web", gone, buffer, "h", time, NullLogger.Instance);
+        await RunToEnd(never, 0, time);
+        Assert.False(never.Connected);
+        Assert.Single(gone.Sinces);
+    }
+}
