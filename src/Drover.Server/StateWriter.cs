@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Drover.State;
 
 namespace Drover.Server;
@@ -36,19 +37,23 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
     /// on a snapshot that includes the write that beat it, up to <see cref="MaxAttempts"/> times.
     /// </remarks>
     public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide,
-        CancellationToken ct = default)
+        CancellationToken ct = default, [CallerFilePath] string writerFile = "")
     {
+        var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
         await _lock.WaitAsync(ct).ConfigureAwait(false);
+        metrics?.WriterWaited(waiting);
         try
         {
             for (var attempt = 1; ; attempt++)
             {
+                var deciding = System.Diagnostics.Stopwatch.GetTimestamp();
                 var effects = new WriteEffects();
                 var reads = new ReadSet();
                 var current = store.Current;
                 var (ops, result) = decide(current.Tracking(reads), effects);
                 // the events go into the write's own batch: durable with it, or not at all
                 if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(current.Tracking(reads), effects.Events)];
+                metrics?.WriteDecided(WriterName(writerFile), deciding);
                 if (ops.Count == 0)
                 {
                     effects.Run();
@@ -91,14 +96,20 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
         }
     }
 
-    public Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default) =>
-        UpdateAsync((s, _) => decide(s), ct);
+    public Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default,
+        [CallerFilePath] string writerFile = "") =>
+        UpdateAsync((s, _) => decide(s), ct, writerFile);
 
-    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, WriteEffects, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
-        (await UpdateAsync((s, e) => (decide(s, e), 0), ct).ConfigureAwait(false)).Snapshot;
+    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, WriteEffects, IReadOnlyList<StateOp>> decide, CancellationToken ct = default,
+        [CallerFilePath] string writerFile = "") =>
+        (await UpdateAsync((s, e) => (decide(s, e), 0), ct, writerFile).ConfigureAwait(false)).Snapshot;
 
-    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
-        (await UpdateAsync((s, _) => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
+    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, IReadOnlyList<StateOp>> decide, CancellationToken ct = default,
+        [CallerFilePath] string writerFile = "") =>
+        (await UpdateAsync((s, _) => (decide(s), 0), ct, writerFile).ConfigureAwait(false)).Snapshot;
+
+    /// <summary>The metric label of a writer: its source file's name, without directories (they differ between build machines).</summary>
+    private static string WriterName(string file) => file.Length == 0 ? "unknown" : Path.GetFileNameWithoutExtension(file.Replace('\\', '/').Split('/')[^1]);
 }
 
 /// <summary>

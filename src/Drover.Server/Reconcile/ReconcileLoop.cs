@@ -85,6 +85,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         await MarkUnreachableAgentsAsync(now, ct);
         await writer.UpdateAsync((s, after) =>
         {
+            var lap = System.Diagnostics.Stopwatch.GetTimestamp();
             var ops = new List<StateOp>();
             ops.AddRange(ExpungeUnreachable(s, now));
             foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
@@ -99,8 +100,11 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var reason = LoadBalancing.LbKills.Describe(why, t, now);
                 after.Add(() => log.TaskKillReleased(t.Id, t.AppId, reason));
             }
+            lap = metrics.ReconcilePhase("housekeeping", lap);
             ops.AddRange(deployments.Check(s, after));
+            lap = metrics.ReconcilePhase("deployments", lap);
             var plan = Reconciler.Plan(Input(s, now));
+            lap = metrics.ReconcilePhase("plan", lap);
             var placed = 0;
             TaskRecord? first = null;
             foreach (var launch in plan.Launches.Take(options.MaxLaunchesPerPass))
@@ -132,6 +136,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var (count, apps) = (placed, plan.Launches.Take(options.MaxLaunchesPerPass).Select(l => l.Placement.AppId).Distinct().Count());
                 after.Add(() => log.TasksLaunching(count, apps, example.Id, example.AppId, example.Host));
             }
+            lap = metrics.ReconcilePhase("launches", lap);
             foreach (var kill in plan.Kills)
             {
                 if (s.Get(Schema.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
@@ -140,6 +145,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
                 var why = marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message;
                 after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
             }
+            lap = metrics.ReconcilePhase("kills", lap);
             ops.AddRange(PruneUnusedVersions(s));
             ops.AddRange(Tasks.RecentTasks.Prune(s));
             // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
@@ -148,6 +154,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             after.Add(() => queue.Publish(plan.Queue));
             after.Add(() => metrics.Placed(placed));
             after.Add(() => metrics.Unplaced(plan.Queue));
+            metrics.ReconcilePhase("queue", lap);
             return ops;
         }, ct);
         metrics.Reconciled(start);
