@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server;
 
@@ -73,6 +74,52 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
                 effects.Run();
                 return (snap, result);
             }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes a decision made outside the writer's lock, on <paramref name="decidedOn"/> (an earlier snapshot), if it
+    /// still holds: every collection in <paramref name="reads"/> except <paramref name="keyChecked"/> must be unchanged
+    /// since that snapshot, and the ops on <paramref name="keyChecked"/> collections carry their own per-key
+    /// preconditions (<see cref="StateOp.ExpectedModifyIndex"/>). Returns false, having written and run nothing, when
+    /// it does not hold: the caller decides again (under the lock, with <see cref="UpdateAsync{T}(Func{StateSnapshot, WriteEffects, ValueTuple{IReadOnlyList{StateOp}, T}}, CancellationToken, string)"/>).
+    /// </summary>
+    /// <remarks>
+    /// For a long decision over a busy collection (a reconcile pass plans over every task while agents' reports change
+    /// task after task): holding the lock while deciding would stop every other write for the whole decision, and a
+    /// check on the whole collection would fail on any report; checking only the keys it writes lets it land as long
+    /// as nobody changed what it writes. The events are rendered into the log under the lock, on the current state.
+    /// </remarks>
+    public async Task<bool> TryWriteDecidedAsync(StateSnapshot decidedOn, ReadSet reads, IReadOnlyCollection<string> keyChecked,
+        IReadOnlyList<StateOp> ops, WriteEffects effects, CancellationToken ct = default)
+    {
+        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var current = store.Current;
+            var checks = reads.Preconditions(decidedOn.Index).Where(c => !keyChecked.Contains(c.Collection));
+            IReadOnlyList<StateOp> batch = [.. checks, .. ops];
+            if (effects.Events.Count > 0) batch = [.. batch, .. Events.EventLog.Append(current, effects.Events), StateOp.Unchanged(Schema.EventLog.Name, current.Index)];
+            if (batch.All(o => o.IsReadCheck))
+            {
+                effects.Run();
+                return true;
+            }
+            try
+            {
+                await ApplyAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ReadConflictException or PreconditionFailedException)
+            {
+                metrics?.StoreWriteConflicted();
+                return false;
+            }
+            effects.Run();
+            return true;
         }
         finally
         {
