@@ -15,7 +15,8 @@ Console.WriteLine($"bench/c1m: {o.Instances:N0} instances ({o.Apps:N0} apps x {o
                   $"store {o.Store}{(o.Store == "etcd" ? " (3 members)" : "")}, created via /v2/{o.Via}, " +
                   $"--agent-timeout {o.AgentTimeoutSeconds}s, {Environment.ProcessorCount} cpus");
 
-using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+// calls wait as long as the run may: on a loaded machine an API call can wait minutes for the server's writer
+using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(o.TimeoutSeconds) };
 // etcd's defaults refuse a transaction of more than 128 operations or 1.5 MiB, and one reconcile pass writes every
 // launch it decides in one batch (thousands at this scale): see README, "What is not there yet"
 using var etcd = o.Store == "etcd" ? new EtcdProcesses(3, "--max-txn-ops", "1000000", "--max-request-bytes", "134217728") : null;
@@ -64,6 +65,7 @@ try
     Console.WriteLine($"  store writes              {writes,8:N0}  ({writes / confirmed.TotalSeconds:N0} writes/s)");
     Console.WriteLine($"  server cpu                {cpu,8:0.0} s  ({cpu / confirmed.TotalSeconds:0.00} cores)");
     Console.WriteLine($"  server peak memory (RSS)  {memory.PeakMiB,8:N0} MiB  (now {memory.NowMiB:N0} MiB)");
+    Console.WriteLine($"  machine load average      {LoadAverage()}  (1, 5, 15 min; the machine is shared: figures are only comparable at similar load)");
     Console.WriteLine($"  agent calls               {sim.Counters.Polls:N0} polls answered, {sim.Counters.Heartbeats:N0} heartbeats, {sim.Counters.Errors:N0} errors{(sim.Counters.LastError is { } err ? $" (last: {err})" : "")}");
     PrintWhereTimeWent(before, after);
     var goal = TimeSpan.FromMinutes(5);
@@ -85,6 +87,8 @@ finally
 }
 return exitCode;
 
+static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
 async Task<TimeSpan> UntilAsync(Func<bool> done, string what)
 {
     while (!done())
@@ -105,7 +109,7 @@ async Task ReportProgressAsync(Stopwatch c, SimulationCounters counters, Cancell
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
             var m = server.Memory();
             Console.WriteLine($"  {c.Elapsed.TotalSeconds,7:0.0} s  … {counters.Received:N0} placed, {counters.Running:N0} running; server rss {m.NowMiB:N0} MiB, " +
-                              $"cpu {server.CpuSeconds():0} s; {counters.Heartbeats:N0} heartbeats, {counters.Errors:N0} errors");
+                              $"cpu {server.CpuSeconds():0} s; {counters.Heartbeats:N0} heartbeats, {counters.Errors:N0} errors; load {LoadAverage()}");
         }
     }
     catch (OperationCanceledException)

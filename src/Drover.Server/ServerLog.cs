@@ -30,6 +30,9 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
     [LoggerMessage(23, LogLevel.Information, "sending the kill of task {TaskId} of {AppId} to its agent: {Reason}")]
     public partial void TaskKillReleased(string taskId, string appId, string reason);
 
+    [LoggerMessage(27, LogLevel.Debug, "reconcile pass decided at index {DecidedAt} no longer holds at {Now} (what it read or a task it writes changed): deciding it again under the writer's lock")]
+    public partial void ReconcileDecidedAgain(long decidedAt, long now);
+
     [LoggerMessage(7, LogLevel.Error, "reconciliation pass failed; retrying")]
     public partial void ReconcileFailed(Exception ex);
 

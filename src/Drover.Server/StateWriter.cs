@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server;
 
@@ -36,13 +38,16 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
     /// on a snapshot that includes the write that beat it, up to <see cref="MaxAttempts"/> times.
     /// </remarks>
     public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide,
-        CancellationToken ct = default)
+        CancellationToken ct = default, [CallerFilePath] string writerFile = "")
     {
+        var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
         await _lock.WaitAsync(ct).ConfigureAwait(false);
+        metrics?.WriterWaited(waiting);
         try
         {
             for (var attempt = 1; ; attempt++)
             {
+                var deciding = System.Diagnostics.Stopwatch.GetTimestamp();
                 var effects = new WriteEffects();
                 var reads = new ReadSet();
                 var current = store.Current;
@@ -50,6 +55,7 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
                 var (ops, result) = decide(view, effects);
                 // the events go into the write's own batch: durable with it, or not at all
                 if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(view, effects.Events)];
+                metrics?.WriteDecided(WriterName(writerFile), deciding);
                 if (ops.Count == 0)
                 {
                     effects.Run();
@@ -76,6 +82,52 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
         }
     }
 
+    /// <summary>
+    /// Writes a decision made outside the writer's lock, on <paramref name="decidedOn"/> (an earlier snapshot), if it
+    /// still holds: every collection in <paramref name="reads"/> except <paramref name="keyChecked"/> must be unchanged
+    /// since that snapshot, and the ops on <paramref name="keyChecked"/> collections carry their own per-key
+    /// preconditions (<see cref="StateOp.ExpectedModifyIndex"/>). Returns false, having written and run nothing, when
+    /// it does not hold: the caller decides again (under the lock, with <see cref="UpdateAsync{T}(Func{StateSnapshot, WriteEffects, ValueTuple{IReadOnlyList{StateOp}, T}}, CancellationToken, string)"/>).
+    /// </summary>
+    /// <remarks>
+    /// For a long decision over a busy collection (a reconcile pass plans over every task while agents' reports change
+    /// task after task): holding the lock while deciding would stop every other write for the whole decision, and a
+    /// check on the whole collection would fail on any report; checking only the keys it writes lets it land as long
+    /// as nobody changed what it writes. The events are rendered into the log under the lock, on the current state.
+    /// </remarks>
+    public async Task<bool> TryWriteDecidedAsync(StateSnapshot decidedOn, ReadSet reads, IReadOnlyCollection<string> keyChecked,
+        IReadOnlyList<StateOp> ops, WriteEffects effects, CancellationToken ct = default)
+    {
+        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var current = store.Current;
+            var checks = reads.Preconditions(decidedOn.Index).Where(c => !keyChecked.Contains(c.Collection));
+            IReadOnlyList<StateOp> batch = [.. checks, .. ops];
+            if (effects.Events.Count > 0) batch = [.. batch, .. Events.EventLog.Append(current, effects.Events), StateOp.Unchanged(Schema.EventLog.Name, current.Index)];
+            if (batch.All(o => o.IsReadCheck))
+            {
+                effects.Run();
+                return true;
+            }
+            try
+            {
+                await ApplyAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ReadConflictException or PreconditionFailedException)
+            {
+                metrics?.StoreWriteConflicted();
+                return false;
+            }
+            effects.Run();
+            return true;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     private async Task<StateSnapshot> ApplyAsync(IReadOnlyList<StateOp> ops)
     {
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -92,14 +144,20 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
         }
     }
 
-    public Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default) =>
-        UpdateAsync((s, _) => decide(s), ct);
+    public Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, (IReadOnlyList<StateOp> Ops, T Result)> decide, CancellationToken ct = default,
+        [CallerFilePath] string writerFile = "") =>
+        UpdateAsync((s, _) => decide(s), ct, writerFile);
 
-    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, WriteEffects, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
-        (await UpdateAsync((s, e) => (decide(s, e), 0), ct).ConfigureAwait(false)).Snapshot;
+    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, WriteEffects, IReadOnlyList<StateOp>> decide, CancellationToken ct = default,
+        [CallerFilePath] string writerFile = "") =>
+        (await UpdateAsync((s, e) => (decide(s, e), 0), ct, writerFile).ConfigureAwait(false)).Snapshot;
 
-    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, IReadOnlyList<StateOp>> decide, CancellationToken ct = default) =>
-        (await UpdateAsync((s, _) => (decide(s), 0), ct).ConfigureAwait(false)).Snapshot;
+    public async Task<StateSnapshot> UpdateAsync(Func<StateSnapshot, IReadOnlyList<StateOp>> decide, CancellationToken ct = default,
+        [CallerFilePath] string writerFile = "") =>
+        (await UpdateAsync((s, _) => (decide(s), 0), ct, writerFile).ConfigureAwait(false)).Snapshot;
+
+    /// <summary>The metric label of a writer: its source file's name, without directories (they differ between build machines).</summary>
+    private static string WriterName(string file) => file.Length == 0 ? "unknown" : Path.GetFileNameWithoutExtension(file.Replace('\\', '/').Split('/')[^1]);
 }
 
 /// <summary>

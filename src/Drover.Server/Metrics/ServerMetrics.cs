@@ -20,6 +20,9 @@ public sealed class ServerMetrics
     private readonly Counter _storeWriteFailures;
     private readonly Counter _storeWriteConflicts;
     private readonly Histogram _reconcileSeconds;
+    private readonly HistogramFamily _reconcilePhaseSeconds;
+    private readonly Histogram _writerWaitSeconds;
+    private readonly HistogramFamily _writerDecideSeconds;
     private readonly Counter _placements;
     private readonly GaugeFamily _unplaced;
     private readonly CounterFamily _deploymentsFinished;
@@ -49,6 +52,13 @@ public sealed class ServerMetrics
         _storeWriteSeconds = r.HistogramFamily("drover_store_write_duration_seconds", "Time to make one batch durable in the state store.",
             Buckets.Fast, "store").WithLabels(StoreKind);
         _reconcileSeconds = r.Histogram("drover_reconcile_duration_seconds", "Time of one reconcile pass (plan and write).", Buckets.Fast);
+        _reconcilePhaseSeconds = r.HistogramFamily("drover_reconcile_phase_seconds",
+            "Time of each part of a reconcile pass's decision (housekeeping, deployments, plan, launches, kills, queue).", Buckets.Fast, "phase");
+        // where a write's time goes besides the store: waiting for this server's writer, and deciding (the caller's
+        // reads and plan, events rendered), both under the writer's lock for the decide part
+        _writerWaitSeconds = r.Histogram("drover_state_writer_wait_seconds", "Time a write waited for this server's writer before deciding.", Buckets.Fast);
+        _writerDecideSeconds = r.HistogramFamily("drover_state_writer_decide_seconds",
+            "Time a write spent deciding its ops and rendering its events (per attempt), by the source file that made it.", Buckets.Fast, "writer");
         _placements = r.Counter("drover_scheduler_placements_total", "Task instances placed on an agent by the scheduler.");
         _unplaced = r.GaugeFamily("drover_scheduler_unplaced_instances",
             "Instances waiting to launch after the last reconcile pass, by reason an agent declined (as in /v2/queue; an instance can count under several) or Backoff.",
@@ -82,6 +92,18 @@ public sealed class ServerMetrics
     public void StoreWriteConflicted() => _storeWriteConflicts.Inc();
 
     public void Reconciled(long startTimestamp) => _reconcileSeconds.ObserveSince(startTimestamp);
+
+    /// <summary>Observes the time since <paramref name="lapTimestamp"/> under <paramref name="phase"/> and returns now, the start of the next phase.</summary>
+    public long ReconcilePhase(string phase, long lapTimestamp)
+    {
+        _reconcilePhaseSeconds.WithLabels(phase).ObserveSince(lapTimestamp);
+        return System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    public void WriterWaited(long startTimestamp) => _writerWaitSeconds.ObserveSince(startTimestamp);
+
+    /// <param name="writer">Who decided the write (a source file's name: a handful of values).</param>
+    public void WriteDecided(string writer, long startTimestamp) => _writerDecideSeconds.WithLabels(writer).ObserveSince(startTimestamp);
 
     public void Placed(int count)
     {

@@ -83,74 +83,107 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         await MarkUnreachableAgentsAsync(now, ct);
-        await writer.UpdateAsync((s, after) =>
+        // Decided outside the writer's lock, so agents' reports and API writes go on meanwhile: the write checks what
+        // the pass read (apps, agents, deployments...) as a whole, but tasks only key by key (see KeyChecked). When that
+        // no longer holds, the pass is decided again under the lock, on the newest state, as every other write is.
+        var snap = writer.Current;
+        var reads = new ReadSet();
+        var effects = new WriteEffects();
+        var ops = Decide(snap.Tracking(reads), effects, now);
+        if (!await writer.TryWriteDecidedAsync(snap, reads, KeyChecked, KeyChecks.Add(snap, ops, KeyChecked), effects, ct))
         {
-            var ops = new List<StateOp>();
-            ops.AddRange(ExpungeUnreachable(s, now));
-            foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
-            {
-                ops.Add(StateOp.Put(Schema.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
-                after.Add(() => log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed"));
-            }
-            // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
-            foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, lbState, now))
-            {
-                ops.Add(op);
-                var reason = LoadBalancing.LbKills.Describe(why, t, now);
-                after.Add(() => log.TaskKillReleased(t.Id, t.AppId, reason));
-            }
-            ops.AddRange(deployments.Check(s, after));
-            var plan = Reconciler.Plan(Input(s, now));
-            var placed = 0;
-            TaskRecord? first = null;
-            foreach (var launch in plan.Launches.Take(options.MaxLaunchesPerPass))
-            {
-                var app = s.Get(Schema.Apps, launch.Placement.AppId);
-                if (app?.Version is null) continue;
-                var agent = s.Get(Schema.Agents, launch.Placement.AgentId)!;
-                var task = new TaskRecord
-                {
-                    Id = TaskEnvironment.NewTaskId(app.Id),
-                    AppId = app.Id,
-                    AgentId = agent.Id,
-                    Host = agent.Hostname,
-                    Version = app.Version,
-                    StagedAt = MarathonTime.ToWire(now),
-                    Ports = launch.Placement.HostPorts,
-                    Cpus = app.Cpus,
-                    MemMb = app.Mem,
-                    DiskMb = app.Disk,
-                };
-                ops.Add(StateOp.Put(Schema.Tasks, task.Id, task));
-                placed++;
-                after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
-                events.StatusChanged(after, task, TaskState.Staging, null);
-                first ??= task;
-            }
-            if (first is { } example)
-            {
-                var (count, apps) = (placed, plan.Launches.Take(options.MaxLaunchesPerPass).Select(l => l.Placement.AppId).Distinct().Count());
-                after.Add(() => log.TasksLaunching(count, apps, example.Id, example.AppId, example.Host));
-            }
-            foreach (var kill in plan.Kills)
-            {
-                if (s.Get(Schema.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
-                var marked = LoadBalancing.LbKills.MarkForKill(s, t, lbs, now);
-                ops.Add(StateOp.Put(Schema.Tasks, t.Id, marked));
-                var why = marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message;
-                after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
-            }
-            ops.AddRange(PruneUnusedVersions(s));
-            ops.AddRange(Tasks.RecentTasks.Prune(s));
-            // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
-            ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
-            ops.AddRange(LaunchQueue.WaitingChanges(s, plan.Queue, now));
-            after.Add(() => queue.Publish(plan.Queue));
-            after.Add(() => metrics.Placed(placed));
-            after.Add(() => metrics.Unplaced(plan.Queue));
-            return ops;
-        }, ct);
+            log.ReconcileDecidedAgain(snap.Index, writer.Current.Index);
+            await writer.UpdateAsync((s, after) => Decide(s, after, now), ct);
+        }
         metrics.Reconciled(start);
+    }
+
+    /// <summary>
+    /// Collections a pass reads in full but whose writes it checks key by key: agents' reports change them all the time
+    /// (task states, ended tasks), and what a pass decided on an older copy stays right unless a key it writes changed.
+    /// Tasks are only ever added by a pass (launches: new ids; every launching pass also moves Schema.LaunchMarks under a
+    /// precondition, so a pass on a copy missing another pass's launches fails) and by an agent's adoption of a restarted
+    /// task, which replaces one: a placement decided on the older copy neither overbooks an agent nor launches twice.
+    /// </summary>
+    private static readonly string[] KeyChecked = [Schema.Tasks.Name, Schema.EndedTasks.Name];
+
+    /// <summary>The ops of one pass, decided on <paramref name="s"/>; events and in-memory effects go to <paramref name="after"/>.</summary>
+    private List<StateOp> Decide(StateSnapshot s, WriteEffects after, DateTimeOffset now)
+    {
+        var lap = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ops = new List<StateOp>();
+        ops.AddRange(ExpungeUnreachable(s, now));
+        foreach (var (_, t, agent) in DrainService.DeadlineKills(s, now))
+        {
+            ops.Add(StateOp.Put(Schema.Tasks, t.Id, LoadBalancing.LbKills.MarkForKill(s, t, lbs, now)));
+            after.Add(() => log.TaskKilling(t.Id, t.AppId, $"drain deadline of {agent.Hostname} passed"));
+        }
+        // held kills whose lb drain is over go to the agents; the periodic pass (ReconcileInterval) catches timeouts
+        foreach (var (op, t, why) in LoadBalancing.LbKills.Releases(s, lbs, lbState, now))
+        {
+            ops.Add(op);
+            var reason = LoadBalancing.LbKills.Describe(why, t, now);
+            after.Add(() => log.TaskKillReleased(t.Id, t.AppId, reason));
+        }
+        lap = metrics.ReconcilePhase("housekeeping", lap);
+        ops.AddRange(deployments.Check(s, after));
+        lap = metrics.ReconcilePhase("deployments", lap);
+        var plan = Reconciler.Plan(Input(s, now));
+        lap = metrics.ReconcilePhase("plan", lap);
+        var placed = 0;
+        TaskRecord? first = null;
+        foreach (var launch in plan.Launches.Take(options.MaxLaunchesPerPass))
+        {
+            var app = s.Get(Schema.Apps, launch.Placement.AppId);
+            if (app?.Version is null) continue;
+            var agent = s.Get(Schema.Agents, launch.Placement.AgentId)!;
+            var task = new TaskRecord
+            {
+                Id = TaskEnvironment.NewTaskId(app.Id),
+                AppId = app.Id,
+                AgentId = agent.Id,
+                Host = agent.Hostname,
+                Version = app.Version,
+                StagedAt = MarathonTime.ToWire(now),
+                Ports = launch.Placement.HostPorts,
+                Cpus = app.Cpus,
+                MemMb = app.Mem,
+                DiskMb = app.Disk,
+            };
+            ops.Add(StateOp.Put(Schema.Tasks, task.Id, task));
+            placed++;
+            after.Add(() => log.TaskLaunching(task.Id, app.Id, agent.Hostname));
+            events.StatusChanged(after, task, TaskState.Staging, null);
+            first ??= task;
+        }
+        if (first is { } example)
+        {
+            // launches count only if no other pass launched since the state they were placed on (see Schema.LaunchMarks)
+            var mark = s.Entry(Schema.LaunchMarks.Name, Schema.TombstoneKey);
+            ops.Add(StateOp.Put(Schema.LaunchMarks, Schema.TombstoneKey, new LaunchMark { At = MarathonTime.ToWire(now), Launched = placed }, mark?.ModifyIndex ?? 0));
+            var (count, apps) = (placed, plan.Launches.Take(options.MaxLaunchesPerPass).Select(l => l.Placement.AppId).Distinct().Count());
+            after.Add(() => log.TasksLaunching(count, apps, example.Id, example.AppId, example.Host));
+        }
+        lap = metrics.ReconcilePhase("launches", lap);
+        foreach (var kill in plan.Kills)
+        {
+            if (s.Get(Schema.Tasks, kill.TaskId) is not { KillRequested: false } t) continue;
+            var marked = LoadBalancing.LbKills.MarkForKill(s, t, lbs, now);
+            ops.Add(StateOp.Put(Schema.Tasks, t.Id, marked));
+            var why = marked.Draining ? kill.Message + ", draining from load balancers first" : kill.Message;
+            after.Add(() => log.TaskKilling(t.Id, t.AppId, why));
+        }
+        lap = metrics.ReconcilePhase("kills", lap);
+        ops.AddRange(PruneUnusedVersions(s));
+        ops.AddRange(Tasks.RecentTasks.Prune(s));
+        // the queue's view follows the plan only once the plan is written (a refused write leaves it as it was)
+        ops.AddRange(LaunchQueue.Resets(s, plan.BackoffResets));
+        ops.AddRange(LaunchQueue.WaitingChanges(s, plan.Queue, now));
+        after.Add(() => queue.Publish(plan.Queue));
+        after.Add(() => metrics.Placed(placed));
+        after.Add(() => metrics.Unplaced(plan.Queue));
+        metrics.ReconcilePhase("queue", lap);
+        return ops;
     }
 
     private ReconcileInput Input(StateSnapshot s, DateTimeOffset now) => new()
@@ -220,4 +253,11 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             foreach (var op in AppWrites.DeleteVersion(e.Key)) yield return op;
         }
     }
+}
+
+/// <summary>The last pass that launched tasks (Schema.LaunchMarks): what it holds is for operators; its ModifyIndex is what passes compare.</summary>
+public sealed record LaunchMark
+{
+    public required string At { get; init; }
+    public int Launched { get; init; }
 }

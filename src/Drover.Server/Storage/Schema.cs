@@ -104,6 +104,13 @@ public static class Schema
     /// </summary>
     public static readonly Collection<Reconcile.QueueWaiting> QueueWaiting = new("launch-queue-since", SchemaJsonContext.Default.QueueWaiting);
 
+    /// <summary>
+    /// One key (<see cref="TombstoneKey"/>): the last reconcile pass that launched tasks, on whichever server. Written by
+    /// ReconcileLoop with every launch, with a precondition on the mark it read: a pass decided on a copy of the state
+    /// that misses another pass's launches (a new leader still catching up) fails there instead of launching twice.
+    /// </summary>
+    public static readonly Collection<Reconcile.LaunchMark> LaunchMarks = new("launch-marks", SchemaJsonContext.Default.LaunchMark);
+
     public const string TombstoneKey = "last";
 
     public static string VersionKey(string appId, string version) => appId + "@" + version;
@@ -113,4 +120,5 @@ public static class Schema
 [JsonSerializable(typeof(LaunchBackoff))]
 [JsonSerializable(typeof(Tasks.EndedTask))]
 [JsonSerializable(typeof(Reconcile.QueueWaiting))]
+[JsonSerializable(typeof(Reconcile.LaunchMark))]
 public partial class SchemaJsonContext : JsonSerializerContext;
