@@ -30,7 +30,7 @@ public static class AgentEndpoints
         g.MapPost("/{id}/heartbeat", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {
             var hb = await ReadAsync(ctx, ApiJsonContext.Default.AgentHeartbeat, ct);
-            return Responses.Json(await agents.HeartbeatAsync(id, hb.Tasks, ct, hb.HeldPorts), ApiJsonContext.Default.HeartbeatAck);
+            return Responses.Json(await agents.HeartbeatAsync(id, hb.Tasks, ct, hb.HeldPorts, hb.Run, hb.Seq), ApiJsonContext.Default.HeartbeatAck);
         });
         g.MapPost("/{id}/status", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {
