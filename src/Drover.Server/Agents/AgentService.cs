@@ -139,7 +139,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
             // an end is news whenever it comes (a task id never runs again); anything else may be older than what we know
-            if (!state.IsTerminal() && _order.IsStale(agentId, r.Run ?? run, r.Seq ?? fullSeq, r.TaskId)) continue;
+            // (a heartbeat's list is a picture taken with the heartbeat: its own number counts, whatever its entries carry)
+            if (!state.IsTerminal() && (fullReport ? _order.IsStale(agentId, run, fullSeq, r.TaskId) : _order.IsStale(agentId, r.Run, r.Seq, r.TaskId))) continue;
             var t = s.Get(Schema.Tasks, r.TaskId);
             if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
