@@ -72,12 +72,16 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     {
         if (writer.Current.Get(Schema.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
-        _order.Arrived(agentId, run, fullReport ? fullSeq ?? 0 : null, reports);
+        var heartbeatSeq = fullReport ? fullSeq ?? 0 : (long?)null;
         var now = MarathonTime.ToWire(time.GetUtcNow());
         // Most heartbeats change nothing: found so on the latest snapshot, they need neither the writer nor a place in
         // a batch (a write decided later, on a newer snapshot, could only find less to do).
         var probe = new WriteEffects();
-        if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0) return new HeartbeatAck();
+        if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0)
+        {
+            _order.Applied(agentId, run, heartbeatSeq, reports); // the store already shows what it says
+            return new HeartbeatAck();
+        }
         ct.ThrowIfCancellationRequested();
         await _batcher.SubmitAsync(agentId, reports.Count, Decide).ConfigureAwait(false);
         return new HeartbeatAck();
@@ -99,6 +103,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
                 updated = updated with { HeldPorts = held };
             ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, run, fullSeq, after, updated, a => updated = a, batch.Backoffs).ToList());
+            after.Add(() => _order.Applied(agentId, run, heartbeatSeq, reports));
             if (!ReferenceEquals(updated, agent))
             {
                 var nowHeld = updated.HeldPorts;

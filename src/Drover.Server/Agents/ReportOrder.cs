@@ -10,9 +10,11 @@ namespace Drover.Server.Agents;
 /// report's news nor call its task lost for missing from the older picture.
 /// </summary>
 /// <remarks>
-/// A report counts from its arrival (<see cref="Arrived"/>), before it is decided: reports of one agent are decided in
-/// arrival order (ReportBatcher), so an older one decided later sees the newer one's numbers. Memory only, on the
-/// leader: after a failover the first reports are taken as they come, as before. Unstamped reports are never stale.
+/// A report counts once what it said is durable (<see cref="Applied"/>, a write's effect), never on arrival: a status
+/// report skipped for a newer heartbeat still in flight would be acknowledged while the store did not show it yet.
+/// Reports of one agent are written in arrival order, one per batch (ReportBatcher), so an older one that arrives
+/// later is decided after the newer one's numbers are in. Memory only, on the leader: after a failover the first
+/// reports are taken as they come, as before. Unstamped reports are never stale.
 /// </remarks>
 public sealed class ReportOrder
 {
@@ -29,8 +31,8 @@ public sealed class ReportOrder
 
     private readonly ConcurrentDictionary<string, AgentReports> _agents = new(StringComparer.Ordinal);
 
-    /// <summary>Notes a report's numbers as it arrives: a heartbeat (<paramref name="heartbeatSeq"/> set) or a status report.</summary>
-    public void Arrived(string agentId, string? run, long? heartbeatSeq, IReadOnlyList<TaskStatusReport> reports)
+    /// <summary>Notes the numbers of a report now durable: a heartbeat (<paramref name="heartbeatSeq"/> set) or a status report.</summary>
+    public void Applied(string agentId, string? run, long? heartbeatSeq, IReadOnlyList<TaskStatusReport> reports)
     {
         if (run is null) return;
         var a = _agents.AddOrUpdate(agentId, _ => new AgentReports(run), (_, old) => old.Run == run ? old : new AgentReports(run));

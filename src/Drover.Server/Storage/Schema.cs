@@ -110,7 +110,7 @@ public static class Schema
     /// its entries of agents no longer registered deleted in the same batch. Read by a new leader to seed its heartbeat
     /// clocks (AgentLiveness.StartTerm) and by GET /v1/drover/agents for lastSeenAt.
     /// </summary>
-    public static readonly Collection<Agents.AgentLastSeen> AgentLastSeen = new("agent-last-seen", SchemaJsonContext.Default.AgentLastSeen);
+    public static readonly Collection<AgentLastSeen> AgentLastSeen = new("agent-last-seen", SchemaJsonContext.Default.AgentLastSeen);
 
     public const string TombstoneKey = "last";
 
@@ -121,5 +121,5 @@ public static class Schema
 [JsonSerializable(typeof(LaunchBackoff))]
 [JsonSerializable(typeof(Tasks.EndedTask))]
 [JsonSerializable(typeof(Reconcile.QueueWaiting))]
-[JsonSerializable(typeof(Agents.AgentLastSeen))]
+[JsonSerializable(typeof(AgentLastSeen))]
 public partial class SchemaJsonContext : JsonSerializerContext;

@@ -1,4 +1,4 @@
-namespace Drover.Server.Agents;
+namespace Drover.Server.Storage;
 
 /// <summary>When the leader last heard from an agent (Schema.AgentLastSeen): what a new leader seeds its clocks from.</summary>
 public sealed record AgentLastSeen
