@@ -111,6 +111,7 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
         var now = MarathonTime.ToWire(DateTimeOffset.UtcNow);
         lock (agent)
         {
+            var seq = ++agent.Seq;
             foreach (var t in a.Tasks)
             {
                 listed.Add(t.Spec.TaskId);
@@ -119,14 +120,14 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
                 {
                     if (!known) continue;
                     agent.Tasks.Remove(t.Spec.TaskId);
-                    reports.Add(new TaskStatusReport { TaskId = t.Spec.TaskId, AppId = t.Spec.AppId, State = "TASK_KILLED", Version = t.Spec.Version });
+                    reports.Add(new TaskStatusReport { TaskId = t.Spec.TaskId, AppId = t.Spec.AppId, State = "TASK_KILLED", Version = t.Spec.Version, Run = agent.Run, Seq = seq });
                 }
                 else if (!known)
                 {
                     var running = new TaskStatusReport
                     {
                         TaskId = t.Spec.TaskId, AppId = t.Spec.AppId, State = "TASK_RUNNING", Version = t.Spec.Version,
-                        StartedAt = now, Ports = t.Spec.Ports,
+                        StartedAt = now, Ports = t.Spec.Ports, Run = agent.Run, Seq = seq,
                     };
                     agent.Tasks.Add(t.Spec.TaskId, running);
                     reports.Add(running);
@@ -152,9 +153,9 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
             var started = DateTime.UtcNow;
             try
             {
-                List<TaskStatusReport> snapshot;
-                lock (agent) snapshot = [.. agent.Tasks.Values];
-                var ack = await LimitedAsync(_heartbeats, () => client.HeartbeatAsync(agent.Id, new AgentHeartbeat { Tasks = snapshot }, ct), ct);
+                AgentHeartbeat heartbeat;
+                lock (agent) heartbeat = new AgentHeartbeat { Tasks = [.. agent.Tasks.Values], Run = agent.Run, Seq = ++agent.Seq };
+                var ack = await LimitedAsync(_heartbeats, () => client.HeartbeatAsync(agent.Id, heartbeat, ct), ct);
                 Counters.Heartbeat();
                 if (!ack.Known) throw new InvalidOperationException($"the server forgot agent {agent.Id}");
             }
@@ -184,6 +185,11 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
     {
         public string Id { get; } = id;
         public Dictionary<string, TaskStatusReport> Tasks { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>As a real agent numbers its reports (AgentHeartbeat.Seq): taken under the agent's lock with the picture.</summary>
+        public string Run { get; } = Guid.NewGuid().ToString("N");
+
+        public long Seq { get; set; }
     }
 
 }

@@ -67,9 +67,10 @@ public sealed partial class DroverAgent
         _resyncNeeded = false;
         try
         {
+            var seq = _reportSequence.Next();
             var snapshot = Tasks.Snapshot();
             using var call = CallTimeout(ct, HeartbeatTimeout);
-            var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts() }, call.Token).ConfigureAwait(false);
+            var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts(), Run = _reportSequence.Run, Seq = seq }, call.Token).ConfigureAwait(false);
             ServerAnswered();
             if (!ack.Known)
             {

@@ -145,12 +145,13 @@ public sealed partial class DroverAgent
         while (!ct.IsCancellationRequested)
         {
             var id = await EnsureRegisteredAsync(ct).ConfigureAwait(false);
+            var seq = _reportSequence.Next();
             var snapshot = Tasks.Snapshot();
             var delay = _heartbeatInterval;
             try
             {
                 using var call = CallTimeout(ct, HeartbeatTimeout);
-                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts() }, call.Token).ConfigureAwait(false);
+                var ack = await _client.HeartbeatAsync(id, new AgentHeartbeat { Tasks = snapshot, HeldPorts = ScanHeldPorts(), Run = _reportSequence.Run, Seq = seq }, call.Token).ConfigureAwait(false);
                 ServerAnswered();
                 if (backoff.Failing) _log.ServerReachable();
                 backoff.Reset();

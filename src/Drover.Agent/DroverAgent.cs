@@ -38,6 +38,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
     private readonly JoinToken? _join;
     private readonly HealthProbeFactory _probes = new();
     private readonly LogIndexRecorder _logIndex;
+    private readonly ReportSequence _reportSequence = new();
+
     private readonly Channel<TaskStatusReport> _statusQueue = Channel.CreateBounded<TaskStatusReport>(
         new BoundedChannelOptions(StatusQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -86,7 +88,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
                 Time = _time,
                 Log = _loggerFactory.CreateLogger("Drover.Agent.Tasks"),
                 Probes = _probes,
-                OnStatus = r => _statusQueue.Writer.TryWrite(r),
+                OnStatus = r => _statusQueue.Writer.TryWrite(_reportSequence.Stamp(r)),
                 FindHeldPorts = _heldPorts.Among,
                 Metrics = _metrics,
             });

@@ -128,6 +128,7 @@ public sealed class DroverServer : IAsyncDisposable
         s.AddSingleton<RecentTasks>();
         s.AddSingleton<Agents.DrainService>();
         s.AddSingleton<AgentLiveness>();
+        s.AddSingleton<Agents.AgentLivenessRecorder>();
         s.AddSingleton<AgentService>();
         s.AddSingleton<AssignmentService>();
         s.AddSingleton<LaunchQueue>();
@@ -162,6 +163,7 @@ public sealed class DroverServer : IAsyncDisposable
             s.AddSingleton<Storage.IStoreHealth, Storage.LocalStoreHealth>();
         }
         Leadership.LeaderGatedService.AddLeaderOnly<ReconcileLoop>(s);
+        Leadership.LeaderGatedService.AddLeaderOnly<Agents.AgentLivenessRecorder>(s);
         s.AddHttpClient("agents", c =>
         {
             c.Timeout = Timeout.InfiniteTimeSpan;
@@ -181,6 +183,9 @@ public sealed class DroverServer : IAsyncDisposable
         var leadership = app.Services.GetRequiredService<Leadership.ILeadership>();
         // a new leader holds the kills the previous one was draining until the lbs have heartbeaten it (see LbRegistry)
         leadership.TermStarted += app.Services.GetRequiredService<LoadBalancing.LbRegistry>().StartGracePeriod;
+        // a lone server's one term starts now, on the store as it opened: a restart keeps what each agent had left
+        // of its grace (an etcd server seeds when it is elected, EtcdLeadership)
+        if (store is not EtcdStore) app.Services.GetRequiredService<AgentLiveness>().StartTerm(store.Current);
         var metrics = app.Services.GetRequiredService<Metrics.ServerMetrics>();
         var storeHealth = app.Services.GetRequiredService<Storage.IStoreHealth>();
         var clock = app.Services.GetRequiredService<TimeProvider>();

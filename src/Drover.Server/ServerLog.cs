@@ -62,4 +62,7 @@ public sealed partial class ServerLog(ILogger<ServerLog> logger)
 
     [LoggerMessage(25, LogLevel.Warning, "{Missed} event batch(es) after store index {Since} were pruned from the event log before this server streamed them; ending its {Subscribers} event stream(s) so their clients reconnect and re-read the state")]
     public partial void EventsPruned(long missed, long since, int subscribers);
+
+    [LoggerMessage(27, LogLevel.Warning, "storing agents' last-seen times failed; the next flush carries them")]
+    public partial void LivenessFlushFailed(Exception error);
 }

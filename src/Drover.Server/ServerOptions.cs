@@ -36,6 +36,12 @@ public sealed record ServerOptions
     /// <summary>Interval of the periodic reconciliation pass (state changes trigger passes immediately).</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>
+    /// How often the leader stores the heartbeat times that moved (one write for all agents). A new leader sees each
+    /// agent at most this much (plus the failover) older than it was, in the agent's favour never against it: 2 s is a
+    /// fifth of the default 10 s grace, and half a write a second however many agents there are.
+    /// </summary>
+    public TimeSpan LivenessFlushInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
     /// Launches one reconcile pass writes at most; the rest are planned again by the next pass, which its own write
     /// triggers. Bounds how long a pass holds the writer (API writes wait behind it) and the size of its batch, as
     /// Marathon launches what each offer round allows rather than a whole deployment at once. bench/c1m: one pass of
@@ -112,6 +118,7 @@ public sealed record ServerOptions
         if (LeaderLeaseTtl < TimeSpan.FromSeconds(1) || LeaderLeaseTtl.Ticks % TimeSpan.TicksPerSecond != 0)
             throw new ArgumentException($"--leader-lease-ttl {LeaderLeaseTtl.TotalSeconds:0.###}s: etcd leases are whole seconds, at least 1 s");
         if (AgentTimeout <= TimeSpan.Zero) throw new ArgumentException("agent timeout must be positive");
+        if (LivenessFlushInterval <= TimeSpan.Zero) throw new ArgumentException("liveness flush interval must be positive");
         if (MaxLaunchesPerPass < 1) throw new ArgumentException($"launches per reconcile pass must be at least 1, not {MaxLaunchesPerPass}");
         if (ServicePortMin < 1 || ServicePortMax > 65535 || ServicePortMin > ServicePortMax)
             throw new ArgumentException("service port range must be within 1-65535 with min ≤ max");

@@ -112,6 +112,31 @@ public sealed class DroverAgentTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 45_000)]
+    public async Task Numbers_its_heartbeats_and_status_reports_in_the_order_their_pictures_were_taken()
+    {
+        var agent = await StartAgentAsync(Options());
+        await Eventually.True(() => _server.LastHeartbeatStamp.Seq is not null, "a numbered heartbeat");
+        var run = _server.LastHeartbeatStamp.Run;
+        Assert.False(string.IsNullOrEmpty(run));
+        var spec = LoopingTask("numbered");
+        _server.Assign(new TaskAssignment { Spec = spec });
+        await Eventually.True(() => _server.HasState(spec.TaskId, "TASK_RUNNING"), "TASK_RUNNING reported");
+        TrackTasks(agent);
+        var reports = _server.Reports.Where(r => r.TaskId == spec.TaskId).ToList();
+        Assert.All(reports, r => Assert.Equal(run, r.Run));
+        var seqs = reports.Select(r => r.Seq!.Value).ToList();
+        Assert.Equal(seqs.Order(), seqs); // sent in the order numbered
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        var running = reports.Last(r => r.State == "TASK_RUNNING").Seq!.Value;
+        // a heartbeat whose picture has the task running was numbered after the report that said so
+        await Eventually.True(() => _server.LastHeartbeat.Any(t => t.TaskId == spec.TaskId && t.State == "TASK_RUNNING")
+            && _server.LastHeartbeatStamp.Seq > running, "a later heartbeat numbered after the report");
+        Assert.Equal(run, _server.LastHeartbeatStamp.Run);
+        _server.Assign();
+        await Eventually.True(() => _server.HasState(spec.TaskId, "TASK_KILLED"), "TASK_KILLED reported");
+    }
+
+    [Fact(Timeout = 45_000)]
     public async Task Reports_exit_codes_and_registers_again_when_the_server_forgot_it()
     {
         var agent = await StartAgentAsync(Options());

@@ -52,6 +52,16 @@ public sealed record TaskStatusReport
     /// ports, and does not count the failure against the app's launch backoff (the app did nothing wrong).
     /// </summary>
     public IReadOnlyList<int>? HeldPorts { get; init; }
+
+    /// <summary>
+    /// In a status report (not a heartbeat's list, which has the heartbeat's own): the agent process's run id and its
+    /// report sequence when this picture of the task was taken (see <see cref="AgentHeartbeat.Seq"/>). Null from agents
+    /// that do not stamp their reports.
+    /// </summary>
+    public string? Run { get; init; }
+
+    /// <inheritdoc cref="Run"/>
+    public long? Seq { get; init; }
 }
 
 /// <summary>Periodic full report; the server answers whether it still knows the agent.</summary>
@@ -60,6 +70,16 @@ public sealed record AgentHeartbeat
     public IReadOnlyList<TaskStatusReport> Tasks { get; init; } = [];
     /// <summary>The agent's current view of its held ports (all of them); null from an agent that does not look.</summary>
     public IReadOnlyList<int>? HeldPorts { get; init; }
+
+    /// <summary>Random per agent process: sequence numbers compare only within one run.</summary>
+    public string? Run { get; init; }
+
+    /// <summary>
+    /// One counter per agent run for heartbeats and status reports, taken when the report's picture is taken: the
+    /// server ignores what a report says of a task that a report with a higher number already told it (requests may
+    /// overtake each other on their way, through different connections or servers). Null: not stamped.
+    /// </summary>
+    public long? Seq { get; init; }
 }
 
 public sealed record HeartbeatAck

@@ -3,6 +3,7 @@ using Drover.Api;
 using Drover.Api.Agents;
 using Drover.Api.Marathon;
 using Drover.Core.Cluster;
+using Drover.Core.Json;
 using Drover.Server.Http;
 using Drover.State;
 using Microsoft.AspNetCore.Builder;
@@ -29,7 +30,7 @@ public static class AgentEndpoints
         g.MapPost("/{id}/heartbeat", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {
             var hb = await ReadAsync(ctx, ApiJsonContext.Default.AgentHeartbeat, ct);
-            return Responses.Json(await agents.HeartbeatAsync(id, hb.Tasks, ct, hb.HeldPorts), ApiJsonContext.Default.HeartbeatAck);
+            return Responses.Json(await agents.HeartbeatAsync(id, hb.Tasks, ct, hb.HeldPorts, hb.Run, hb.Seq), ApiJsonContext.Default.HeartbeatAck);
         });
         g.MapPost("/{id}/status", async (string id, HttpContext ctx, AgentService agents, CancellationToken ct) =>
         {
@@ -48,7 +49,7 @@ public static class AgentEndpoints
         {
             var s = writer.Current;
             var usage = Usage(s);
-            var list = s.All(Schema.Agents).Select(a => View(a, usage)).ToList();
+            var list = s.All(Schema.Agents).Select(a => View(WithLastSeen(s, a), usage)).ToList();
             return Responses.Json(new AgentsResponse(list), ApiJsonContext.Default.AgentsResponse);
         });
         // Drover extensions (not Marathon's): drain and undrain an agent, named by id or hostname
@@ -59,14 +60,24 @@ public static class AgentEndpoints
                 : Core.Json.Durations.TryParse(raw, out var d, bareSeconds: true) ? d
                 : throw ApiException.BadRequest($"Invalid deadline '{raw}': use a duration such as 30s, 5m or 1h");
             var agent = await drains.DrainAsync(idOrHost, deadline, ct);
-            return Responses.Json(View(agent, Usage(writer.Current)), ApiJsonContext.Default.AgentView);
+            return Responses.Json(View(WithLastSeen(writer.Current, agent), Usage(writer.Current)), ApiJsonContext.Default.AgentView);
         });
         r.MapDelete("/v1/drover/agents/{idOrHost}/drain", async (string idOrHost, DrainService drains, StateWriter writer, CancellationToken ct) =>
         {
             var agent = await drains.UndrainAsync(idOrHost, ct);
-            return Responses.Json(View(agent, Usage(writer.Current)), ApiJsonContext.Default.AgentView);
+            return Responses.Json(View(WithLastSeen(writer.Current, agent), Usage(writer.Current)), ApiJsonContext.Default.AgentView);
         });
     }
+
+    /// <summary>
+    /// lastSeenAt as the store knows it on every server (leader or not): the leader's stored heartbeat time
+    /// (<see cref="Schema.AgentLastSeen"/>, at most a flush interval old) when later than the registration's.
+    /// </summary>
+    private static AgentInfo WithLastSeen(StateSnapshot s, AgentInfo a) =>
+        s.Get(Schema.AgentLastSeen, a.Id) is { } seen && MarathonTime.TryParse(seen.LastSeenAt, out var t)
+            && (!MarathonTime.TryParse(a.LastSeenAt, out var registered) || t > registered)
+            ? a with { LastSeenAt = seen.LastSeenAt }
+            : a;
 
     private static Dictionary<string, (double Cpus, double Mem, double Disk, int Count)> Usage(StateSnapshot s)
     {

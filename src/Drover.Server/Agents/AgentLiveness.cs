@@ -1,30 +1,73 @@
 using System.Collections.Concurrent;
+using Drover.Core.Json;
+using Drover.Scheduling.Liveness;
+using Drover.State;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Agents;
 
 /// <summary>
-/// When each agent was last heard from. Kept in memory on purpose: persisting every heartbeat
-/// would fsync once per agent per second. After a server restart every agent gets a fresh
-/// timeout window, so a restart never declares healthy agents lost.
+/// The leader's heartbeat clocks: when each agent was last heard from. Heartbeats land here in memory (persisting each
+/// would cost a write per agent per second); <see cref="AgentLivenessRecorder"/> stores the times that moved every few
+/// seconds in one batch, and a new leader (or a restarted single server) seeds its clocks from them in
+/// <see cref="StartTerm"/>, so an agent keeps only the grace it had left.
 /// </summary>
-public sealed class AgentLiveness(TimeProvider time)
+public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new();
+    /// <summary>Heard this term (the truth, and what gets stored).</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+
+    /// <summary>What the store holds (seeded at the term's start, then what this leader wrote).</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _stored = new(StringComparer.Ordinal);
+
+    /// <summary>Where each agent's clock starts for agents not heard this term (<see cref="LivenessSeed.ClockStart"/>).</summary>
+    private volatile IReadOnlyDictionary<string, DateTimeOffset> _seeded = new Dictionary<string, DateTimeOffset>();
+
     private DateTimeOffset _startedAt = time.GetUtcNow();
 
     public void Seen(string agentId) => _lastSeen[agentId] = time.GetUtcNow();
 
-    public DateTimeOffset LastSeen(string agentId) => _lastSeen.TryGetValue(agentId, out var t) ? t : _startedAt;
+    /// <summary>The time the agent's grace counts from: heard this term, else seeded from the store, else the term's start.</summary>
+    public DateTimeOffset LastSeen(string agentId) =>
+        _lastSeen.TryGetValue(agentId, out var t) ? t : _seeded.TryGetValue(agentId, out var s) ? s : _startedAt;
 
     /// <summary>
-    /// A new leader's view: heartbeats went to the old one, so every agent gets a whole timeout from now (Nomad resets
-    /// its heartbeat timers on establishing leadership the same way), and failover never declares live agents lost.
+    /// A term begins (this server was elected, or a single server started) on <paramref name="state"/>, which holds
+    /// everything its predecessor wrote: each agent's clock starts where <see cref="LivenessSeed.ClockStart"/> puts it,
+    /// from the later of its stored last-seen time and its registration's (an agent registered just before the
+    /// failover may not have been stored yet).
     /// </summary>
-    public void StartGracePeriod()
+    public void StartTerm(StateSnapshot state)
     {
-        _startedAt = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var seeded = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        _stored.Clear();
+        foreach (var a in state.All(Schema.AgentLastSeen))
+            if (MarathonTime.TryParse(a.LastSeenAt, out var t)) _stored[a.AgentId] = t;
+        foreach (var agent in state.All(Schema.Agents))
+        {
+            DateTimeOffset? stored = _stored.TryGetValue(agent.Id, out var t) ? t : null;
+            if (MarathonTime.TryParse(agent.LastSeenAt, out var registered) && (stored is null || registered > stored)) stored = registered;
+            seeded[agent.Id] = LivenessSeed.ClockStart(stored, now, options.AgentTimeout);
+        }
+        _startedAt = now;
+        _seeded = seeded;
         _lastSeen.Clear();
     }
 
-    public void Forget(string agentId) => _lastSeen.TryRemove(agentId, out _);
+    /// <summary>Agents heard since what the store holds was written, with the time they were last heard.</summary>
+    public IReadOnlyList<KeyValuePair<string, DateTimeOffset>> Moved() =>
+        [.. _lastSeen.Where(kv => !_stored.TryGetValue(kv.Key, out var s) || kv.Value > s)];
+
+    /// <summary>The store now holds these times (called once their write is durable).</summary>
+    public void Stored(IEnumerable<KeyValuePair<string, DateTimeOffset>> written)
+    {
+        foreach (var (id, t) in written) _stored.AddOrUpdate(id, t, (_, old) => t > old ? t : old);
+    }
+
+    public void Forget(string agentId)
+    {
+        _lastSeen.TryRemove(agentId, out _);
+        _stored.TryRemove(agentId, out _);
+    }
 }

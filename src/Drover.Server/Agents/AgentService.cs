@@ -43,7 +43,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 LastSeenAt = now,
             };
             var ops = new List<StateOp>();
-            var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, after, agent, a => agent = a, new(StringComparer.Ordinal)).ToList();
+            var taskOps = TaskUpdates(s, id, reg.Tasks, fullReport: true, null, null, after, agent, a => agent = a, new(StringComparer.Ordinal)).ToList();
             ops.Add(StateOp.Put(Schema.Agents, id, agent));
             ops.AddRange(taskOps);
             return ops;
@@ -54,23 +54,34 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     }
 
     /// <param name="heldPorts">The agent's whole current list of held ports; null leaves the stored list alone.</param>
-    public Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct, IReadOnlyList<int>? heldPorts = null) =>
-        ApplyAsync(agentId, reports, fullReport: true, heldPorts, ct);
+    /// <param name="run">With <paramref name="seq"/>: the heartbeat's place among the agent's reports (<see cref="ReportOrder"/>).</param>
+    public Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct, IReadOnlyList<int>? heldPorts = null,
+        string? run = null, long? seq = null) =>
+        ApplyAsync(agentId, reports, fullReport: true, heldPorts, run, seq, ct);
 
+    /// <summary>Status changes; each report may carry its own place among the agent's reports (TaskStatusReport.Run/Seq).</summary>
     public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
-        ApplyAsync(agentId, reports, fullReport: false, heldPorts: null, ct);
+        ApplyAsync(agentId, reports, fullReport: false, heldPorts: null, reports.FirstOrDefault(r => r.Run is not null)?.Run, null, ct);
+
+    private readonly ReportOrder _order = new();
 
     private readonly ReportBatcher _batcher = new(writer);
 
-    private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts, CancellationToken ct)
+    private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts,
+        string? run, long? fullSeq, CancellationToken ct)
     {
         if (writer.Current.Get(Schema.Agents, agentId) is null) return new HeartbeatAck { Known = false };
         liveness.Seen(agentId);
+        var heartbeatSeq = fullReport ? fullSeq ?? 0 : (long?)null;
         var now = MarathonTime.ToWire(time.GetUtcNow());
         // Most heartbeats change nothing: found so on the latest snapshot, they need neither the writer nor a place in
         // a batch (a write decided later, on a newer snapshot, could only find less to do).
         var probe = new WriteEffects();
-        if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0) return new HeartbeatAck();
+        if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0)
+        {
+            _order.Applied(agentId, run, heartbeatSeq, reports); // the store already shows what it says
+            return new HeartbeatAck();
+        }
         ct.ThrowIfCancellationRequested();
         await _batcher.SubmitAsync(agentId, reports.Count, Decide).ConfigureAwait(false);
         return new HeartbeatAck();
@@ -91,7 +102,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             }
             if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
                 updated = updated with { HeldPorts = held };
-            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, after, updated, a => updated = a, batch.Backoffs).ToList());
+            ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, run, fullSeq, after, updated, a => updated = a, batch.Backoffs).ToList());
+            after.Add(() => _order.Applied(agentId, run, heartbeatSeq, reports));
             if (!ReferenceEquals(updated, agent))
             {
                 var nowHeld = updated.HeldPorts;
@@ -112,7 +124,10 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     /// <paramref name="agent"/>) in the same write, so the next placement already avoids those ports.
     /// </remarks>
     /// <param name="backoffs">Launch backoffs set earlier in the same batch (by app id), updated here.</param>
-    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, WriteEffects after,
+    /// <param name="run">The agent run of a stamped report, and <paramref name="fullSeq"/> a heartbeat's number: what a
+    /// newer report already told (<see cref="ReportOrder"/>) is not undone, and a task it told of is not lost for missing here.</param>
+    private IEnumerable<StateOp> TaskUpdates(StateSnapshot s, string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, string? run, long? fullSeq,
+        WriteEffects after,
         AgentInfo agent, Action<AgentInfo> setAgent, Dictionary<string, Scheduling.LaunchBackoff> backoffs)
     {
         var now = time.GetUtcNow();
@@ -122,12 +137,15 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
             var reported = reports.Select(r => r.TaskId).ToHashSet();
             reports = [.. reports, .. TaskIndex.OnAgent(s, agentId)
-                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now))
+                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !_order.IsStale(agentId, run, fullSeq, t.Id))
                 .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
         }
         foreach (var r in reports)
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
+            // an end is news whenever it comes (a task id never runs again); anything else may be older than what we know
+            // (a heartbeat's list is a picture taken with the heartbeat: its own number counts, whatever its entries carry)
+            if (!state.IsTerminal() && (fullReport ? _order.IsStale(agentId, run, fullSeq, r.TaskId) : _order.IsStale(agentId, r.Run, r.Seq, r.TaskId))) continue;
             var t = s.Get(Schema.Tasks, r.TaskId);
             if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {

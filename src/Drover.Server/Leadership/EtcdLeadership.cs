@@ -113,7 +113,7 @@ public sealed partial class EtcdLeadership(EtcdStore store, ServerIdentity ident
                 if (store.Current.Index < needed)
                     await foreach (var _ in store.WatchAsync(needed - 1, caughtUp.Token).ConfigureAwait(false)) break;
             }
-            liveness.StartGracePeriod();
+            liveness.StartTerm(store.Current); // each agent keeps what its grace had left
             TermStarted?.Invoke();
             _isLeader = true;
             _leader = identity.AdvertisedHostPort;

@@ -111,6 +111,14 @@ public static class Schema
     /// </summary>
     public static readonly Collection<Reconcile.LaunchMark> LaunchMarks = new("launch-marks", SchemaJsonContext.Default.LaunchMark);
 
+    /// <summary>
+    /// When the leader last heard from each agent (key: agent id). Written by AgentLivenessRecorder every
+    /// ServerOptions.LivenessFlushInterval, one batch for every agent whose time moved (never one write per heartbeat);
+    /// its entries of agents no longer registered deleted in the same batch. Read by a new leader to seed its heartbeat
+    /// clocks (AgentLiveness.StartTerm) and by GET /v1/drover/agents for lastSeenAt.
+    /// </summary>
+    public static readonly Collection<AgentLastSeen> AgentLastSeen = new("agent-last-seen", SchemaJsonContext.Default.AgentLastSeen);
+
     public const string TombstoneKey = "last";
 
     public static string VersionKey(string appId, string version) => appId + "@" + version;
@@ -121,4 +129,5 @@ public static class Schema
 [JsonSerializable(typeof(Tasks.EndedTask))]
 [JsonSerializable(typeof(Reconcile.QueueWaiting))]
 [JsonSerializable(typeof(Reconcile.LaunchMark))]
+[JsonSerializable(typeof(AgentLastSeen))]
 public partial class SchemaJsonContext : JsonSerializerContext;

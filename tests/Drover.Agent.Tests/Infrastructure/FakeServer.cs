@@ -27,6 +27,9 @@ public sealed class FakeServer : IAsyncDisposable
     public Uri BaseUri => _http.BaseUri;
     public int Heartbeats => Volatile.Read(ref _heartbeats);
     public IReadOnlyList<TaskStatusReport> LastHeartbeat { get { lock (_gate) return _lastHeartbeat; } }
+    /// <summary>The run and sequence number the last heartbeat carried.</summary>
+    public (string? Run, long? Seq) LastHeartbeatStamp { get { lock (_gate) return _lastHeartbeatStamp; } }
+    private (string? Run, long? Seq) _lastHeartbeatStamp;
     public IReadOnlyList<TaskStatusReport> Reports { get { lock (_gate) return [.. _reports]; } }
     public IReadOnlyList<AgentRegistration> Registrations { get { lock (_gate) return [.. _registrations]; } }
 
@@ -85,7 +88,7 @@ public sealed class FakeServer : IAsyncDisposable
         lock (_gate)
         {
             known = _agents.ContainsKey(id);
-            if (known) _lastHeartbeat = hb?.Tasks ?? [];
+            if (known) (_lastHeartbeat, _lastHeartbeatStamp) = (hb?.Tasks ?? [], (hb?.Run, hb?.Seq));
         }
         Interlocked.Increment(ref _heartbeats);
         return Results.Json(new HeartbeatAck { Known = known }, ApiJsonContext.Default.HeartbeatAck);

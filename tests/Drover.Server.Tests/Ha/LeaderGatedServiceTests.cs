@@ -15,9 +15,9 @@ public sealed class LeaderGatedServiceTests
         await using var server = await DroverServer.CreateAsync(new ServerOptions { Listen = "127.0.0.1:0" });
         var hosted = server.Services.GetServices<IHostedService>().ToList();
         var gated = hosted.OfType<LeaderGatedService>().Select(g => g.Inner.GetType().Name).Order().ToList();
-        // three gates: AddHostedService would have kept only the first (it de-duplicates by type)
-        Assert.Equal(["DiscoveryJanitor", "ReconcileLoop", "ServiceCheckRunner"], gated);
-        Assert.DoesNotContain(hosted, h => h is Discovery.ServiceCheckRunner or Discovery.DiscoveryJanitor or Reconcile.ReconcileLoop);
+        // four gates: AddHostedService would have kept only the first (it de-duplicates by type)
+        Assert.Equal(["AgentLivenessRecorder", "DiscoveryJanitor", "ReconcileLoop", "ServiceCheckRunner"], gated);
+        Assert.DoesNotContain(hosted, h => h is Discovery.ServiceCheckRunner or Discovery.DiscoveryJanitor or Reconcile.ReconcileLoop or Agents.AgentLivenessRecorder);
     }
 
     [Fact(Timeout = 20000)]
