@@ -26,9 +26,7 @@ public sealed class StatsChartsTests(ChromiumFixture browser, ITestOutputHelper 
         await Eventually.AsyncAssert(async () => (await c.Client.GetTaskStatsHistoryAsync(taskId)).Samples.Count >= 6,
             TimeSpan.FromSeconds(60), "the agent kept six samples of the task", c.Diagnostics);
 
-        var page = await browser.Chromium.NewPageAsync();
-        var ui = await DashboardPage.OpenAsync(page, c.BaseAddress, "charts", "/ui/apps/ui/charts/burn");
-        try
+        await DashboardPage.RunAsync(browser.Chromium, c, output, "charts", "/ui/apps/ui/charts/burn", async (ui, page) =>
         {
             await page.ClickAsync("[data-tab=logs]");
             await ui.ExpectVisibleAsync("#task-stats figure.task-cpu");
@@ -48,18 +46,6 @@ public sealed class StatsChartsTests(ChromiumFixture browser, ITestOutputHelper 
             await ui.ExpectTextAsync("[data-host='host-1'] figure.host-mem figcaption", " of ");
             Assert.Equal(3, await page.Locator("[data-host='host-1'] polyline").CountAsync());
             await ui.ScreenshotAsync("host-charts");
-            Assert.Empty(ui.PageErrors);
-        }
-        catch
-        {
-            await ui.ScreenshotAsync("failure");
-            output.WriteLine(string.Join("\n", ui.PageErrors));
-            output.WriteLine(c.Diagnostics());
-            throw;
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
+        });
     }
 }
