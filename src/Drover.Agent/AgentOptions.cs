@@ -80,6 +80,17 @@ public sealed record AgentOptions
     public Logs.Shipping.LogShipTarget? LogShipTarget =>
         LogShip is null ? null
         : Logs.Shipping.LogShipTarget.TryParse(LogShip, out var t, out var error) ? t : throw new AgentConfigurationException([$"logShip: {error}"]);
+    /// <summary>
+    /// How often the host and every task are sampled into the stats history. At most <see cref="Stats.CpuRates.MaxAge"/>
+    /// (a CPU rate needs the previous sample); cAdvisor samples each second, Drover every 10 s by default since
+    /// the history is for charts of the last hour, not alerts.
+    /// </summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How far back the stats history goes: each ring holds this over <see cref="StatsInterval"/> samples (360 by default).</summary>
+    public TimeSpan StatsRetention { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Bound on samples per ring, so a typo (1s for a week) cannot make every task hold megabytes.</summary>
+    public const int MaxStatsSamples = 100_000;
+
     /// <summary>Upper bound of the retry backoff of every loop talking to the server.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>
@@ -136,6 +147,12 @@ public sealed record AgentOptions
         if (LogShip is not null && !Logs.Shipping.LogShipTarget.TryParse(LogShip, out _, out var shipError)) errors.Add($"logShip: {shipError}");
         errors.AddRange(ValidateCollectorSettings());
         if (LogShipBuffer < 1) errors.Add($"logShipBuffer: must be at least 1 line, got {LogShipBuffer}");
+        if (StatsInterval < TimeSpan.FromMilliseconds(100) || StatsInterval > Stats.CpuRates.MaxAge)
+            errors.Add($"statsInterval: must be between 100ms and {Stats.CpuRates.MaxAge.TotalSeconds:0}s (a CPU rate needs the previous sample), got {StatsInterval}");
+        else if (StatsRetention < StatsInterval)
+            errors.Add($"statsHistory: must be at least one stats interval ({StatsInterval}), got {StatsRetention}");
+        else if (Stats.StatsHistory.CapacityFor(StatsInterval, StatsRetention) > MaxStatsSamples)
+            errors.Add($"statsHistory: {StatsRetention} at one sample every {StatsInterval} is {Stats.StatsHistory.CapacityFor(StatsInterval, StatsRetention)} samples per task, more than {MaxStatsSamples}; sample less often or keep less");
         if (SandboxRetention < TimeSpan.Zero) errors.Add("sandboxRetention: must not be negative");
         if (string.IsNullOrWhiteSpace(CgroupParent) || CgroupParent.Split('/').Any(s => s is "." or ".."))
             errors.Add($"cgroupParent: '{CgroupParent}' is not a valid cgroup path");

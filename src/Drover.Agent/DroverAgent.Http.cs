@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Drover.Agent;
 
-/// <summary>The agent's own HTTP endpoint: /ping, /metrics, /tasks, /tasks/{id}/logs and /tasks/{id}/stats (proxied by the server), /stats (host and tasks).</summary>
+/// <summary>The agent's own HTTP endpoint: /ping, /metrics, /tasks, /tasks/{id}/logs and /tasks/{id}/stats (proxied by the server), /stats (host and tasks), /stats/history and /tasks/{id}/stats/history.</summary>
 public sealed partial class DroverAgent
 {
     /// <exception cref="ListenAddressInUseException">The listen address is taken.</exception>
@@ -62,6 +62,7 @@ public sealed partial class DroverAgent
                     ? $"no resource figures for task '{taskId}': its runtime gives none (not started yet, or just ended)"
                     : $"Task '{taskId}' is not running on this agent"));
         app.MapGet("/stats", async (CancellationToken ct) => Results.Json(await _stats.ReadAllAsync(ct).ConfigureAwait(false), StatsJsonContext.Default.AgentStats));
+        MapStatsHistory(app);
 
         try
         {

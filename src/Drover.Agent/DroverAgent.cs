@@ -94,6 +94,8 @@ public sealed partial class DroverAgent : IAsyncDisposable
             });
             _metrics.CollectFrom(Tasks, options.Hostname);
             _stats = new Stats.AgentStatsReader(Tasks, options.DataDir, options.Hostname, _time);
+            _historyReader = new Stats.AgentStatsReader(Tasks, options.DataDir, options.Hostname, _time);
+            _history = new Stats.StatsHistory(options.StatsInterval, options.StatsRetention, _time);
             _restarts = new LocalRestarts(Tasks, _time, _loggerFactory.CreateLogger("Drover.Agent.Tasks"));
             _agentId = ReadAgentId();
         }
@@ -159,6 +161,7 @@ public sealed partial class DroverAgent : IAsyncDisposable
             RunLoopAsync("sandbox-gc", SandboxGcLoopAsync, stop),
             RunLoopAsync("log-index", LogIndexLoopAsync, stop),
             RunLoopAsync("local-restarts", LocalRestartLoopAsync, stop),
+            RunLoopAsync("stats-history", StatsHistoryLoopAsync, stop),
             .. LogShipLoops(stop)]);
     }
 

@@ -18,6 +18,19 @@ public sealed class AgentOptionsTests
         Assert.Equal([new PortRange(31000, 32000)], o.PortRanges);
         Assert.True(o.EnableCgroups);
         Assert.False(o.KillTasksOnStop);
+        Assert.Equal(TimeSpan.FromSeconds(10), o.StatsInterval);
+        Assert.Equal(TimeSpan.FromHours(1), o.StatsRetention);
+    }
+
+    [Theory]
+    [InlineData(0.05, 3600, "statsInterval: must be between 100ms and 60s")]
+    [InlineData(120, 3600, "statsInterval: must be between 100ms and 60s")]
+    [InlineData(10, 5, "statsHistory: must be at least one stats interval")]
+    [InlineData(0.1, 86400, "samples per task, more than 100000")]
+    public void A_stats_history_that_cannot_work_or_would_not_stay_small_is_refused(double intervalSeconds, double historySeconds, string expected)
+    {
+        var o = Valid() with { StatsInterval = TimeSpan.FromSeconds(intervalSeconds), StatsRetention = TimeSpan.FromSeconds(historySeconds) };
+        Assert.Contains(o.Validate(), e => e.Contains(expected, StringComparison.Ordinal));
     }
 
     [Theory]

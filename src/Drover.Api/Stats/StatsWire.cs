@@ -135,4 +135,6 @@ public sealed record AgentStats
 [JsonSerializable(typeof(HostStats))]
 [JsonSerializable(typeof(AgentStats))]
 [JsonSerializable(typeof(ClusterStats))]
+[JsonSerializable(typeof(TaskStatsHistory))]
+[JsonSerializable(typeof(HostStatsHistory))]
 public partial class StatsJsonContext : JsonSerializerContext;

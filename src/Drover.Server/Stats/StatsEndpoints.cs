@@ -35,9 +35,20 @@ public static class StatsEndpoints
             return Responses.Json(stats.Host with { AgentId = agent.Id }, StatsJsonContext.Default.HostStats);
         });
         r.MapGet("/v1/drover/stats", ClusterStatsAsync);
+        r.MapStatsHistoryEndpoints();
     }
 
     private static async Task<IResult> TaskStatsAsync(string taskId, StateWriter writer, RecentTasks recent, AgentStatsClient client, CancellationToken ct)
+    {
+        var (task, agent) = TaskAndAgent(writer, recent, taskId);
+        var (stats, notFound) = await client.GetAsync(agent, $"/tasks/{Uri.EscapeDataString(taskId)}/stats", StatsJsonContext.Default.TaskStats, ct);
+        // known here but not running there: staged, just ended, or its agent restarted without it
+        if (stats is null) throw ApiException.NotFound($"no stats for task '{taskId}' ({task.State.ToWire()}): agent {agent.Hostname} says: {notFound}");
+        return Responses.Json(stats with { AgentId = agent.Id, Host = agent.Hostname }, StatsJsonContext.Default.TaskStats);
+    }
+
+    /// <summary>The task and the agent it runs on, or a 404 saying why there are no figures.</summary>
+    internal static (TaskRecord Task, AgentInfo Agent) TaskAndAgent(StateWriter writer, RecentTasks recent, string taskId)
     {
         var s = writer.Current;
         var task = s.Get(Schema.Tasks, taskId)
@@ -45,10 +56,7 @@ public static class StatsEndpoints
                        ? $"Task '{taskId}' has ended: figures are kept only while a task runs (its logs stay: /v2/tasks/{taskId}/logs)"
                        : $"Task '{taskId}' does not exist");
         var agent = s.Get(Schema.Agents, task.AgentId) ?? throw ApiException.NotFound($"Task '{taskId}' has no agent: agent {task.AgentId} is gone");
-        var (stats, notFound) = await client.GetAsync(agent, $"/tasks/{Uri.EscapeDataString(taskId)}/stats", StatsJsonContext.Default.TaskStats, ct);
-        // known here but not running there: staged, just ended, or its agent restarted without it
-        if (stats is null) throw ApiException.NotFound($"no stats for task '{taskId}' ({task.State.ToWire()}): agent {agent.Hostname} says: {notFound}");
-        return Responses.Json(stats with { AgentId = agent.Id, Host = agent.Hostname }, StatsJsonContext.Default.TaskStats);
+        return (task, agent);
     }
 
     private static async Task<IResult> ClusterStatsAsync(HttpContext ctx, StateWriter writer, AgentStatsClient client, CancellationToken ct)

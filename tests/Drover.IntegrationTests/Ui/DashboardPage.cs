@@ -1,5 +1,7 @@
 using Drover.IntegrationTests.Harness;
+using Drover.IntegrationTests.Harness.Browser;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace Drover.IntegrationTests.Ui;
 
@@ -19,6 +21,33 @@ public sealed class DashboardPage(IPage page, Uri server, string name)
         page.PageError += (_, e) => { lock (d.PageErrors) d.PageErrors.Add(e); };
         await d.GotoAsync(path);
         return d;
+    }
+
+    /// <summary>
+    /// Runs a scenario in a fresh page of the dashboard; afterwards the page must have thrown nothing. On failure it
+    /// keeps a screenshot and writes the page's errors and the cluster's output; the page's context is closed either way.
+    /// </summary>
+    public static async Task RunAsync(HeadlessChromium chromium, LocalCluster c, ITestOutputHelper output, string name, string path,
+        Func<DashboardPage, IPage, Task> scenario)
+    {
+        var page = await chromium.NewPageAsync();
+        var ui = await OpenAsync(page, c.BaseAddress, name, path);
+        try
+        {
+            await scenario(ui, page);
+            Assert.Empty(ui.PageErrors);
+        }
+        catch
+        {
+            await ui.ScreenshotAsync("failure");
+            output.WriteLine(string.Join("\n", ui.PageErrors));
+            output.WriteLine(c.Diagnostics());
+            throw;
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
     }
 
     public Task GotoAsync(string path) => page.GotoAsync(new Uri(server, path).ToString());

@@ -153,29 +153,6 @@ public sealed class DashboardTests(ChromiumFixture browser, ITestOutputHelper ou
         });
     }
 
-    /// <summary>
-    /// Runs a scenario in a fresh page of the dashboard; afterwards the page must have thrown nothing. On failure it
-    /// keeps a screenshot and writes the page's errors and the cluster's output; the page's context is closed either way.
-    /// </summary>
-    private async Task InPageAsync(LocalCluster c, string name, string path, Func<DashboardPage, IPage, Task> scenario)
-    {
-        var page = await browser.Chromium.NewPageAsync();
-        var ui = await DashboardPage.OpenAsync(page, c.BaseAddress, name, path);
-        try
-        {
-            await scenario(ui, page);
-            Assert.Empty(ui.PageErrors);
-        }
-        catch
-        {
-            await ui.ScreenshotAsync("failure");
-            output.WriteLine(string.Join("\n", ui.PageErrors));
-            output.WriteLine(c.Diagnostics());
-            throw;
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
-    }
+    private Task InPageAsync(LocalCluster c, string name, string path, Func<DashboardPage, IPage, Task> scenario) =>
+        DashboardPage.RunAsync(browser.Chromium, c, output, name, path, scenario);
 }

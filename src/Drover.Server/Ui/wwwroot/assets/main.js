@@ -11,8 +11,10 @@ import { agentsView } from './views/agents.js';
 import { servicesView } from './views/services.js';
 import { kvView } from './views/kv.js';
 import { eventsView } from './views/events.js';
+import { groupsView } from './views/groups.js';
+import { queueView } from './views/queue.js';
 
-const VIEWS = { apps: appsView, app: appView, deployments: deploymentsView, agents: agentsView, services: servicesView, kv: kvView, events: eventsView };
+const VIEWS = { apps: appsView, app: appView, deployments: deploymentsView, agents: agentsView, services: servicesView, kv: kvView, events: eventsView, groups: groupsView, queue: queueView };
 const main = document.getElementById('main');
 let view = null;
 

@@ -33,6 +33,7 @@ export function parse(path) {
   const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
   const [section, ...rest] = segs;
   if (section === 'apps' && rest.length) return { view: 'app', id: '/' + rest.join('/') };
+  if (section === 'groups') return { view: 'groups', id: '/' + rest.join('/') };
   if (section === 'kv') return { view: 'kv', key: rest.join('/') };
   return { view: section || 'apps' };
 }

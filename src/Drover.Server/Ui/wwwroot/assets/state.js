@@ -124,10 +124,22 @@ export function appsOf(type, data) {
 export function handleEvent(type, data) {
   model.events.push({ type, data, at: Date.now() });
   if (model.events.length > EVENT_LIMIT) model.events.splice(0, model.events.length - EVENT_LIMIT);
+  if (type === 'api_post_event') applyDefinition(data.appDefinition);
   for (const id of appsOf(type, data)) markApp(id);
   if (type.startsWith('deployment_')) markDeployments();
   for (const fn of eventListeners) fn(type, data);
   changed();
+}
+
+/**
+ * api_post_event carries the definition the server has just written (it is sent once the write is durable): a known
+ * app shows its new instances, cmd, version… at once instead of after its re-read, which still follows (markApp) for
+ * the task counts. bench/ui: a burst of 20 scales waited for 20 GET /v2/apps/{id} through the browser's six
+ * connections per host, ~0.9 s after the PUTs had answered at 1,000 apps / 10,000 tasks.
+ */
+function applyDefinition(def) {
+  const known = def?.id && model.apps.get(def.id);
+  if (known) model.apps.set(def.id, { ...known, ...def });
 }
 
 /** After the stream (re)connects, what happened while it was down is unknown: read it all once. */

@@ -1,8 +1,10 @@
-// Agents: status, used and free resources, attributes, and drain / undrain (Drover's /v1/drover/agents/{id}/drain).
+// Agents: status, used and free resources, attributes, drain / undrain (Drover's /v1/drover/agents/{id}/drain), and
+// each host's CPU, memory and load over the past hour (host-charts.js).
 import { h, mount, mib, num, ago, bar, unchanged } from '../dom.js';
 import { getJson, send } from '../api.js';
 import { modal, act } from '../ui.js';
 import { onEvent } from '../state.js';
+import { hostCharts } from './host-charts.js';
 
 const POLL_MS = 5000;
 
@@ -10,7 +12,8 @@ export function agentsView(root) {
   let agents = null;
   let error = null;
   const list = h('div');
-  mount(root, h('div', { class: 'toolbar' }, h('h1', null, 'Agents')), list);
+  const charts = hostCharts();
+  mount(root, h('div', { class: 'toolbar' }, h('h1', null, 'Agents')), list, charts.element);
 
   async function load() {
     try {
@@ -20,6 +23,7 @@ export function agentsView(root) {
       error = e.message;
     }
     update();
+    charts.refresh(agents);
   }
   // tasks come and go on agents: re-read (coalesced) on task events, and every few seconds for heartbeats
   let pending = null;
