@@ -43,9 +43,9 @@ public sealed class LogShipOptionTests
         }
         try
         {
-            var (options, result) = Parse("--log-ship", "https://10.0.0.5:8443/logs", "--log-ship-header", "Authorization: Bearer s3cret",
+            var (options, result) = AgentRoleParsing.Parse("--log-ship", "https://10.0.0.5:8443/logs", "--log-ship-header", "Authorization: Bearer s3cret",
                 "--log-ship-header", "X-Tenant:  blue ", "--log-ship-ca-file", pem);
-            var agent = options.Read(result, "http://127.0.0.1:8080", "/tmp/drover-x", null);
+            var agent = AgentRoleParsing.Read(options, result);
             Assert.Equal([("Authorization", "Bearer s3cret"), ("X-Tenant", "blue")], agent.CollectorHeaders.Select(h => (h.Name, h.Value)));
             Assert.Equal(pem, agent.LogShipCaFile);
         }
@@ -63,8 +63,8 @@ public sealed class LogShipOptionTests
     [InlineData(new[] { "--log-ship", "tcp://c:5170", "--log-ship-ca-file", "/etc/hostname" }, "logShipCaFile: trusts the certificate of a tls:// or https:// collector, and --log-ship is tcp://")]
     public void Bad_collector_settings_are_usage_errors_naming_the_problem(string[] args, string expected)
     {
-        var (options, result) = Parse(args);
-        var e = Assert.Throws<UsageException>(() => options.Read(result, "http://127.0.0.1:8080", "/tmp/drover-x", null));
+        var (options, result) = AgentRoleParsing.Parse(args);
+        var e = Assert.Throws<UsageException>(() => AgentRoleParsing.Read(options, result));
         Assert.Contains(expected, e.Message);
     }
 }
