@@ -19,4 +19,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(5004, LogLevel.Warning, "Following the container log of task {TaskId} to ship it broke off: {Error}; reconnecting while the container runs")]
     public static partial void LogShipStreamBroke(this ILogger log, string taskId, string error);
+
+    [LoggerMessage(5005, LogLevel.Warning, "The log shipping positions in {Path} cannot be read ({Error}); starting afresh: running tasks are shipped from their current end")]
+    public static partial void LogShipRegistryUnreadable(this ILogger log, string path, string error);
+
+    [LoggerMessage(5006, LogLevel.Warning, "Cannot write the log shipping positions to {Path}: {Error}; trying again in a second")]
+    public static partial void LogShipRegistryWriteFailed(this ILogger log, string path, string error);
 }

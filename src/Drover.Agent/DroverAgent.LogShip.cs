@@ -14,14 +14,15 @@ public sealed partial class DroverAgent
 
     private readonly LogShipping? _logShipping;
 
-    private sealed record LogShipping(LogShipTarget Target, LogShipBuffer Buffer, LogShipTailer Tailer, LogShipSender Sender, HttpClient? Http);
+    private sealed record LogShipping(LogShipTarget Target, LogShipBuffer Buffer, LogShipRegistry Registry, LogShipTailer Tailer, LogShipSender Sender, HttpClient? Http);
 
     /// <summary>Null when the agent ships no logs.</summary>
     private LogShipping? NewLogShipping()
     {
         if (_options.LogShipTarget is not { } target) return null;
         var buffer = new LogShipBuffer(_options.LogShipBuffer, _metrics.LogLinesDropped);
-        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log);
+        var registry = LogShipRegistry.Load(Path.Combine(_options.DataDir, LogShipRegistry.FileName), _log);
+        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log, registry: registry);
         // one client for every connection the sender makes: its pool keeps the collector's connection alive
         var tls = !target.UsesTls ? null
             : new CollectorTls(_options.LogShipCaFile is { } caFile && CollectorTls.TryLoadCaFile(caFile, out var cas, out _) ? cas : null);
@@ -35,8 +36,8 @@ public sealed partial class DroverAgent
         Func<CancellationToken, Task<ILogSink>> connect = http is null
             ? async ct => await TcpLogSink.ConnectAsync(target.Host, target.Port, tls, ct).ConfigureAwait(false)
             : _ => Task.FromResult<ILogSink>(new HttpLogSink(http, target.Uri, headers, tls));
-        var sender = new LogShipSender(buffer, connect, _time, _log, target.ToString(), new LogShipSenderOptions(), _metrics.LogLinesShipped);
-        return new LogShipping(target, buffer, tailer, sender, http);
+        var sender = new LogShipSender(buffer, connect, _time, _log, target.ToString(), new LogShipSenderOptions(), _metrics.LogLinesShipped, registry);
+        return new LogShipping(target, buffer, registry, tailer, sender, http);
     }
 
     private IEnumerable<Task> LogShipLoops(CancellationToken stop)
@@ -45,11 +46,12 @@ public sealed partial class DroverAgent
         _log.LogShipStarted(shipping.Target.ToString(), shipping.Buffer.Capacity);
         yield return RunLoopAsync("log-ship-tail", ct => LogShipTailLoopAsync(shipping, ct), stop);
         yield return RunLoopAsync("log-ship-send", shipping.Sender.RunAsync, stop);
+        yield return RunLoopAsync("log-ship-positions", ct => shipping.Registry.RunAsync(_time, ct), stop);
     }
 
     private async Task LogShipTailLoopAsync(LogShipping shipping, CancellationToken ct)
     {
-        await using var followers = new StreamedLogFollowers(shipping.Buffer, _options.Hostname, _time, _log, ct);
+        await using var followers = new StreamedLogFollowers(shipping.Buffer, _options.Hostname, _time, _log, ct, shipping.Registry);
         using var timer = new PeriodicTimer(LogShipPollPeriod, _time);
         try
         {
@@ -58,6 +60,8 @@ public sealed partial class DroverAgent
                 var runners = Tasks.All().ToList();
                 followers.Poll(StreamedSources(runners));
                 shipping.Tailer.Poll(ShipSources(runners, followers));
+                // after the followers and tailer have taken their positions: tasks were re-adopted before this loop began
+                shipping.Registry.RetainTasks(runners.Select(r => r.TaskId).ToHashSet(StringComparer.Ordinal));
             }
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
         }

@@ -24,9 +24,16 @@ public sealed class LineSplitter(int maxLineBytes = LineSplitter.DefaultMaxLineB
     public bool HasPartial => _length > 0 || _cut;
 
     /// <summary>Adds bytes read from the stream; returns the lines they complete.</summary>
-    public List<SplitLine> Feed(ReadOnlySpan<byte> bytes)
+    public List<SplitLine> Feed(ReadOnlySpan<byte> bytes) => [.. FeedWithEnds(bytes).Select(l => l.Line)];
+
+    /// <summary>
+    /// <see cref="Feed"/>, with where each line ends in <paramref name="bytes"/>: the index just past its newline
+    /// (a line cut at the cap: just past the cut), so a reader can record the byte offset to go on from.
+    /// </summary>
+    public List<(SplitLine Line, int End)> FeedWithEnds(ReadOnlySpan<byte> bytes)
     {
-        var lines = new List<SplitLine>();
+        var lines = new List<(SplitLine, int)>();
+        var consumed = 0;
         while (bytes.Length > 0)
         {
             var nl = bytes.IndexOf((byte)'\n');
@@ -38,7 +45,7 @@ public sealed class LineSplitter(int maxLineBytes = LineSplitter.DefaultMaxLineB
                 {
                     chunk[..room].CopyTo(_pending.AsSpan(_length));
                     _length += room;
-                    lines.Add(new SplitLine(Decode(trimCr: false), true));
+                    lines.Add((new SplitLine(Decode(trimCr: false), true), consumed + room));
                     _cut = true;
                 }
                 else
@@ -48,10 +55,11 @@ public sealed class LineSplitter(int maxLineBytes = LineSplitter.DefaultMaxLineB
                 }
             }
             if (nl < 0) break;
-            if (!_cut) lines.Add(new SplitLine(Decode(trimCr: true), false));
+            if (!_cut) lines.Add((new SplitLine(Decode(trimCr: true), false), consumed + nl + 1));
             _length = 0;
             _cut = false;
             bytes = bytes[(nl + 1)..];
+            consumed += nl + 1;
         }
         return lines;
     }

@@ -7,7 +7,8 @@ namespace Drover.Agent.Logs.Shipping;
 /// Takes batches from the <see cref="LogShipBuffer"/> and delivers them through a sink, reconnecting with capped
 /// exponential backoff (0.5 s doubling to 30 s, on the agent's clock) while the collector is down. A batch that failed
 /// is sent again on the next connection, so a line may arrive twice but is not lost to a reconnect (at-least-once,
-/// as Fluent Bit and Vector retry). A collector that accepts but stops reading makes a send hang: after
+/// as Fluent Bit and Vector retry). Once the collector has taken a batch (TCP/TLS: written and flushed; HTTP: a 2xx)
+/// the batch's positions are acknowledged to the <see cref="LogShipRegistry"/>, never before. A collector that accepts but stops reading makes a send hang: after
 /// <see cref="LogShipSenderOptions.SendTimeout"/> the connection is dropped and made again, while the buffer
 /// fills and drops.
 /// </summary>
@@ -18,7 +19,8 @@ public sealed class LogShipSender(
     ILogger log,
     string target,
     LogShipSenderOptions options,
-    Action<int>? onShipped = null)
+    Action<int>? onShipped = null,
+    LogShipRegistry? registry = null)
 {
     private readonly Backoff _backoff = new(time, options.InitialBackoff, options.MaxBackoff, options.Jitter);
 
@@ -33,14 +35,16 @@ public sealed class LogShipSender(
     public async Task RunAsync(CancellationToken ct)
     {
         ILogSink? sink = null;
-        List<byte[]>? batch = null;
+        List<BufferedLine>? batch = null;
+        List<byte[]>? lines = null;
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 try
                 {
-                    batch ??= await buffer.TakeBatchAsync(options.MaxBatchLines, options.MaxBatchBytes, ct).ConfigureAwait(false);
+                    batch ??= await buffer.TakeAsync(options.MaxBatchLines, options.MaxBatchBytes, ct).ConfigureAwait(false);
+                    lines ??= [.. batch.Select(l => l.Json)];
                     using var timeout = new CancellationTokenSource(options.SendTimeout, time);
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
                     if (sink is null)
@@ -48,10 +52,12 @@ public sealed class LogShipSender(
                         Interlocked.Increment(ref _connects);
                         sink = await connect(linked.Token).ConfigureAwait(false);
                     }
-                    await sink.SendAsync(batch, linked.Token).ConfigureAwait(false);
+                    await sink.SendAsync(lines, linked.Token).ConfigureAwait(false);
+                    registry?.Acknowledge(batch.Where(l => l.Position is not null).Select(l => l.Position!.Value));
                     Interlocked.Add(ref _shipped, batch.Count);
                     onShipped?.Invoke(batch.Count);
                     batch = null;
+                    lines = null;
                     if (_backoff.Failing) log.LogShipRecovered(target);
                     _backoff.Reset();
                 }

@@ -12,11 +12,15 @@ public readonly record struct ShipSource(string TaskId, string AppId, string San
 /// the lines written between the last poll and the rotation are read from the tail of "stream.1" first, from the
 /// recorded offset, then the new file from 0, so a rotation loses no line (two rotations between polls, 250 ms
 /// apart, lose what went to "stream.2"). A file that got shorter without a mark is read again from 0.
-/// Tasks present at the first poll (re-adopted after an agent restart) are followed from their current end, as
-/// Fluent Bit's tail input without a position database does, so a restart does not ship their history again;
-/// tasks that appear later are read from the start. Driven by one loop; not thread-safe.
+/// Every queued line carries its <see cref="ShipPosition"/> (generation and the offset just past it). A task with a
+/// position in the <see cref="LogShipRegistry"/> (re-adopted after an agent restart) is read on from there, with
+/// the usual rotation and shrink handling, so lines written while the agent was down are shipped (at least once);
+/// one without (nothing of it acknowledged yet) is read from its start when the registry was read
+/// (<see cref="LogShipRegistry.Resumes"/>). Without a registry, tasks present at the first poll are followed from their current end, as Fluent Bit's tail input without a
+/// position database does, so a restart does not ship their history again; tasks that appear later are read from
+/// the start. Driven by one loop; not thread-safe.
 /// </summary>
-public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvider time, ILogger log, int maxLineBytes = LineSplitter.DefaultMaxLineBytes)
+public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvider time, ILogger log, int maxLineBytes = LineSplitter.DefaultMaxLineBytes, LogShipRegistry? registry = null)
 {
     /// <summary>How much of one stream one poll reads at most, so one noisy task cannot hold up the others.</summary>
     public const int MaxReadPerPoll = 4 * 1024 * 1024;
@@ -37,8 +41,16 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
                 _tasks[source.TaskId] = task = new TaskStreams([.. LogIndexRecorder.Streams.Select(_ => new StreamState(new LineSplitter(maxLineBytes)))]);
                 for (var i = 0; i < task.Streams.Length; i++)
                 {
-                    task.Streams[i].Generation = LogRotation.ReadMark(source.Sandbox, LogIndexRecorder.Streams[i]).Generation;
-                    if (first) task.Streams[i].Offset = SizeOf(Path.Combine(source.Sandbox, LogIndexRecorder.Streams[i]));
+                    var stream = LogIndexRecorder.Streams[i];
+                    if (registry?.Find(source.TaskId, stream) is { } acked)
+                    {
+                        // ReadNew then reads the rest of stream.1 first if the generation moved on, or from 0 if the file shrank
+                        task.Streams[i].Generation = acked.Generation;
+                        task.Streams[i].Offset = acked.Offset;
+                        continue;
+                    }
+                    task.Streams[i].Generation = LogRotation.ReadMark(source.Sandbox, stream).Generation;
+                    if (first && registry?.Resumes != true) task.Streams[i].Offset = SizeOf(Path.Combine(source.Sandbox, stream));
                 }
             }
             if (task.Done) continue;
@@ -48,7 +60,7 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
                 var state = task.Streams[i];
                 ReadNew(source, stream, state);
                 // a task seen ended wrote its last byte before: its unfinished last line is a line too
-                if (source.Ended && state.Splitter.Flush() is { } last) Queue(source, stream, last);
+                if (source.Ended && state.Splitter.Flush() is { } last) Queue(source, stream, last, new ShipPosition(source.TaskId, stream, state.Offset, state.Generation));
             }
             if (source.Ended) task.Done = true;
         }
@@ -77,7 +89,7 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
             }
             if (size == state.Offset) return;
             file.Position = state.Offset;
-            state.Offset += Feed(file, size - state.Offset, source, stream, state.Splitter);
+            state.Offset += Feed(file, size - state.Offset, source, stream, state.Splitter, state.Generation, 0);
             state.Failing = false;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -91,9 +103,14 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
         }
     }
 
-    /// <summary>Reads up to <paramref name="available"/> bytes (at most <see cref="MaxReadPerPoll"/>) from the file's position into lines; returns how many were read.</summary>
-    private long Feed(FileStream file, long available, ShipSource source, string stream, LineSplitter splitter)
+    /// <summary>
+    /// Reads up to <paramref name="available"/> bytes (at most <see cref="MaxReadPerPoll"/>) from the file's position
+    /// into lines; returns how many were read. <paramref name="fileStart"/>: the offset of the file's first byte in the
+    /// stream of <paramref name="generation"/> (non-zero for "stream.1" cut to its tail), for the lines' positions.
+    /// </summary>
+    private long Feed(FileStream file, long available, ShipSource source, string stream, LineSplitter splitter, long generation, long fileStart)
     {
+        var at = fileStart + file.Position;
         var toRead = (int)Math.Min(available, MaxReadPerPoll);
         var chunk = new byte[Math.Max(1, Math.Min(toRead, 64 * 1024))];
         long read = 0;
@@ -103,7 +120,9 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
             if (n == 0) break;
             read += n;
             toRead -= n;
-            foreach (var line in splitter.Feed(chunk.AsSpan(0, n))) Queue(source, stream, line);
+            foreach (var (line, end) in splitter.FeedWithEnds(chunk.AsSpan(0, n)))
+                Queue(source, stream, line, new ShipPosition(source.TaskId, stream, at + end, generation));
+            at += n;
         }
         return read;
     }
@@ -119,7 +138,7 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
             if (state.Offset < mark.Start) state.Splitter.Reset();
             if (from >= rotated.Length) return;
             rotated.Position = from;
-            Feed(rotated, rotated.Length - from, source, stream, state.Splitter);
+            Feed(rotated, rotated.Length - from, source, stream, state.Splitter, state.Generation, mark.Start);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -127,8 +146,8 @@ public sealed class LogShipTailer(LogShipBuffer buffer, string host, TimeProvide
         }
     }
 
-    private void Queue(ShipSource source, string stream, SplitLine line) =>
-        buffer.Add(ShippedLine.JsonLine(source.AppId, source.TaskId, host, stream, time.GetUtcNow(), line));
+    private void Queue(ShipSource source, string stream, SplitLine line, ShipPosition position) =>
+        buffer.Add(ShippedLine.JsonLine(source.AppId, source.TaskId, host, stream, time.GetUtcNow(), line), position);
 
     private static long SizeOf(string path)
     {

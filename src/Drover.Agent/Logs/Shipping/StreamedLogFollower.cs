@@ -10,7 +10,9 @@ namespace Drover.Agent.Logs.Shipping;
 /// cuts each stream's messages into lines as <see cref="LogShipTailer"/> does for files, and queues them with the
 /// time Docker stamped on them. When the stream ends while the container still runs (dockerd restarted, a proxy
 /// timed out) it reconnects with a backoff from the nanosecond after the last message it has, so nothing is
-/// repeated or skipped; when the container has stopped, it flushes unfinished lines and is done.
+/// repeated or skipped; when the container has stopped, it flushes unfinished lines and is done. Each line carries
+/// the message's timestamp as its <see cref="ShipPosition"/>, so a restarted agent resumes from the nanosecond after
+/// the last one the collector took.
 /// </summary>
 public sealed class StreamedLogFollower(
     string taskId,
@@ -96,17 +98,19 @@ public sealed class StreamedLogFollower(
         if (at is { } t && (LastUnixNanos is not { } l || t > l)) LastUnixNanos = t;
         var when = at is { } n ? DateTimeOffset.UnixEpoch.AddTicks(n / 100) : time.GetUtcNow();
         var name = frame.Stream == DockerStreamType.Stdout ? "stdout" : "stderr";
-        foreach (var line in splitter.Feed((stamp is null ? frame.Payload : text).Span)) Queue(name, when, line);
+        foreach (var line in splitter.Feed((stamp is null ? frame.Payload : text).Span)) Queue(name, when, line, at);
     }
 
     /// <summary>The unfinished last lines of a container that has stopped.</summary>
     public void Flush()
     {
         var now = LastUnixNanos is { } n ? DateTimeOffset.UnixEpoch.AddTicks(n / 100) : time.GetUtcNow();
-        if (_stdout.Flush() is { } o) Queue("stdout", now, o);
-        if (_stderr.Flush() is { } e) Queue("stderr", now, e);
+        if (_stdout.Flush() is { } o) Queue("stdout", now, o, LastUnixNanos);
+        if (_stderr.Flush() is { } e) Queue("stderr", now, e, LastUnixNanos);
     }
 
-    private void Queue(string stream, DateTimeOffset at, SplitLine line) =>
-        buffer.Add(ShippedLine.JsonLine(appId, taskId, host, stream, at, line));
+    /// <param name="unixNanos">Docker's time of the message that completed the line; null (no timestamp) gives no position.</param>
+    private void Queue(string stream, DateTimeOffset at, SplitLine line, long? unixNanos) =>
+        buffer.Add(ShippedLine.JsonLine(appId, taskId, host, stream, at, line),
+            unixNanos is { } ns ? new ShipPosition(taskId, ShipPosition.Docker, ns) : null);
 }

@@ -8,10 +8,11 @@ public readonly record struct StreamedSource(string TaskId, string AppId, IStrea
 
 /// <summary>
 /// One <see cref="StreamedLogFollower"/> per running container task, started and forgotten as tasks come and go.
-/// Like <see cref="LogShipTailer"/>, tasks present at the first poll (re-adopted after an agent restart) are followed
-/// from now on, later ones from their start. Driven by the tail loop; not thread-safe.
+/// Like <see cref="LogShipTailer"/>, a task with a position in the <see cref="LogShipRegistry"/> is followed from the
+/// nanosecond after it (Docker's since is inclusive); without a registry that was read, other tasks present at the
+/// first poll (re-adopted after an agent restart) are followed from now on; the rest from their start. Driven by the tail loop; not thread-safe.
 /// </summary>
-public sealed class StreamedLogFollowers(LogShipBuffer buffer, string host, TimeProvider time, ILogger log, CancellationToken stop) : IAsyncDisposable
+public sealed class StreamedLogFollowers(LogShipBuffer buffer, string host, TimeProvider time, ILogger log, CancellationToken stop, LogShipRegistry? registry = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, Running> _followers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -28,7 +29,9 @@ public sealed class StreamedLogFollowers(LogShipBuffer buffer, string host, Time
             // a task that ended before it was seen has its output in the sandbox files already: the file tailer ships them
             if (_followers.ContainsKey(source.TaskId) || source.Ended) continue;
             var follower = new StreamedLogFollower(source.TaskId, source.AppId, source.Output, buffer, host, time, log);
-            _followers[source.TaskId] = new Running(follower, Task.Run(() => follower.RunAsync(first ? null : 0, _stop.Token)));
+            var since = registry?.Find(source.TaskId, ShipPosition.Docker) is { } acked ? acked.Offset + 1
+                : first && registry?.Resumes != true ? (long?)null : 0;
+            _followers[source.TaskId] = new Running(follower, Task.Run(() => follower.RunAsync(since, _stop.Token)));
         }
         foreach (var (id, running) in _followers.Where(f => !seen.Contains(f.Key)).ToList())
         {

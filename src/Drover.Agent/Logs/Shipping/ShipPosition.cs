@@ -1,0 +1,17 @@
+namespace Drover.Agent.Logs.Shipping;
+
+/// <summary>
+/// Where a shipped line came from, so that a restarted agent can go on from the last line the collector took.
+/// For a sandbox file (<see cref="Stream"/> "stdout"/"stderr"): <see cref="Offset"/> is the byte offset just past
+/// the line in the file of rotation generation <see cref="Generation"/>. For a container's log stream
+/// (<see cref="Stream"/> = <see cref="Docker"/>): <see cref="Offset"/> is Docker's timestamp of the message in ns
+/// since the epoch, and <see cref="Generation"/> is 0.
+/// </summary>
+public readonly record struct ShipPosition(string TaskId, string Stream, long Offset, long Generation = 0)
+{
+    /// <summary>The <see cref="Stream"/> of a container's log stream (stdout and stderr are one stream there, ordered by time).</summary>
+    public const string Docker = "docker";
+}
+
+/// <summary>A line in the <see cref="LogShipBuffer"/>: the JSON line and where it was read (null: not resumable, e.g. in tests).</summary>
+public readonly record struct BufferedLine(byte[] Json, ShipPosition? Position);
