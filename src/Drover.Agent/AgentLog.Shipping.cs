@@ -25,4 +25,8 @@ internal static partial class AgentLog
 
     [LoggerMessage(5006, LogLevel.Warning, "Cannot write the log shipping positions to {Path}: {Error}; trying again in a second")]
     public static partial void LogShipRegistryWriteFailed(this ILogger log, string path, string error);
+
+    // Information, not a warning: every agent's first start with --log-ship has no positions yet
+    [LoggerMessage(5007, LogLevel.Information, "No log shipping positions in {Path} yet; running tasks are shipped from their current end")]
+    public static partial void LogShipRegistryMissing(this ILogger log, string path);
 }

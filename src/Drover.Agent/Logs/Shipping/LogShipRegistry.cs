@@ -45,7 +45,10 @@ public sealed class LogShipRegistry
                     registry._positions[(p.Task, p.Stream)] = new ShipPosition(p.Task, p.Stream, p.Offset, p.Generation);
             registry.Resumes = true;
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            log.LogShipRegistryMissing(path);
+        }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
             // Fluent Bit and Filebeat also start over on a registry they cannot read: shipping goes on, from the current ends
