@@ -103,4 +103,30 @@ public sealed class StreamedLogFollowerTests
         Assert.False(never.Connected);
         Assert.Single(gone.Sinces);
     }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Lines_carry_their_message_time_and_a_restart_resumes_from_the_nanosecond_after_the_acknowledged_one()
+    {
+        using var dir = new TestDir();
+        var registry = LogShipRegistry.Load(dir.Combine(LogShipRegistry.FileName), NullLogger.Instance);
+        registry.Acknowledge([new ShipPosition("acked", ShipPosition.Docker, 1_795_990_675_000_000_001)]);
+        registry.SaveIfChanged();
+        var restarted = LogShipRegistry.Load(dir.Combine(LogShipRegistry.FileName), NullLogger.Instance);
+
+        var buffer = new LogShipBuffer(100);
+        var time = new ManualTimeProvider();
+        var acked = new FakeOutput(Frame(DockerStreamType.Stdout, "2026-11-29T22:17:56.000000002Z", "after\n"), []);
+        var unacked = new FakeOutput([], []);
+        await using (var followers = new StreamedLogFollowers(buffer, "h", time, NullLogger.Instance, CancellationToken.None, restarted))
+        {
+            followers.Poll([new StreamedSource("acked", "/a", acked, false), new StreamedSource("unacked", "/a", unacked, false)]);
+            await Eventually.True(() => buffer.Count == 1, "the line after the acknowledged one was queued");
+            await Eventually.True(() => { lock (unacked.Sinces) return unacked.Sinces.Count > 0; }, "the other container's stream was opened");
+        }
+        Assert.Equal(1_795_990_675_000_000_002, acked.Sinces[0]);
+        // the registry was read, so a container with nothing acknowledged is followed from its start
+        Assert.Equal(0, unacked.Sinces[0]);
+        var line = Assert.Single(await buffer.TakeAsync(10, 1 << 20, CancellationToken.None));
+        Assert.Equal(new ShipPosition("acked", ShipPosition.Docker, 1_795_990_676_000_000_002), line.Position);
+    }
 }
