@@ -111,9 +111,21 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>SIGKILL an agent (its tasks keep running) and start it again with the same data dir.</summary>
     public async Task RestartAgentAsync(int index)
     {
+        await KillAgentAsync(index);
+        await StartAgentAgainAsync(index);
+    }
+
+    /// <summary>SIGKILL an agent; its tasks keep running. <see cref="StartAgentAgainAsync"/> brings it back.</summary>
+    public async Task KillAgentAsync(int index)
+    {
         var old = _agents[index].Process;
         await old.KillAsync(UnixSignal.Kill);
         await old.DisposeAsync();
+    }
+
+    /// <summary>Starts a killed agent again with the same data dir and waits until it is registered.</summary>
+    public async Task StartAgentAgainAsync(int index)
+    {
         _agents[index] = _agents[index] with { Process = StartAgent(index) };
         await WaitForAgentsAsync();
     }
