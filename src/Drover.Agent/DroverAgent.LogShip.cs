@@ -85,5 +85,10 @@ public sealed partial class DroverAgent
         return sources;
     }
 
-    private void DisposeLogShipping() => _logShipping?.Http?.Dispose();
+    /// <summary>After the loops ended: the sender may have acknowledged a batch after the save loop's last write.</summary>
+    private void DisposeLogShipping()
+    {
+        _logShipping?.Registry.SaveIfChanged();
+        _logShipping?.Http?.Dispose();
+    }
 }
