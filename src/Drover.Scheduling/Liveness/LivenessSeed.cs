@@ -17,16 +17,22 @@ public static class LivenessSeed
     public static readonly TimeSpan SettleWindow = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// The time from which the new leader counts <paramref name="grace"/> for an agent: its stored last-seen time, but no
-    /// earlier than leaves <see cref="SettleWindow"/> (or the whole grace, when that is shorter) from
-    /// <paramref name="termStart"/>; with nothing stored, or a stored time ahead of this server's clock (a skewed
-    /// predecessor), the term's start, that is a fresh grace.
+    /// The time from which the new leader counts <paramref name="grace"/> for an agent. Only the silence a leader could
+    /// have heard counts: from the agent's stored last-seen time to <paramref name="lastHeard"/>, the newest last-seen
+    /// time stored for any agent (about when the previous leader last heard anyone: it stores every 2 s). The time with
+    /// no leader to listen (the election, or a single server's restart, which may take a while) is not the agents'
+    /// fault, so it does not count, as Nomad and Mesos give agents a fresh window after a failover; an agent silent for
+    /// T while a leader listened keeps only grace − T, but no less than <see cref="SettleWindow"/> (or the whole grace,
+    /// when that is shorter). With nothing stored, or a stored time ahead of this server's clock (a skewed
+    /// predecessor), the term's start: a fresh grace.
     /// </summary>
-    public static DateTimeOffset ClockStart(DateTimeOffset? storedLastSeen, DateTimeOffset termStart, TimeSpan grace)
+    public static DateTimeOffset ClockStart(DateTimeOffset? storedLastSeen, DateTimeOffset lastHeard, DateTimeOffset termStart, TimeSpan grace)
     {
         if (storedLastSeen is not { } seen || seen >= termStart) return termStart;
+        var heard = lastHeard < seen ? seen : lastHeard > termStart ? termStart : lastHeard;
+        var start = termStart - (heard - seen);
         var settle = grace < SettleWindow ? grace : SettleWindow;
         var earliest = termStart - grace + settle;
-        return seen > earliest ? seen : earliest;
+        return start > earliest ? start : earliest;
     }
 }
