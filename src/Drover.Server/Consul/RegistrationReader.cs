@@ -1,3 +1,4 @@
+using Drover.Server.Storage;
 using System.Text.Json;
 using Drover.Core.Discovery;
 using Drover.Core.Net;

@@ -1,3 +1,4 @@
+using Drover.Server.Storage;
 using Drover.Core.Discovery;
 using Drover.Core.Net;
 using Drover.Health;

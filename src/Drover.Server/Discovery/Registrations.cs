@@ -1,3 +1,5 @@
+using Drover.Server.Storage;
+
 namespace Drover.Server.Discovery;
 
 /// <summary>A parsed check: the check to store, and whether its initial Status was given (else an existing check's status is kept).</summary>

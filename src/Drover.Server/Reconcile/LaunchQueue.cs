@@ -93,9 +93,3 @@ public sealed class LaunchQueue(StateWriter writer, TimeProvider time)
         return items;
     }
 }
-
-/// <summary>When an app began to wait for placement.</summary>
-public sealed record QueueWaiting
-{
-    public required string Since { get; init; }
-}

@@ -254,10 +254,3 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         }
     }
 }
-
-/// <summary>The last pass that launched tasks (Schema.LaunchMarks): what it holds is for operators; its ModifyIndex is what passes compare.</summary>
-public sealed record LaunchMark
-{
-    public required string At { get; init; }
-    public int Launched { get; init; }
-}

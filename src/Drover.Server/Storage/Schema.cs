@@ -3,7 +3,6 @@ using Drover.Core.Apps;
 using Drover.Core.Cluster;
 using Drover.Core.Json;
 using Drover.Scheduling;
-using Drover.Server.Discovery;
 using Drover.State;
 
 namespace Drover.Server.Storage;
@@ -74,8 +73,8 @@ public static class Schema
     /// <summary>Runtime tags of an app task (key: task id), replacing its DROVER_TAGS label (PUT /v1/drover/tasks/{id}/tags); dropped by DiscoveryJanitor with the task.</summary>
     public static readonly Collection<TaskTags> TaskTags = new("task-tags", DiscoveryJsonContext.Default.TaskTags);
 
-    /// <summary>The cluster's join secret and CA (one entry, <see cref="Security.ClusterTrustRecord.Key"/>). Written once by ServerSecurity when the cluster is first set up.</summary>
-    public static readonly Collection<Security.ClusterTrustRecord> ClusterTrust = new("cluster-trust", Security.SecurityJsonContext.Default.ClusterTrustRecord);
+    /// <summary>The cluster's join secret and CA (one entry, <see cref="ClusterTrustRecord.Key"/>). Written once by ServerSecurity when the cluster is first set up.</summary>
+    public static readonly Collection<ClusterTrustRecord> ClusterTrust = new("cluster-trust", SecurityJsonContext.Default.ClusterTrustRecord);
 
     /// <summary>
     /// Marathon events, one document per write that caused any (key: <see cref="Events.EventLog.NewKey"/>). Written by
@@ -96,20 +95,20 @@ public static class Schema
     /// Written by AgentService in the batch that removes the task; the oldest beyond <see cref="Tasks.RecentTasks.Capacity"/>
     /// deleted by ReconcileLoop's pass. Read for logs of ended tasks and for adopting tasks an agent restarted while cut off.
     /// </summary>
-    public static readonly Collection<Tasks.EndedTask> EndedTasks = new("ended-tasks", SchemaJsonContext.Default.EndedTask);
+    public static readonly Collection<EndedTask> EndedTasks = new("ended-tasks", SchemaJsonContext.Default.EndedTask);
 
     /// <summary>
     /// When each app waiting for placement began to wait (key: app id), GET /v2/queue's "since". Written by
     /// ReconcileLoop's pass when an app starts or stops waiting, so the time survives a failover.
     /// </summary>
-    public static readonly Collection<Reconcile.QueueWaiting> QueueWaiting = new("launch-queue-since", SchemaJsonContext.Default.QueueWaiting);
+    public static readonly Collection<QueueWaiting> QueueWaiting = new("launch-queue-since", SchemaJsonContext.Default.QueueWaiting);
 
     /// <summary>
     /// One key (<see cref="TombstoneKey"/>): the last reconcile pass that launched tasks, on whichever server. Written by
     /// ReconcileLoop with every launch, with a precondition on the mark it read: a pass decided on a copy of the state
     /// that misses another pass's launches (a new leader still catching up) fails there instead of launching twice.
     /// </summary>
-    public static readonly Collection<Reconcile.LaunchMark> LaunchMarks = new("launch-marks", SchemaJsonContext.Default.LaunchMark);
+    public static readonly Collection<LaunchMark> LaunchMarks = new("launch-marks", SchemaJsonContext.Default.LaunchMark);
 
     /// <summary>
     /// When the leader last heard from each agent (key: agent id). Written by AgentLivenessRecorder every
@@ -126,8 +125,8 @@ public static class Schema
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LaunchBackoff))]
-[JsonSerializable(typeof(Tasks.EndedTask))]
-[JsonSerializable(typeof(Reconcile.QueueWaiting))]
-[JsonSerializable(typeof(Reconcile.LaunchMark))]
+[JsonSerializable(typeof(EndedTask))]
+[JsonSerializable(typeof(QueueWaiting))]
+[JsonSerializable(typeof(LaunchMark))]
 [JsonSerializable(typeof(AgentLastSeen))]
 public partial class SchemaJsonContext : JsonSerializerContext;

@@ -5,13 +5,6 @@ using Drover.Server.Storage;
 
 namespace Drover.Server.Tasks;
 
-/// <summary>A task whose end an agent reported, with its last record and when it ended.</summary>
-public sealed record EndedTask
-{
-    public required TaskRecord Task { get; init; }
-    public required string EndedAt { get; init; }
-}
-
 /// <summary>
 /// Recently ended tasks: where they ran, so their sandbox logs stay reachable after the task record is gone, and
 /// their last record, so a later incarnation an agent started by itself while cut off can still be adopted when the

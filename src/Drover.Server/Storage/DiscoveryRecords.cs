@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Drover.Core.Discovery;
 using Drover.State;
 
-namespace Drover.Server.Discovery;
+namespace Drover.Server.Storage;
 
 public sealed record ExternalService
 {

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Drover.State;
 
-namespace Drover.Server.Security;
+namespace Drover.Server.Storage;
 
 /// <summary>
 /// The cluster's secrets, kept in the store (key <see cref="Key"/>) so that every server of a cluster shares them:
