@@ -200,7 +200,8 @@ public sealed class DroverServer : IAsyncDisposable
         app.UseDroverErrors();
         app.UseLeaderForwarding();
         app.UseApiTokens(security);
-        app.MapInfoEndpoints();
+        Status.InfoEndpoints.MapInfoEndpoints(app);
+        app.MapLeaderEndpoints();
         Metrics.MetricsEndpoints.MapMetricsEndpoints(app);
         app.MapTrustEndpoints();
         app.MapAppEndpoints();

@@ -54,7 +54,7 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
                 var view = current.Tracking(reads);
                 var (ops, result) = decide(view, effects);
                 // the events go into the write's own batch: durable with it, or not at all
-                if (effects.Events.Count > 0) ops = [.. ops, .. Events.EventLog.Append(view, effects.Events)];
+                if (effects.Events.Count > 0) ops = [.. ops, .. Storage.EventLog.Append(view, effects.Events)];
                 metrics?.WriteDecided(WriterName(writerFile), deciding);
                 if (ops.Count == 0)
                 {
@@ -104,7 +104,7 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
             var current = store.Current;
             var checks = reads.Preconditions(decidedOn.Index).Where(c => !keyChecked.Contains(c.Collection));
             IReadOnlyList<StateOp> batch = [.. checks, .. ops];
-            if (effects.Events.Count > 0) batch = [.. batch, .. Events.EventLog.Append(current, effects.Events), StateOp.Unchanged(Schema.EventLog.Name, current.Index)];
+            if (effects.Events.Count > 0) batch = [.. batch, .. Storage.EventLog.Append(current, effects.Events), StateOp.Unchanged(Schema.EventLog.Name, current.Index)];
             if (batch.All(o => o.IsReadCheck))
             {
                 effects.Run();
@@ -167,12 +167,12 @@ public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metric
 public sealed class WriteEffects
 {
     private readonly List<Action> _actions = [];
-    private readonly List<Events.ServerEvent> _events = [];
+    private readonly List<ServerEvent> _events = [];
 
-    public IReadOnlyList<Events.ServerEvent> Events => _events;
+    public IReadOnlyList<ServerEvent> Events => _events;
 
     /// <summary>An event the write causes: stored with it, published by every server's projector.</summary>
-    public void Publish(Events.ServerEvent evt) => _events.Add(evt);
+    public void Publish(ServerEvent evt) => _events.Add(evt);
 
     public void Add(Action effect) => _actions.Add(effect);
 

@@ -2,11 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Drover.Core.Json;
+using Drover.Server.Storage;
 
 namespace Drover.Server.Events;
-
-/// <summary>One published event: its type and its JSON (single line, as Marathon's SSE needs), plus the light-plan variant for deployment events.</summary>
-public sealed record ServerEvent(string Type, string Json, string? LightJson = null);
 
 /// <summary>
 /// Fan-out of Marathon events to stream subscribers. Each subscriber has a bounded buffer; one that

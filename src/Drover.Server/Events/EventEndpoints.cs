@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Drover.Server.Http;
+using Drover.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -77,11 +77,11 @@ public static class Schema
     public static readonly Collection<ClusterTrustRecord> ClusterTrust = new("cluster-trust", SecurityJsonContext.Default.ClusterTrustRecord);
 
     /// <summary>
-    /// Marathon events, one document per write that caused any (key: <see cref="Events.EventLog.NewKey"/>). Written by
-    /// <see cref="StateWriter"/> in the batch of the write itself, pruned there to <see cref="Events.EventLog.Capacity"/>;
+    /// Marathon events, one document per write that caused any (key: <see cref="Storage.EventLog.NewKey"/>). Written by
+    /// <see cref="StateWriter"/> in the batch of the write itself, pruned there to <see cref="Storage.EventLog.Capacity"/>;
     /// read by every server's <see cref="Events.EventProjector"/>.
     /// </summary>
-    public static readonly Collection<Events.EventBatch> EventLog = new("event-log", Events.EventJsonContext.Default.EventBatch);
+    public static readonly Collection<EventBatch> EventLog = new("event-log", EventJsonContext.Default.EventBatch);
 
     /// <summary>
     /// Launch backoff per app (key: app id): written by AgentService in the batch of the task failure that causes it,

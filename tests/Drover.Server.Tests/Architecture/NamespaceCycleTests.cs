@@ -13,18 +13,12 @@ public class NamespaceCycleTests
     private const string Root = "Drover.Server";
 
     /// <summary>
-    /// Uses that still point the wrong way, each waiting for the change that removes it. Nothing may be added here:
-    /// a new cycle fails the test, and an entry whose use is gone fails it too, so the list only shrinks.
+    /// Uses that still point the wrong way, each waiting for the change that removes it. Empty now (the event log
+    /// records moved down to Storage, /v2/info up to Status and /v2/leader to Leadership); it stays so that an exception
+    /// has one visible place. Nothing may be added here: a new cycle fails the test, and an entry whose use is gone
+    /// fails it too, so the list only shrinks.
     /// </summary>
-    private static readonly (string From, string To, string Why)[] KnownBackEdges =
-    [
-        // The schema names EventBatch, which holds ServerEvent: both belong below the writer with the schema.
-        ("Storage", "Events", "Schema holds EventBatch"),
-        // StateWriter appends the event log in each write's own batch; EventLog and ServerEvent belong below it with the schema.
-        ("", "Events", "WriteEffects and StateWriter use ServerEvent and EventLog"),
-        // Http holds the shared HTTP helpers and also an endpoint that belongs higher up.
-        ("Http", "Leadership", "InfoEndpoints (/v2/info, /v2/leader) reads ILeadership"),
-    ];
+    private static readonly (string From, string To, string Why)[] KnownBackEdges = [];
 
     private static NamespaceGraph Graph() => NamespaceGraph.Build(typeof(DroverServer).Assembly, Root, t => t == typeof(DroverServer));
 
@@ -55,7 +49,8 @@ public class NamespaceCycleTests
         await Task.Yield();
         var graph = Graph();
         foreach (var (upper, lower) in new[] { ("Apps", "Deployments"), ("Tasks", "Apps"), ("Consul", "Discovery"),
-                     ("Discovery", "Storage"), ("Reconcile", "Storage"), ("Security", "Storage"), ("Tasks", "Storage") })
+                     ("Discovery", "Storage"), ("Reconcile", "Storage"), ("Security", "Storage"), ("Tasks", "Storage"),
+                     ("Events", "Storage"), ("", "Storage"), ("Leadership", "Http"), ("Status", "Leadership") })
         {
             if (graph.HasEdge(Ns(lower), Ns(upper)))
                 Assert.Fail($"{Ns(lower)} uses {Ns(upper)} ({graph.Edges[Ns(lower)][Ns(upper)]}); it must stay the other way round");

@@ -1,14 +1,17 @@
 using System.Text.Json.Serialization;
 using Drover.State;
-using Drover.Server.Storage;
 
-namespace Drover.Server.Events;
+namespace Drover.Server.Storage;
+
+/// <summary>One published event: its type and its JSON (single line, as Marathon's SSE needs), plus the light-plan variant for deployment events.</summary>
+/// <remarks>Here beside the schema rather than with the stream (Events): the writer stores it, and the writer sits below the stream.</remarks>
+public sealed record ServerEvent(string Type, string Json, string? LightJson = null);
 
 /// <summary>The Marathon events one write caused, rendered when it was decided and stored in that write's own batch.</summary>
 /// <remarks>
 /// Events live in the store (an outbox, as Nomad's event stream is fed from its state store's change log) rather
 /// than being pushed by whoever made the write, so every server (and a new leader after failover) streams the same
-/// events in the same order, and a write refused by the store produces none. The projector (<see cref="EventProjector"/>)
+/// events in the same order, and a write refused by the store produces none. The projector (<see cref="Events.EventProjector"/>)
 /// publishes them from the store's watch. Rendering at write time also keeps facts that are not otherwise in the store
 /// (a killed task's last state and message, a deployment's failure reason, api_post_event's client address).
 /// </remarks>
@@ -26,7 +29,7 @@ public static class EventLog
 {
     /// <summary>
     /// Batches kept: the projector of a server that falls this many writes behind misses events, as a slow SSE
-    /// subscriber is dropped (EventBus.SubscriberBuffer). Marathon keeps no history at all (events go only to those connected).
+    /// subscriber is dropped (Events.EventBus.SubscriberBuffer). Marathon keeps no history at all (events go only to those connected).
     /// </summary>
     public const int Capacity = 1024;
 

@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
+using Drover.Server.Http;
+using Drover.Server.Leadership;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Drover.Server.Http;
+namespace Drover.Server.Status;
 
-/// <summary>/ping, /v2/info, /v2/leader.</summary>
+/// <summary>/ping and /v2/info (/v2/leader is <see cref="LeaderEndpoints"/>).</summary>
 public static class InfoEndpoints
 {
     public const string MarathonVersion = "1.4.13";
@@ -19,17 +21,10 @@ public static class InfoEndpoints
                 ? Results.Text("\"pong\"", "application/json")
                 : Results.Text("pong", "text/plain");
         });
-        r.MapGet("/v2/leader", (Leadership.ILeadership leadership) => leadership.Leader is { } leader
-            ? Responses.Json(new Api.Marathon.LeaderResponse(leader), Api.ApiJsonContext.Default.LeaderResponse)
-            : throw new ApiException(404, $"There is no leader: {leadership.NoLeaderCause}")); // Marathon: 404 "There is no leader"
-        // A write, so a follower forwards it to the leader (LeaderForwarding): whoever answers here leads.
-        r.MapDelete("/v2/leader", async (Leadership.ILeadership leadership, CancellationToken ct) => await leadership.AbdicateAsync(ct)
-            ? Responses.Json(new Api.Marathon.MessageResponse { Message = "Leadership abdicated" }, Api.ApiJsonContext.Default.MessageResponse)
-            : throw new ApiException(503, $"no leader: this server lost leadership before it could abdicate; try again"));
-        r.MapGet("/v2/info", (ServerIdentity id, ServerOptions opts, Leadership.ILeadership leadership) => Results.Text(Info(id, opts, leadership).ToJsonString(), "application/json"));
+        r.MapGet("/v2/info", (ServerIdentity id, ServerOptions opts, ILeadership leadership) => Results.Text(Info(id, opts, leadership).ToJsonString(), "application/json"));
     }
 
-    private static JsonObject Info(ServerIdentity id, ServerOptions opts, Leadership.ILeadership leadership) => new()
+    private static JsonObject Info(ServerIdentity id, ServerOptions opts, ILeadership leadership) => new()
     {
         ["name"] = "marathon",
         ["version"] = MarathonVersion,
@@ -70,26 +65,4 @@ public static class InfoEndpoints
         ["http_config"] = new JsonObject { ["http_port"] = id.Port, ["https_port"] = 0 },
         ["event_subscriber"] = null,
     };
-}
-
-/// <summary>This server's address, known once Kestrel has bound.</summary>
-public sealed class ServerIdentity
-{
-    public string Host { get; set; } = "127.0.0.1";
-    public int Port { get; set; }
-    public string HostPort => $"{Host}:{Port}";
-    public string ClusterId { get; set; } = Guid.NewGuid().ToString("D");
-
-    /// <summary>When this server was built (its uptime counts from here, not from the first status request).</summary>
-    public DateTimeOffset StartedAt { get; init; }
-
-    /// <summary>host:port the other servers and clients reach this one by (--advertise, else the bound address).</summary>
-    public string AdvertisedHostPort { get; set; } = "127.0.0.1:0";
-
-    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Completes once the HTTP listener is bound and the addresses above are final (an election needs them).</summary>
-    public Task Bound => _bound.Task;
-
-    public void MarkBound() => _bound.TrySetResult();
 }
