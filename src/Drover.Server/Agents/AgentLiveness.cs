@@ -40,21 +40,20 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
     public void StartTerm(StateSnapshot state)
     {
         var now = time.GetUtcNow();
-        var seeded = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         _stored.Clear();
         foreach (var a in state.All(Schema.AgentLastSeen))
             if (MarathonTime.TryParse(a.LastSeenAt, out var t)) _stored[a.AgentId] = t;
-        var stored = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var known = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
         foreach (var agent in state.All(Schema.Agents))
         {
-            if (_stored.TryGetValue(agent.Id, out var t)) stored[agent.Id] = t;
-            if (MarathonTime.TryParse(agent.LastSeenAt, out var registered) && (!stored.TryGetValue(agent.Id, out var s) || registered > s))
-                stored[agent.Id] = registered;
+            DateTimeOffset? seen = _stored.TryGetValue(agent.Id, out var t) ? t : null;
+            if (MarathonTime.TryParse(agent.LastSeenAt, out var registered) && (seen is null || registered > seen)) seen = registered;
+            known[agent.Id] = seen;
         }
         // about when the previous leader last heard anyone: the time since then had no leader to listen, and is not counted
-        var lastHeard = stored.Count == 0 ? now : stored.Values.Max();
-        foreach (var agent in state.All(Schema.Agents))
-            seeded[agent.Id] = LivenessSeed.ClockStart(stored.TryGetValue(agent.Id, out var t) ? t : null, lastHeard, now, options.AgentTimeout);
+        var lastHeard = known.Values.Max() ?? now;
+        var seeded = new Dictionary<string, DateTimeOffset>(known.Count, StringComparer.Ordinal);
+        foreach (var (id, seen) in known) seeded[id] = LivenessSeed.ClockStart(seen, lastHeard, now, options.AgentTimeout);
         _startedAt = now;
         _seeded = seeded;
         _lastSeen.Clear();
