@@ -145,4 +145,44 @@ public class AgentLivenessTests
         await AgentAsync(t, dead, a => a.Status == AgentStatus.Unreachable, "marked unreachable once the settle window passed");
         Assert.Equal(AgentStatus.Active, (await AgentAsync(t, alive, _ => true, "listed")).Status);
     }
+
+    /// <summary>
+    /// After a failover the grace counts from the seeded clock start, but that is not when the agent was heard: the
+    /// agent it marks unreachable shows the last-seen time its predecessor stored (what expungeAfterSeconds counts from).
+    /// </summary>
+    [Fact(Timeout = 60000)]
+    public async Task AnAgentMarkedUnreachableAfterARestartShowsWhenItWasLastHeardNotWhereItsGraceWasCounted()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTimeProvider(T0);
+        var options = new ServerOptions { DataDir = dir.Path, AgentTimeout = Grace, LivenessFlushInterval = TimeSpan.FromHours(1) };
+        var heard = T0 + TimeSpan.FromSeconds(1);
+        string dead, alive;
+        await using (var first = await TestServer.StartAsync(options, time))
+        {
+            dead = await first.RegisterAgentAsync("dead");
+            alive = await first.RegisterAgentAsync("alive");
+            time.Advance(TimeSpan.FromSeconds(1));
+            await first.Client.HeartbeatAsync(dead, new AgentHeartbeat());
+            await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
+            Assert.Equal(2, await FlushAsync(first));
+            time.Advance(TimeSpan.FromMinutes(5)); // the server hears only "alive" for 5 minutes
+            await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
+            Assert.Equal(1, await FlushAsync(first));
+        }
+        time.Advance(TimeSpan.FromMinutes(10));
+        await using var t = await TestServer.StartAsync(options, time);
+        var liveness = Service<AgentLiveness>(t);
+        Assert.Equal(heard, liveness.TrueLastSeen(dead));
+        Assert.NotEqual(heard, liveness.LastSeen(dead)); // the seeded clock start: the settle window before the deadline
+        await t.Client.HeartbeatAsync(alive, new AgentHeartbeat());
+        time.Advance(LivenessSeed.SettleWindow + TimeSpan.FromSeconds(1));
+        await t.Client.HeartbeatAsync(alive, new AgentHeartbeat());
+
+        var listed = await AgentAsync(t, dead, a => a.Status == AgentStatus.Unreachable, "marked unreachable once the settle window passed");
+        Assert.Equal(MarathonTime.ToWire(heard), t.Writer.Current.Get(Schema.Agents, dead)!.LastSeenAt);
+        Assert.Equal(MarathonTime.ToWire(heard), listed.LastSeenAt);
+        Assert.Equal(time.GetUtcNow(), liveness.TrueLastSeen(alive)); // heard this term: that time
+        Assert.Null(liveness.TrueLastSeen("never-registered"));
+    }
 }

@@ -23,6 +23,9 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
     /// <summary>Where each agent's clock starts for agents not heard this term (<see cref="LivenessSeed.ClockStart"/>).</summary>
     private volatile IReadOnlyDictionary<string, DateTimeOffset> _seeded = new Dictionary<string, DateTimeOffset>();
 
+    /// <summary>What the store said at the term's start: each agent's later of stored last-seen and registration time (null: neither).</summary>
+    private volatile IReadOnlyDictionary<string, DateTimeOffset?> _known = new Dictionary<string, DateTimeOffset?>();
+
     private DateTimeOffset _startedAt = time.GetUtcNow();
 
     public void Seen(string agentId) => _lastSeen[agentId] = time.GetUtcNow();
@@ -30,6 +33,14 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
     /// <summary>The time the agent's grace counts from: heard this term, else seeded from the store, else the term's start.</summary>
     public DateTimeOffset LastSeen(string agentId) =>
         _lastSeen.TryGetValue(agentId, out var t) ? t : _seeded.TryGetValue(agentId, out var s) ? s : _startedAt;
+
+    /// <summary>
+    /// When the agent was really last heard from: this term, else the time the store held at the term's start (its
+    /// last-seen or registration time), else null. Unlike <see cref="LastSeen"/> it is never the seeded clock start,
+    /// which after a failover is only where the grace counts from; this is what an unreachable agent's lastSeenAt shows.
+    /// </summary>
+    public DateTimeOffset? TrueLastSeen(string agentId) =>
+        _lastSeen.TryGetValue(agentId, out var t) ? t : _known.TryGetValue(agentId, out var k) ? k : null;
 
     /// <summary>
     /// A term begins (this server was elected, or a single server started) on <paramref name="state"/>, which holds
@@ -55,6 +66,7 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
         var seeded = new Dictionary<string, DateTimeOffset>(known.Count, StringComparer.Ordinal);
         foreach (var (id, seen) in known) seeded[id] = LivenessSeed.ClockStart(seen, lastHeard, now, options.AgentTimeout);
         _startedAt = now;
+        _known = known;
         _seeded = seeded;
         _lastSeen.Clear();
     }

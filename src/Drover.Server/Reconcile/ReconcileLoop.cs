@@ -209,7 +209,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             {
                 var agent = snap.Get(Schema.Agents, a.Id);
                 if (agent is null || agent.Status == AgentStatus.Unreachable) continue;
-                var lastSeen = liveness.LastSeen(a.Id);
+                var lastSeen = liveness.TrueLastSeen(a.Id) ?? liveness.LastSeen(a.Id); // not the seeded clock start a failover's grace counted from
                 ops.Add(StateOp.Put(Schema.Agents, a.Id, agent with { Status = AgentStatus.Unreachable, LastSeenAt = MarathonTime.ToWire(lastSeen) }));
                 var count = 0;
                 foreach (var t in TaskIndex.OnAgent(snap, a.Id))
