@@ -34,23 +34,7 @@ public sealed class DrainTests(ITestOutputHelper output)
             var moving = tasks.Count(t => t.Host == host);
             Assert.True(moving > 0);
 
-            using var sampling = new CancellationTokenSource();
-            var lowest = apps.Keys.ToDictionary(k => k, k => int.MaxValue);
-            var samples = 0;
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    foreach (var id in apps.Keys)
-                    {
-                        var app = await c.Client.GetAppAsync(id);
-                        lowest[id] = Math.Min(lowest[id], app.TasksHealthy);
-                    }
-                    samples++;
-                    await Task.Delay(100);
-                }
-            });
-
+            await using var sampler = await HealthSampler.StartAsync(c.Client, apps.Keys);
             var drain = await c.CliAsync("agent", "drain", host);
             Assert.True(drain.Succeeded, drain.ToString());
             Assert.Contains($"{host}: draining, {moving} task(s) to move away", drain.Stdout);
@@ -62,12 +46,12 @@ public sealed class DrainTests(ITestOutputHelper output)
                 return all.All(t => t.Host != host) && agents.Agents.Single(a => a.Agent.Hostname == host).Drain == "drained";
             }, TimeSpan.FromSeconds(150), $"every task moved off {host}", c.Diagnostics);
             foreach (var (id, n) in apps) await HealthyAsync(c, id, n);
-            await sampling.CancelAsync();
-            await sampler;
+            var (samples, changes) = await sampler.StopAsync();
 
-            output.WriteLine($"{samples} samples; lowest healthy: {string.Join(", ", lowest.Select(kv => $"{kv.Key}={kv.Value}"))}");
-            Assert.True(samples > 10, $"only {samples} samples");
-            foreach (var (id, min) in minimum) Assert.True(lowest[id] >= min, $"{id} fell to {lowest[id]} healthy (minimum {min})");
+            output.WriteLine($"{samples} samples after {changes} task state/health changes; lowest healthy: {string.Join(", ", sampler.Lowest.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            // each moved task is at least its replacement's TASK_RUNNING and its own TASK_KILLED: the stream saw the move
+            Assert.True(changes >= 2 * moving, $"the event stream reported only {changes} task state/health changes for {moving} moved task(s)");
+            foreach (var (id, min) in minimum) Assert.True(sampler.Lowest[id] >= min, $"{id} fell to {sampler.Lowest[id]} healthy (minimum {min})");
             Assert.Empty(c.LiveTaskFiles(host));
 
             var listing = await c.CliAsync("agents");
