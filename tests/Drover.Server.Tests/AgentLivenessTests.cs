@@ -23,6 +23,25 @@ public class AgentLivenessTests
     private static Task<AgentInfo> AgentAsync(TestServer t, string id, Func<AgentInfo, bool> ok, string because) =>
         Eventually.Get(async () => (await t.Client.GetAgentsAsync()).Agents.Single(a => a.Agent.Id == id).Agent, ok, because);
 
+    /// <summary>
+    /// A first server's term: agents "dead" and "alive" register and are heard 1 s later, then only "alive" is heard,
+    /// <paramref name="aliveFor"/> after that; each time is stored (flushed) before the server stops.
+    /// </summary>
+    private static async Task<(string Dead, string Alive)> FirstTermAsync(ServerOptions options, ManualTimeProvider time, TimeSpan aliveFor)
+    {
+        await using var first = await TestServer.StartAsync(options, time);
+        var dead = await first.RegisterAgentAsync("dead");
+        var alive = await first.RegisterAgentAsync("alive");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await first.Client.HeartbeatAsync(dead, new AgentHeartbeat());
+        await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
+        Assert.Equal(2, await FlushAsync(first));
+        time.Advance(aliveFor);
+        await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
+        Assert.Equal(1, await FlushAsync(first));
+        return (dead, alive);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task OneWriteCarriesEveryAgentWhoseTimeMovedAndNothingIsWrittenWhenNoneDid()
     {
@@ -61,20 +80,8 @@ public class AgentLivenessTests
         using var dir = new TempDirectory();
         var time = new ManualTimeProvider(T0);
         var options = new ServerOptions { DataDir = dir.Path, AgentTimeout = Grace, LivenessFlushInterval = TimeSpan.FromHours(1) };
-        string dead, alive;
-        await using (var first = await TestServer.StartAsync(options, time))
-        {
-            dead = await first.RegisterAgentAsync("dead");
-            alive = await first.RegisterAgentAsync("alive");
-            time.Advance(TimeSpan.FromSeconds(1));
-            await first.Client.HeartbeatAsync(dead, new AgentHeartbeat());
-            await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
-            Assert.Equal(2, await FlushAsync(first));
-            // "dead" falls silent; the server hears "alive" for 12 s more, then stops
-            time.Advance(TimeSpan.FromSeconds(12));
-            await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
-            Assert.Equal(1, await FlushAsync(first));
-        }
+        // "dead" falls silent; the server hears "alive" for 12 s more, then stops
+        var (dead, alive) = await FirstTermAsync(options, time, TimeSpan.FromSeconds(12));
 
         // down for 20 s: no server listened then, so that does not count; "dead" was silent 12 s while one did, and has
         // 18 s of its 30 s grace left, neither a fresh 30 s nor the 30 − 32 (the settle window) that counting the outage gives
@@ -157,19 +164,7 @@ public class AgentLivenessTests
         var time = new ManualTimeProvider(T0);
         var options = new ServerOptions { DataDir = dir.Path, AgentTimeout = Grace, LivenessFlushInterval = TimeSpan.FromHours(1) };
         var heard = T0 + TimeSpan.FromSeconds(1);
-        string dead, alive;
-        await using (var first = await TestServer.StartAsync(options, time))
-        {
-            dead = await first.RegisterAgentAsync("dead");
-            alive = await first.RegisterAgentAsync("alive");
-            time.Advance(TimeSpan.FromSeconds(1));
-            await first.Client.HeartbeatAsync(dead, new AgentHeartbeat());
-            await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
-            Assert.Equal(2, await FlushAsync(first));
-            time.Advance(TimeSpan.FromMinutes(5)); // the server hears only "alive" for 5 minutes
-            await first.Client.HeartbeatAsync(alive, new AgentHeartbeat());
-            Assert.Equal(1, await FlushAsync(first));
-        }
+        var (dead, alive) = await FirstTermAsync(options, time, TimeSpan.FromMinutes(5)); // the server hears only "alive" for 5 minutes
         time.Advance(TimeSpan.FromMinutes(10));
         await using var t = await TestServer.StartAsync(options, time);
         var liveness = Service<AgentLiveness>(t);
