@@ -13,10 +13,12 @@ using Xunit.Abstractions;
 namespace Drover.IntegrationTests.Ha;
 
 /// <summary>
-/// Issue 10's history check in the Jepsen style, all real processes: 3 etcd members, 3 <c>drover server --etcd</c>, one
+/// Issue 10's history check in the Jepsen style, all real processes: 3 etcd members, 3 <c>drover server --etcd</c>, two
 /// agents. Several clients, each following the leader from a different first server, create, scale and delete a few
 /// shared apps and CAS-increment shared KV counters while a nemesis SIGKILLs the leader server (and starts it again),
-/// makes it abdicate, freezes it past its lease (SIGSTOP, then SIGCONT once another leads) or kills an etcd member. Once the cluster has converged, <see cref="HistoryChecker"/> finds no acknowledged write
+/// makes it abdicate, freezes it past its lease (SIGSTOP, then SIGCONT once another leads), kills an etcd member, or
+/// partitions a server from etcd (each server reaches each member through its own <see cref="FaultProxy"/>: the leader
+/// or a follower cut from all members, or the leader left with one). Once the cluster has converged, <see cref="HistoryChecker"/> finds no acknowledged write
 /// lost, no CAS update lost or doubled, no app with more tasks than desired and no task id twice.
 /// </summary>
 public sealed class HaHistoryTests(ITestOutputHelper output)
