@@ -64,7 +64,7 @@ public sealed partial class DroverClient : IDisposable
         try { msg = JsonSerializer.Deserialize(text, ApiJsonContext.Default.MessageResponse); }
         catch (JsonException) { }
         var message = msg?.Message ?? (string.IsNullOrWhiteSpace(text) ? resp.ReasonPhrase ?? "request failed" : text.Trim());
-        throw new DroverApiException(resp.StatusCode, message, msg?.Details);
+        throw new DroverApiException(resp.StatusCode, message, msg?.Details, NotApplied.IsMarked(resp));
     }
 
     private static JsonContent Json<T>(T value, JsonTypeInfo<T> type) => JsonContent.Create(value, type);

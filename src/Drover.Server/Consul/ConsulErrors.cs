@@ -38,6 +38,7 @@ public static class ConsulFilter
         }
         catch (Exception ex) when (Map(ex) is { } error)
         {
+            if (Http.NotAppliedAnswer.Proves(ex)) Http.NotAppliedAnswer.Mark(http.Response);
             if (error.Status >= 500)
                 http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Drover.Consul")
                     .LogError(ex, "unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);

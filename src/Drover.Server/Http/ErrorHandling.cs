@@ -41,6 +41,7 @@ public static class ErrorHandling
                 ctx.Response.Clear();
                 ctx.Response.StatusCode = status;
                 if (ex is State.ReadConflictException) ctx.Response.Headers.RetryAfter = "1"; // nothing was written: sending it again is safe
+                if (NotAppliedAnswer.Proves(ex)) NotAppliedAnswer.Mark(ctx.Response);
                 ctx.Response.ContentType = "application/json";
                 await JsonSerializer.SerializeAsync(ctx.Response.Body, body, ApiJsonContext.Default.MessageResponse);
             }

@@ -39,6 +39,7 @@ public static class LeaderForwarding
             // write wait out etcd's timeouts (a leader that has not noticed yet would otherwise still take it).
             if (ctx.RequestServices.GetRequiredService<Storage.IStoreHealth>().StaleCause is { } stale && ForwardingDecision.IsWrite(ctx.Request.Method))
             {
+                NotAppliedAnswer.Mark(ctx.Response);
                 await WriteMessageAsync(ctx, 503, $"no leader: {Storage.IStoreHealth.NoQuorum(stale)}");
                 return;
             }
@@ -54,6 +55,7 @@ public static class LeaderForwarding
                 case ForwardingDecision.NoLeader n:
                     // nothing was applied and an election is under way: a client may send it again shortly
                     ctx.Response.Headers.RetryAfter = RetryAfterSeconds;
+                    NotAppliedAnswer.Mark(ctx.Response);
                     await WriteMessageAsync(ctx, 503, n.Message);
                     return;
                 case ForwardingDecision.Redirect r:
@@ -89,7 +91,11 @@ public static class LeaderForwarding
         {
             // No connection: nothing reached the leader's handler, so the client may simply try again. A connection
             // cut after the request went out may have been applied: that one is not marked for retrying.
-            if (e.HttpRequestError == HttpRequestError.ConnectionError) ctx.Response.Headers.RetryAfter = RetryAfterSeconds;
+            if (e.HttpRequestError == HttpRequestError.ConnectionError)
+            {
+                ctx.Response.Headers.RetryAfter = RetryAfterSeconds;
+                NotAppliedAnswer.Mark(ctx.Response);
+            }
             await WriteMessageAsync(ctx, 503, $"no leader: the leader {leader} cannot be reached ({e.Message}); a new one is elected once its lease expires");
             return;
         }

@@ -156,7 +156,8 @@ public sealed partial class EtcdClient : IDisposable
                 last = ex;
             }
         }
-        throw new EtcdUnavailableException($"etcd unavailable for {path}: {string.Join("; ", failures)}", last);
+        // a write gets here only when no endpoint took it (a write sent and unanswered threw above, not retried)
+        throw new EtcdUnavailableException($"etcd unavailable for {path}: {string.Join("; ", failures)}", last, writeNotApplied: !idempotent);
     }
 
     /// <summary>

@@ -14,7 +14,15 @@ public class EtcdException(string message, int code = 0, Exception? inner = null
 /// No endpoint could serve the request: connection refused, timed out or answered "unavailable" (no leader, lost
 /// quorum). The message lists each endpoint with its failure.
 /// </summary>
-public sealed class EtcdUnavailableException(string message, Exception? inner = null) : EtcdException(message, 14, inner);
+public sealed class EtcdUnavailableException(string message, Exception? inner = null, bool writeNotApplied = false) : EtcdException(message, 14, inner)
+{
+    /// <summary>
+    /// A write that certainly reached no member's log: every endpoint refused the connection, or refused the write
+    /// before applying it (no leader). A write that was sent and timed out never gets here (it is
+    /// <see cref="EtcdOutcomeUnknownException"/>, or not retried), so this holds for every write that does.
+    /// </summary>
+    public bool WriteNotApplied { get; } = writeNotApplied;
+}
 
 /// <summary>
 /// A write whose outcome is unknown: it was sent, but the answer never came (timeout, connection cut). It may or may

@@ -13,10 +13,12 @@ using Xunit.Abstractions;
 namespace Drover.IntegrationTests.Ha;
 
 /// <summary>
-/// Issue 10's history check in the Jepsen style, all real processes: 3 etcd members, 3 <c>drover server --etcd</c>, one
+/// Issue 10's history check in the Jepsen style, all real processes: 3 etcd members, 3 <c>drover server --etcd</c>, two
 /// agents. Several clients, each following the leader from a different first server, create, scale and delete a few
 /// shared apps and CAS-increment shared KV counters while a nemesis SIGKILLs the leader server (and starts it again),
-/// makes it abdicate, freezes it past its lease (SIGSTOP, then SIGCONT once another leads) or kills an etcd member. Once the cluster has converged, <see cref="HistoryChecker"/> finds no acknowledged write
+/// makes it abdicate, freezes it past its lease (SIGSTOP, then SIGCONT once another leads), kills an etcd member, or
+/// partitions a server from etcd (each server reaches each member through its own <see cref="FaultProxy"/>: the leader
+/// or a follower cut from all members, or the leader left with one). Once the cluster has converged, <see cref="HistoryChecker"/> finds no acknowledged write
 /// lost, no CAS update lost or doubled, no app with more tasks than desired and no task id twice.
 /// </summary>
 public sealed class HaHistoryTests(ITestOutputHelper output)
@@ -26,27 +28,30 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
 
     [Fact(Timeout = 300_000)]
     public Task Acknowledged_writes_survive_leader_kills_and_cas_counters_lose_no_update() =>
-        RunAsync(clients: 4, apps: 4, counters: 3, new NemesisPlan(Kills: 3, Abdications: 1, Pauses: 1, EtcdMemberKills: 1));
+        RunAsync(clients: 4, apps: 4, counters: 3, new NemesisPlan(Kills: 2, Abdications: 1, Pauses: 1, EtcdMemberKills: 1, LeaderIsolations: 1, FollowerIsolations: 1, PartialPartitions: 1));
 
     /// <summary>The large run: more clients and many more faults (DROVER_SOAK=1; DROVER_HISTORY_KILLS sets the kills).</summary>
     [SoakFact(Timeout = 3_600_000)]
     public Task Soak_acknowledged_writes_survive_many_leader_kills() =>
         RunAsync(clients: 6, apps: 6, counters: 4,
             new NemesisPlan(Kills: int.TryParse(Environment.GetEnvironmentVariable("DROVER_HISTORY_KILLS"), out var k) && k > 0 ? k : 12,
-                Abdications: 4, Pauses: 4, EtcdMemberKills: 4));
+                Abdications: 4, Pauses: 4, EtcdMemberKills: 4, LeaderIsolations: 4, FollowerIsolations: 3, PartialPartitions: 4));
 
     private const int Agents = 2;
+    private const int Servers = 3;
 
     private async Task RunAsync(int clients, int apps, int counters, NemesisPlan faults)
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("DROVER_HISTORY_SEED"), out var s) ? s : Random.Shared.Next();
         output.WriteLine($"seed {seed} (DROVER_HISTORY_SEED replays the choices; timing differs): {clients} clients, {apps} apps, {counters} counters, "
-            + $"{faults.Kills} leader kills, {faults.Abdications} abdications, {faults.Pauses} leader pauses, {faults.EtcdMemberKills} etcd member kills, {Agents} agents");
+            + $"{faults.Kills} leader kills, {faults.Abdications} abdications, {faults.Pauses} leader pauses, {faults.EtcdMemberKills} etcd member kills, "
+            + $"{faults.LeaderIsolations} leader isolations, {faults.FollowerIsolations} follower isolations, {faults.PartialPartitions} partial partitions, {Agents} agents");
         var workload = new HistoryWorkload(
             Enumerable.Range(0, apps).Select(i => $"{AppPrefix}/app-{i}").ToList(),
             Enumerable.Range(0, counters).Select(i => $"{KeyPrefix}/counter-{i}").ToList());
 
         await using var etcd = await EtcdCluster.StartAsync(3);
+        await using var links = EtcdLinks.Start(etcd, Servers);
         using var dir = new TempDir("ha-history");
         var servers = new List<DroverProcess>();
         var agents = new List<DroverProcess>();
@@ -57,7 +62,7 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         try
         {
-            await HaProbes.StartServersAsync(etcd, dir, servers);
+            await HaProbes.StartServersAsync(links.Endpoints, dir, servers, Servers);
             for (var i = 0; i < Agents; i++) agents.Add(HaProbes.StartAgent(servers, agentDirs[i], $"history-host-{i}"));
             await HaProbes.AgreedLeaderAsync(http, servers, Diagnostics);
             var urls = servers.Select(x => x.BaseAddress!).ToList();
@@ -67,7 +72,7 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
 
             var clock = Stopwatch.StartNew();
             var running = historyClients.Select((c, i) => Task.Run(() => new HistoryClient(i, c, workload, clock, seed + i).RunAsync(stop.Token))).ToList();
-            var nemesis = new LeaderNemesis(etcd, dir, servers, http, clock, Diagnostics);
+            var nemesis = new LeaderNemesis(etcd, links, dir, servers, http, clock, Diagnostics);
             IReadOnlyList<LeaderFault> caused;
             try
             {
@@ -86,7 +91,7 @@ public sealed class HaHistoryTests(ITestOutputHelper output)
 
             output.WriteLine($"{history.Count} operations in {workloadTime.TotalSeconds:F1} s, converged after {(clock.Elapsed - workloadTime).TotalSeconds:F1} s more; "
                 + string.Join(", ", caused.GroupBy(f => f.Kind.Split(' ')[0]).Select(g => $"{g.Count()} × {g.Key}"))
-                + $"; a new leader agreed after {caused.Where(f => f.Kind is "SIGKILL" or "SIGSTOP").Select(f => f.NewLeaderAfter.TotalSeconds).DefaultIfEmpty().Max():F1} s at worst");
+                + $"; a new leader agreed after {caused.Where(NemesisPlan.Deposes).Select(f => f.NewLeaderAfter.TotalSeconds).DefaultIfEmpty().Max():F1} s at worst");
             foreach (var kind in history.GroupBy(o => o.GetType().Name).OrderBy(g => g.Key))
                 output.WriteLine($"  {kind.Key,-13} {kind.Count(),5}: {string.Join(", ", Enum.GetValues<Outcome>().Select(x => $"{kind.Count(o => o.Outcome == x)} {x.ToString().ToLowerInvariant()}"))}");
             foreach (var counter in final.Counters.OrderBy(c => c.Key))

@@ -12,15 +12,22 @@ internal static class HaProbes
     /// Starts <paramref name="count"/> <c>drover server --etcd</c> processes one by one (so the first leads), adding each to
     /// <paramref name="servers"/> as it starts, so the caller disposes whatever started even when a later one fails.
     /// </summary>
-    public static async Task StartServersAsync(EtcdCluster etcd, TempDir dir, List<DroverProcess> servers, int count = 3, params string[] extra)
+    public static Task StartServersAsync(EtcdCluster etcd, TempDir dir, List<DroverProcess> servers, int count = 3, params string[] extra) =>
+        StartServersAsync(_ => etcd.Endpoints, dir, servers, count, extra);
+
+    /// <summary>As above, server i given <c>--etcd</c> <paramref name="etcdFor"/>(i) (its own proxies, say).</summary>
+    public static async Task StartServersAsync(Func<int, string> etcdFor, TempDir dir, List<DroverProcess> servers, int count = 3, params string[] extra)
     {
-        for (var i = 0; i < count; i++) servers.Add(await StartServerAsync(etcd, dir, i, FreePort.Get(), extra));
+        for (var i = 0; i < count; i++) servers.Add(await StartServerAsync(etcdFor(i), dir, i, FreePort.Get(), extra));
     }
 
     /// <summary>Server <paramref name="index"/> on <paramref name="port"/> and its data dir: again after a kill, it is the same server.</summary>
     public static Task<DroverProcess> StartServerAsync(EtcdCluster etcd, TempDir dir, int index, int port, params string[] extra) =>
+        StartServerAsync(etcd.Endpoints, dir, index, port, extra);
+
+    public static Task<DroverProcess> StartServerAsync(string etcdEndpoints, TempDir dir, int index, int port, params string[] extra) =>
         DroverProcess.StartServerAsync(dir.Combine($"server-{index}"), port, TimeSpan.FromSeconds(90),
-            ["--etcd", etcd.Endpoints, "--advertise", $"http://127.0.0.1:{port}", .. extra]);
+            ["--etcd", etcdEndpoints, "--advertise", $"http://127.0.0.1:{port}", .. extra]);
 
     /// <summary>An agent joined to every one of <paramref name="servers"/>, on its own port range.</summary>
     public static DroverProcess StartAgent(IReadOnlyList<DroverProcess> servers, string dataDir, string hostname) =>

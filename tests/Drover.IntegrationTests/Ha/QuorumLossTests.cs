@@ -76,7 +76,9 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
             {
                 using var r = await PutKvAsync(http, server, "two-down");
                 var body = await r.Content.ReadAsStringAsync();
-                return r.StatusCode == HttpStatusCode.ServiceUnavailable && body.Contains("quorum", StringComparison.Ordinal) ? body : null;
+                // refused before writing: marked so clients can count it as failed, not as unknown
+                return r.StatusCode == HttpStatusCode.ServiceUnavailable && body.Contains("quorum", StringComparison.Ordinal)
+                    && r.Headers.TryGetValues(NotApplied.Header, out var marked) && marked.Single() == "true" ? body : null;
             }, TimeSpan.FromSeconds(60), "writes refused with a 503 naming the lost quorum", Diagnostics);
             output.WriteLine($"writes refused {clock.Elapsed.TotalSeconds:F1} s after the second member died: {refusal}");
             foreach (var s in servers)
@@ -85,6 +87,7 @@ public sealed class QuorumLossTests(ITestOutputHelper output)
                 using var scale = await http.PutAsJsonAsync(new Uri(s.BaseAddress!, "/v2/apps/quorum/web"), new { instances = 3 });
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, scale.StatusCode);
                 Assert.Contains("lost its quorum", await scale.Content.ReadAsStringAsync());
+                Assert.Equal("true", scale.Headers.GetValues(NotApplied.Header).Single());
                 output.WriteLine($"{s.BaseAddress}: scale refused in {started.ElapsedMilliseconds} ms");
             }
 

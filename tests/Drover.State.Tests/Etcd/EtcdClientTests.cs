@@ -41,6 +41,17 @@ public sealed class EtcdClientTests(SingleEtcd etcd) : IClassFixture<SingleEtcd>
 
         Assert.Contains(a.ToString(), ex.Message);
         Assert.Contains(b.ToString(), ex.Message);
+        Assert.False(ex.WriteNotApplied); // a read: the flag speaks of writes only
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_write_no_endpoint_accepted_is_known_not_applied()
+    {
+        using var client = new EtcdClient([new Uri($"http://127.0.0.1:{UnusedPort()}"), new Uri($"http://127.0.0.1:{UnusedPort()}")]);
+
+        var ex = await Assert.ThrowsAsync<EtcdUnavailableException>(() => client.TxnAsync(new TxnRequest([], [], [])));
+
+        Assert.True(ex.WriteNotApplied);
     }
 
     [Fact(Timeout = 30000)]

@@ -103,6 +103,38 @@ public sealed class HistoryCheckerTests
         Assert.Equal(4, violations.Count);
     }
 
+    [Fact]
+    public void A_5xx_marked_not_applied_is_a_failure_and_any_other_5xx_or_a_timeout_is_indeterminate()
+    {
+        var notApplied = new Drover.Api.Client.DroverApiException(System.Net.HttpStatusCode.ServiceUnavailable, "no leader: quorum lost", notApplied: true);
+        var unknown = new Drover.Api.Client.DroverApiException(System.Net.HttpStatusCode.ServiceUnavailable, "the state store is unavailable: no answer within 5 s");
+        Assert.Equal(Outcome.Failed, HistoryClient.Classify(notApplied).Outcome);
+        Assert.Contains("(not applied)", HistoryClient.Classify(notApplied).Error);
+        Assert.Equal(Outcome.Indeterminate, HistoryClient.Classify(unknown).Outcome);
+        Assert.Equal(Outcome.Indeterminate, HistoryClient.Classify(new TaskCanceledException("timed out")).Outcome);
+        Assert.Equal(Outcome.Indeterminate, HistoryClient.Classify(new HttpRequestException("connection reset")).Outcome);
+        Assert.Equal(Outcome.Failed, HistoryClient.Classify(new Drover.Api.Client.DroverApiException(System.Net.HttpStatusCode.Conflict, "exists")).Outcome);
+        Assert.Equal(Outcome.Failed, HistoryClient.Classify(new HistoryClient.CasRefusedException()).Outcome);
+    }
+
+    [Fact]
+    public void A_write_answered_not_applied_that_shows_up_afterwards_is_a_violation()
+    {
+        // the only create was refused with X-Drover-Not-Applied, yet the app exists: the server's guarantee was false
+        var app = Assert.Single(HistoryChecker.Check([Create("/a", 2, 0, 1, Outcome.Failed)], Apps(("/a", 2))));
+        Assert.Contains("app /a: present with 2 instances", app);
+        Assert.Contains("absent (nothing acknowledged)", app);
+        // a refused scale that landed anyway: the app ends at a value no write that could be last left it at
+        HistoryOp[] scales = [Create("/b", 1, 0, 1), Scale("/b", 3, 2, 3, Outcome.Failed)];
+        Assert.Contains("app /b: present with 3 instances", Assert.Single(HistoryChecker.Check(scales, Apps(("/b", 3)))));
+        // a refused CAS increment that was counted: one more than acknowledged + indeterminate allows
+        HistoryOp[] cas = [Cas("k", 0, 0, 0, 1), Cas("k", 5, 1, 2, 3, Outcome.Failed)];
+        Assert.Contains("more than the 1 acknowledged + 0 indeterminate", Assert.Single(HistoryChecker.Check(cas, Counters(("k", 2)))));
+        // the same histories with the refusals indeterminate instead are consistent: it is the "failed" that convicts
+        Assert.Empty(HistoryChecker.Check([Create("/a", 2, 0, 1, Outcome.Indeterminate)], Apps(("/a", 2))));
+        Assert.Empty(HistoryChecker.Check([Cas("k", 0, 0, 0, 1), Cas("k", 5, 1, 2, 3, Outcome.Indeterminate)], Counters(("k", 2))));
+    }
+
     private static FinalState Apps(params (string Id, int Instances)[] apps) =>
         new(apps.ToDictionary(a => a.Id, a => a.Instances), new Dictionary<string, long>(), NoTasks);
 

@@ -21,8 +21,9 @@ public sealed record HistoryWorkload(IReadOnlyList<string> AppIds, IReadOnlyList
 /// <summary>
 /// One client of the history test: until stopped, performs random operations through its <see cref="DroverClient"/>
 /// (which follows the leader across the server list) and records each with its outcome. Every operation gets its own
-/// deadline; running past it makes it indeterminate, as does any 5xx or lost connection, since a write forwarded to a
-/// leader that died may have been applied.
+/// deadline; running past it makes it indeterminate, as does a lost connection or a 5xx without
+/// <c>X-Drover-Not-Applied: true</c>, since a write forwarded to a leader that died may have been applied. A marked 5xx
+/// (no leader, quorum lost, the fence refused it) is a failure: the server guarantees nothing was written.
 /// </summary>
 internal sealed class HistoryClient(int id, DroverClient client, HistoryWorkload workload, Stopwatch clock, int seed)
 {
@@ -93,25 +94,30 @@ internal sealed class HistoryClient(int id, DroverClient client, HistoryWorkload
         {
             await send(cts.Token);
         }
-        catch (CasRefusedException)
+        catch (Exception e) when (e is CasRefusedException || IsRequestFailure(e))
         {
-            (outcome, error) = (Outcome.Failed, "cas refused");
-        }
-        catch (DroverApiException e) when ((int)e.Status < 500)
-        {
-            (outcome, error) = (Outcome.Failed, $"{(int)e.Status} {e.Message}");
-        }
-        catch (Exception e) when (IsRequestFailure(e))
-        {
-            (outcome, error) = (Outcome.Indeterminate, e is DroverApiException a ? $"{(int)a.Status} {a.Message}" : $"{e.GetType().Name}: {e.Message}");
+            (outcome, error) = Classify(e);
         }
         _history.Add(op with { Completed = clock.Elapsed, Outcome = outcome, Error = error });
     }
+
+    /// <summary>
+    /// What a failed request tells about its write: failed for sure (a CAS answered false, a 4xx, or a 5xx marked
+    /// <c>X-Drover-Not-Applied: true</c>: no leader, quorum lost, the fence refused it), else indeterminate.
+    /// </summary>
+    internal static (Outcome Outcome, string Error) Classify(Exception e) => e switch
+    {
+        CasRefusedException => (Outcome.Failed, "cas refused"),
+        DroverApiException a when (int)a.Status < 500 || a.NotApplied =>
+            (Outcome.Failed, $"{(int)a.Status} {a.Message}{(a.NotApplied ? " (not applied)" : "")}"),
+        DroverApiException a => (Outcome.Indeterminate, $"{(int)a.Status} {a.Message}"),
+        _ => (Outcome.Indeterminate, $"{e.GetType().Name}: {e.Message}"),
+    };
 
     /// <summary>Stamps an operation as invoked now; until its answer comes back it is indeterminate.</summary>
     private HistoryOp InFlight(HistoryOp op) => op with { Client = id, Invoked = clock.Elapsed, Completed = clock.Elapsed, Outcome = Outcome.Indeterminate };
 
     private static bool IsRequestFailure(Exception e) => e is DroverApiException or HttpRequestException or OperationCanceledException or IOException;
 
-    private sealed class CasRefusedException : Exception;
+    internal sealed class CasRefusedException : Exception;
 }

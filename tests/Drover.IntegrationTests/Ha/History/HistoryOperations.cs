@@ -2,8 +2,9 @@ namespace Drover.IntegrationTests.Ha.History;
 
 /// <summary>
 /// What a client learned about one operation, as Jepsen records it: it took effect (ok), it certainly did not
-/// (failed: a 4xx, or a CAS answered false), or the client cannot know (indeterminate: a timeout, a lost connection,
-/// a 5xx; a forwarded write may have been applied before the connection to the leader broke).
+/// (failed: a 4xx, a CAS answered false, or a 5xx marked <c>X-Drover-Not-Applied: true</c>), or the client cannot know
+/// (indeterminate: a timeout, a lost connection, any other 5xx; a forwarded write may have been applied before the
+/// connection to the leader broke).
 /// </summary>
 public enum Outcome
 {
