@@ -54,7 +54,8 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
         // about when the previous leader last heard anyone: the time since then had no leader to listen, and is not counted
         var lastHeard = stored.Count == 0 ? now : stored.Values.Max();
         foreach (var agent in state.All(Schema.Agents))
-            seeded[agent.Id] = LivenessSeed.ClockStart(stored.TryGetValue(agent.Id, out var t) ? t : null, lastHeard, now, options.AgentTimeout);
+            seeded[agent.Id] = LivenessSeed.ClockStart(stored.TryGetValue(agent.Id, out var t) ? t : null, lastHeard, now,
+                options.AgentGrace(state.Entries(Schema.Agents.Name).Count));
         _startedAt = now;
         _seeded = seeded;
         _lastSeen.Clear();
