@@ -6,6 +6,8 @@
 # Options: --instances N, --agents N, --apps N, --store sqlite|etcd, --via apps|groups, --timeout SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# a connection per simulated agent for its long poll and one for its heartbeat, in the harness and in the server
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 dotnet build -c Release -v q -nologo bench/c1m >/dev/null
 run() { dotnet bench/c1m/bin/Release/net10.0/Drover.Bench.C1m.dll "$@"; }
 if [ $# -gt 0 ]; then run "$@"; exit; fi

@@ -22,13 +22,19 @@ public sealed partial class DroverAgent
     /// <summary>No answer from the server for <see cref="CutOffAfter"/>: tasks that end are restarted here.</summary>
     public bool IsCutOff => _time.GetElapsedTime(Volatile.Read(ref _lastAnswer)) > CutOffAfter;
 
-    /// <summary>Three missed heartbeats (at least 2 s): long enough not to mistake a slow answer for a partition.</summary>
-    private TimeSpan CutOffAfter => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(2).Ticks, 3 * HeartbeatPeriod.Ticks));
+    /// <summary>
+    /// Three missed heartbeats (at least 2 s): long enough not to mistake a slow answer for a partition. At most a
+    /// minute, however long a large cluster's interval: long polls are answered at least every 25 s as well.
+    /// </summary>
+    private TimeSpan CutOffAfter => TimeSpan.FromTicks(Math.Clamp(3 * HeartbeatPeriod.Ticks, TimeSpan.FromSeconds(2).Ticks, TimeSpan.FromMinutes(1).Ticks));
 
     private TimeSpan HeartbeatPeriod => _heartbeatInterval > TimeSpan.Zero ? _heartbeatInterval : _options.HeartbeatInterval;
 
     /// <summary>A heartbeat not answered within this counts as missed (a partition makes requests hang, not fail).</summary>
-    private TimeSpan HeartbeatTimeout => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(3).Ticks, 3 * HeartbeatPeriod.Ticks));
+    private TimeSpan HeartbeatTimeout => TimeSpan.FromTicks(Math.Clamp(3 * HeartbeatPeriod.Ticks, TimeSpan.FromSeconds(3).Ticks, MaxHeartbeatTimeout.Ticks));
+
+    /// <summary>A heartbeat call's limit however long the interval (a large cluster's): a server that hangs is as good as gone.</summary>
+    private static readonly TimeSpan MaxHeartbeatTimeout = TimeSpan.FromSeconds(10);
 
     private void ServerAnswered() => Volatile.Write(ref _lastAnswer, _time.GetTimestamp());
 

@@ -155,6 +155,7 @@ public sealed partial class DroverAgent
                 ServerAnswered();
                 if (backoff.Failing) _log.ServerReachable();
                 backoff.Reset();
+                if (ack.HeartbeatIntervalMs > 0) delay = _heartbeatInterval = TimeSpan.FromMilliseconds(ack.HeartbeatIntervalMs);
                 if (ack.Known) Tasks.Acknowledge(snapshot);
                 else Reregister();
             }

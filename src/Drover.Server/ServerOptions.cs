@@ -31,6 +31,18 @@ public sealed record ServerOptions
     public bool ApiTokenForReads { get; init; }
     /// <summary>An agent that has not been heard from for this long is marked unreachable and its tasks are replaced.</summary>
     public TimeSpan AgentTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Agents are asked to heartbeat at most this often in all (Nomad's max_heartbeats_per_second): see <see cref="Scheduling.Liveness.HeartbeatRate"/>.</summary>
+    public double MaxHeartbeatsPerSecond { get; init; } = Scheduling.Liveness.HeartbeatRate.DefaultMaxPerSecond;
+
+    /// <summary>The heartbeat interval of a small cluster (the agent's own default).</summary>
+    public static readonly TimeSpan BaseHeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The interval agents are asked to heartbeat at, with <paramref name="agents"/> registered.</summary>
+    public TimeSpan HeartbeatInterval(int agents) => Scheduling.Liveness.HeartbeatRate.Interval(agents, BaseHeartbeatInterval, MaxHeartbeatsPerSecond);
+
+    /// <summary><see cref="AgentTimeout"/>, grown with the heartbeat interval when many agents spread their heartbeats out.</summary>
+    public TimeSpan AgentGrace(int agents) => Scheduling.Liveness.HeartbeatRate.Grace(agents, BaseHeartbeatInterval, AgentTimeout, MaxHeartbeatsPerSecond);
     public int ServicePortMin { get; init; } = 10000;
     public int ServicePortMax { get; init; } = 20000;
     /// <summary>Interval of the periodic reconciliation pass (state changes trigger passes immediately).</summary>
@@ -118,6 +130,8 @@ public sealed record ServerOptions
         if (LeaderLeaseTtl < TimeSpan.FromSeconds(1) || LeaderLeaseTtl.Ticks % TimeSpan.TicksPerSecond != 0)
             throw new ArgumentException($"--leader-lease-ttl {LeaderLeaseTtl.TotalSeconds:0.###}s: etcd leases are whole seconds, at least 1 s");
         if (AgentTimeout <= TimeSpan.Zero) throw new ArgumentException("agent timeout must be positive");
+        if (!(MaxHeartbeatsPerSecond > 0) || double.IsInfinity(MaxHeartbeatsPerSecond))
+            throw new ArgumentException($"max heartbeats per second must be a positive number, not {MaxHeartbeatsPerSecond}");
         if (LivenessFlushInterval <= TimeSpan.Zero) throw new ArgumentException("liveness flush interval must be positive");
         if (MaxLaunchesPerPass < 1) throw new ArgumentException($"launches per reconcile pass must be at least 1, not {MaxLaunchesPerPass}");
         if (ServicePortMin < 1 || ServicePortMax > 65535 || ServicePortMin > ServicePortMax)

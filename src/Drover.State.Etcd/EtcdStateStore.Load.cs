@@ -44,6 +44,7 @@ public sealed partial class EtcdStateStore
         var current = _publisher.Current;
         var touched = new Dictionary<string, ImmutableSortedDictionary<string, StateEntry>.Builder>(StringComparer.Ordinal);
         var revision = current.Index;
+        var keys = new List<(string Collection, string Key)>();
         foreach (var e in events)
         {
             if (e.Kv is not { } kv || kv.ModRevision <= current.Index) continue; // already in the snapshot (a resumed watch may repeat)
@@ -55,6 +56,7 @@ public sealed partial class EtcdStateStore
             }
             if (!touched.TryGetValue(collection, out var entries))
                 touched[collection] = entries = current.Entries(collection).ToBuilder();
+            keys.Add((collection, key));
             if (e.Type == EventType.DELETE) entries.Remove(key);
             else entries[key] = ToEntry(key, kv);
         }
@@ -63,6 +65,6 @@ public sealed partial class EtcdStateStore
         var collections = current.Collections;
         foreach (var (name, entries) in touched)
             collections = entries.Count == 0 ? collections.Remove(name) : collections.SetItem(name, entries.ToImmutable());
-        _publisher.Publish(new StateSnapshot(revision, collections));
+        _publisher.Publish(new StateSnapshot(revision, collections), keys);
     }
 }

@@ -16,8 +16,11 @@ internal sealed class SnapshotPublisher(StateSnapshot initial)
     public StateSnapshot Current => _current;
 
     /// <summary>Called by the single writer only.</summary>
-    public void Publish(StateSnapshot snapshot)
+    /// <param name="touched">When <paramref name="snapshot"/> is the current one changed in just these keys: the views
+    /// the current snapshot holds are carried over (<see cref="SnapshotView.Advance"/>); null: they are built on first use.</param>
+    public void Publish(StateSnapshot snapshot, IEnumerable<(string Collection, string Key)>? touched = null)
     {
+        if (touched is not null) SnapshotView.Advance(_current, snapshot, touched);
         _current = snapshot;
         Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
     }

@@ -32,6 +32,30 @@ public sealed class StateSnapshot(long index, ImmutableDictionary<string, Immuta
     public static readonly StateSnapshot Empty = new(0, ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>>.Empty);
 
     public long Index { get; } = index;
+
+    /// <summary>Values of <see cref="SnapshotView"/>s for this snapshot, by slot (set once each).</summary>
+    private volatile object?[] _views = [];
+
+    /// <summary>Taken by a view's full build, so concurrent readers build it once.</summary>
+    internal Lock ViewLock { get; } = new();
+
+    internal object? View(int slot)
+    {
+        var views = _views;
+        return slot < views.Length ? views[slot] : null;
+    }
+
+    internal void SetView(int slot, object value)
+    {
+        lock (ViewLock)
+        {
+            var views = _views;
+            var copy = new object?[Math.Max(views.Length, Math.Max(slot + 1, SnapshotView.Count))];
+            views.CopyTo(copy, 0);
+            copy[slot] = value;
+            _views = copy;
+        }
+    }
     public ImmutableDictionary<string, ImmutableSortedDictionary<string, StateEntry>> Collections { get; } = collections;
 
     /// <summary>

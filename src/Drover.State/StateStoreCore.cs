@@ -30,7 +30,7 @@ internal sealed class StateStoreCore(StateSnapshot initial, IBatchPersister? per
             // Last point where cancelling is clean; a write cut off halfway would leave the caller unsure it happened.
             ct.ThrowIfCancellationRequested();
             if (persister is not null) await persister.PersistAsync(batch).ConfigureAwait(false);
-            _publisher.Publish(batch.Snapshot);
+            _publisher.Publish(batch.Snapshot, batch.Changes.Select(c => (c.Collection, c.Key)));
             return batch.Snapshot;
         }
         finally

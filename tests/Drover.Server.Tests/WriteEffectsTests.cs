@@ -87,7 +87,7 @@ public sealed class WriteEffectsTests
         var log = new ServerLog(NullLogger<ServerLog>.Instance);
         var bus = new EventBus(time, log);
         var recent = new RecentTasks(writer);
-        var agents = new AgentService(writer, new AgentLiveness(time, new ServerOptions()), time, log, new TaskEvents(bus));
+        var agents = new AgentService(writer, new AgentLiveness(time, new ServerOptions()), time, log, new TaskEvents(bus), new ServerOptions());
 
         const string version = "2030-01-01T00:00:00.000Z";
         var app = new AppDefinition { Id = "/web", Version = version, Instances = 1, Cmd = "x" };
@@ -123,7 +123,7 @@ public sealed class WriteEffectsTests
         var writer = new StateWriter(store);
         var log = new ServerLog(NullLogger<ServerLog>.Instance);
         var time = TimeProvider.System;
-        var agents = new AgentService(writer, new AgentLiveness(time, new ServerOptions()), time, log, new TaskEvents(new EventBus(time, log)));
+        var agents = new AgentService(writer, new AgentLiveness(time, new ServerOptions()), time, log, new TaskEvents(new EventBus(time, log)), new ServerOptions());
         const string v1 = "2030-01-01T00:00:00.000Z", v2 = "2030-01-02T00:00:00.000Z";
         var app = new AppDefinition { Id = "/web", Version = v2, Instances = 3, Cmd = "x", BackoffSeconds = 1, BackoffFactor = 2 };
         TaskRecord Task(string n, string version) => new() { Id = $"web.instance-{n}._app.1", AppId = "/web", AgentId = "a1", Host = "h", Version = version, StagedAt = v1, State = TaskState.Running };

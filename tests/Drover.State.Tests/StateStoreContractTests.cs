@@ -1,3 +1,5 @@
+using Names = System.Collections.Immutable.ImmutableSortedDictionary<char, System.Collections.Immutable.ImmutableSortedSet<string>>;
+
 namespace Drover.State.Tests;
 
 /// <summary>The IStateStore contract; every implementation runs all of it.</summary>
@@ -446,6 +448,83 @@ public abstract class StateStoreContractTests : IAsyncLifetime
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Test.Deadline));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Views_follow_each_write_by_the_keys_it_changed()
+    {
+        var view = new NamesByInitial();
+        await Store.ApplyAsync(Test.Put("a1", "ant"), Test.Put("b1", "bee"), Test.Put("b2", "bat"));
+        Assert.Equal("a:ant|b:bat,bee", NamesByInitial.Show(view.Get(Store.Current)));
+        Assert.Equal(1, view.Builds);
+
+        await Store.ApplyAsync(Test.Put("a2", "asp"), Test.Del("b1"), Test.Put("b2", "boa"));
+        var after = view.Get(Store.Current);
+        Assert.Equal("a:ant,asp|b:boa", NamesByInitial.Show(after));
+        Assert.Equal(1, view.Builds); // carried over by the write, not built again
+        Assert.True(view.Updates >= 1);
+
+        // a write to another collection leaves the value as it was: the very same object
+        await Store.ApplyAsync(StateOp.Put(new Collection<Doc>("other", TestJsonContext.Default.Doc), "x", new Doc("x")));
+        Assert.Same(after, view.Get(Store.Current));
+
+        await Store.ApplyAsync(Test.Del("a1"), Test.Del("a2"), Test.Del("b2"));
+        Assert.Equal("", NamesByInitial.Show(view.Get(Store.Current)));
+        Assert.Equal(1, view.Builds);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task A_view_is_built_once_however_many_readers_ask_at_once()
+    {
+        var view = new NamesByInitial();
+        await Store.ApplyAsync(Test.Put("a1", "ant"));
+        var snapshot = Store.Current;
+        var values = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => view.Get(snapshot))));
+        Assert.All(values, v => Assert.Same(values[0], v));
+        Assert.Equal(1, view.Builds);
+    }
+
+    /// <summary>Doc names grouped by their key's first letter; counts its full builds and its updates.</summary>
+    private sealed class NamesByInitial() : SnapshotView<Names>(Test.Docs.Name)
+    {
+        private int _builds;
+        private int _updates;
+        public int Builds => Volatile.Read(ref _builds);
+        public int Updates => Volatile.Read(ref _updates);
+
+        public static string Show(Names v) =>
+            string.Join("|", v.Select(kv => kv.Key + ":" + string.Join(",", kv.Value)));
+
+        protected override Names Build(StateSnapshot s)
+        {
+            Interlocked.Increment(ref _builds);
+            Thread.Sleep(20); // long enough for concurrent readers to overlap
+            var result = Names.Empty;
+            foreach (var e in s.Entries(Test.Docs.Name).Values) result = Add(result, e.Key[0], StateSnapshot.Decode(Test.Docs, e).Name);
+            return result;
+        }
+
+        protected override Names Update(
+            Names before, StateSnapshot after, IReadOnlyList<SnapshotChange> changes)
+        {
+            Interlocked.Increment(ref _updates);
+            var result = before;
+            foreach (var c in changes)
+            {
+                Assert.Equal(Test.Docs.Name, c.Collection);
+                if (c.Before is { } old)
+                {
+                    var set = result[c.Key[0]].Remove(StateSnapshot.Decode(Test.Docs, old).Name);
+                    result = set.IsEmpty ? result.Remove(c.Key[0]) : result.SetItem(c.Key[0], set);
+                }
+                if (c.After is { } now) result = Add(result, c.Key[0], StateSnapshot.Decode(Test.Docs, now).Name);
+            }
+            return result;
+        }
+
+        private static Names Add(
+            Names v, char initial, string name) =>
+            v.SetItem(initial, v.GetValueOrDefault(initial, System.Collections.Immutable.ImmutableSortedSet<string>.Empty.WithComparer(StringComparer.Ordinal)).Add(name));
     }
 }
 

@@ -24,6 +24,7 @@ public sealed record AgentRegistration
 public sealed record AgentRegistered
 {
     public required string AgentId { get; init; }
+    /// <summary>The interval to heartbeat at; later heartbeats' answers may change it (HeartbeatAck.HeartbeatIntervalMs).</summary>
     public int HeartbeatIntervalMs { get; init; } = 1000;
     /// <summary>
     /// The address (ip:port) the server's DNS answers on, when it runs one; the agent points containers'
@@ -86,6 +87,8 @@ public sealed record HeartbeatAck
 {
     /// <summary>False when the server does not know this agent (it must register again).</summary>
     public bool Known { get; init; } = true;
+    /// <summary>The interval the server now asks for (it grows with the number of agents); 0: unchanged (an older server).</summary>
+    public int HeartbeatIntervalMs { get; init; }
 }
 
 /// <summary>The whole set of tasks the server wants on this agent. Anything the agent runs that is not listed gets killed.</summary>

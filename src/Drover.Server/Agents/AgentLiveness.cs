@@ -63,8 +63,9 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
         }
         // about when the previous leader last heard anyone: the time since then had no leader to listen, and is not counted
         var lastHeard = known.Values.Max() ?? now;
+        var grace = options.AgentGrace(known.Count);
         var seeded = new Dictionary<string, DateTimeOffset>(known.Count, StringComparer.Ordinal);
-        foreach (var (id, seen) in known) seeded[id] = LivenessSeed.ClockStart(seen, lastHeard, now, options.AgentTimeout);
+        foreach (var (id, seen) in known) seeded[id] = LivenessSeed.ClockStart(seen, lastHeard, now, grace);
         _startedAt = now;
         _known = known;
         _seeded = seeded;

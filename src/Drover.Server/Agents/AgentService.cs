@@ -9,7 +9,7 @@ namespace Drover.Server.Agents;
 
 /// <summary>Server side of the agent protocol: registration, heartbeats and task status reports.</summary>
 public sealed class AgentService(StateWriter writer, AgentLiveness liveness, TimeProvider time, ServerLog log,
-    Events.TaskEvents events)
+    Events.TaskEvents events, ServerOptions options)
 {
     public async Task<AgentRegistered> RegisterAsync(AgentRegistration reg, CancellationToken ct)
     {
@@ -50,14 +50,20 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         }, ct);
         liveness.Seen(id);
         log.AgentRegistered(id, reg.Hostname, reg.Endpoint ?? "-", reg.Tasks.Count);
-        return new AgentRegistered { AgentId = id };
+        return new AgentRegistered { AgentId = id, HeartbeatIntervalMs = HeartbeatIntervalMs() };
     }
 
     /// <param name="heldPorts">The agent's whole current list of held ports; null leaves the stored list alone.</param>
     /// <param name="run">With <paramref name="seq"/>: the heartbeat's place among the agent's reports (<see cref="ReportOrder"/>).</param>
-    public Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct, IReadOnlyList<int>? heldPorts = null,
-        string? run = null, long? seq = null) =>
-        ApplyAsync(agentId, reports, fullReport: true, heldPorts, run, seq, ct);
+    public async Task<HeartbeatAck> HeartbeatAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct, IReadOnlyList<int>? heldPorts = null,
+        string? run = null, long? seq = null)
+    {
+        var ack = await ApplyAsync(agentId, reports, fullReport: true, heldPorts, run, seq, ct).ConfigureAwait(false);
+        return ack.Known ? ack with { HeartbeatIntervalMs = HeartbeatIntervalMs() } : ack;
+    }
+
+    /// <summary>The interval agents are asked to heartbeat at now: it grows with their number (<see cref="ServerOptions.HeartbeatInterval"/>).</summary>
+    private int HeartbeatIntervalMs() => (int)options.HeartbeatInterval(writer.Current.Entries(Schema.Agents.Name).Count).TotalMilliseconds;
 
     /// <summary>Status changes; each report may carry its own place among the agent's reports (TaskStatusReport.Run/Seq).</summary>
     public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>

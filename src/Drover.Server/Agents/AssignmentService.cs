@@ -15,7 +15,8 @@ public sealed class AssignmentService(IStateStore store)
 
     /// <remarks>
     /// Every write wakes every waiting agent (10,000 in bench/c1m), and most writes do not change a given agent's set:
-    /// so a waiter first skips snapshots whose tasks and apps are the very collections it last looked at, then
+    /// so a waiter first skips snapshots where its own tasks (one group of the incrementally kept task index), the apps
+    /// and the versions are the very objects it last looked at, then
     /// compares only the fingerprint, and builds the task specs only for the answer it sends.
     /// </remarks>
     public async Task<AgentAssignments> WaitAsync(string agentId, string? fingerprint, TimeSpan wait, CancellationToken ct)
@@ -28,7 +29,7 @@ public sealed class AssignmentService(IStateStore store)
         {
             await foreach (var snap in store.WatchAsync(seen.Index, cts.Token).ConfigureAwait(false))
             {
-                if (SameInputs(seen, snap)) continue;
+                if (SameInputs(seen, snap, agentId)) continue;
                 seen = snap;
                 if (Fingerprint(snap, agentId) != fingerprint) return Compute(snap, agentId);
             }
@@ -40,9 +41,12 @@ public sealed class AssignmentService(IStateStore store)
         return Compute(seen, agentId);
     }
 
-    /// <summary>True when <paramref name="b"/> holds the same collections an assignment set is computed from (a write elsewhere: KV, events, deployments).</summary>
-    private static bool SameInputs(StateSnapshot a, StateSnapshot b) =>
-        ReferenceEquals(a.Entries(Schema.Tasks.Name), b.Entries(Schema.Tasks.Name))
+    /// <summary>
+    /// True when <paramref name="b"/> holds the same inputs of the agent's set as <paramref name="a"/>: the agent's own
+    /// tasks (the same group object when no task of it changed: <see cref="TaskIndex.OfAgent"/>), apps and versions.
+    /// </summary>
+    private static bool SameInputs(StateSnapshot a, StateSnapshot b, string agentId) =>
+        ReferenceEquals(TaskIndex.OfAgent(a, agentId), TaskIndex.OfAgent(b, agentId))
         && ReferenceEquals(a.Entries(Schema.Apps.Name), b.Entries(Schema.Apps.Name))
         && ReferenceEquals(a.Entries(Schema.AppVersions.Name), b.Entries(Schema.AppVersions.Name));
 
@@ -64,7 +68,7 @@ public sealed class AssignmentService(IStateStore store)
     /// <summary>The agent's tasks in id order, each with (a way to read) the app version it runs.</summary>
     private static IEnumerable<(TaskRecord Task, Func<AppDefinition> App)> Assigned(StateSnapshot s, string agentId)
     {
-        foreach (var t in TaskIndex.OnAgent(s, agentId).OrderBy(t => t.Id, StringComparer.Ordinal))
+        foreach (var t in TaskIndex.OnAgent(s, agentId)) // in id order
         {
             var versionKey = Schema.VersionKey(t.AppId, t.Version);
             // only whether the version exists counts for the fingerprint; the definition is decoded when a spec is built

@@ -198,8 +198,9 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
     private async Task MarkUnreachableAgentsAsync(DateTimeOffset now, CancellationToken ct)
     {
         var s = writer.Current;
+        var grace = options.AgentGrace(s.Entries(Schema.Agents.Name).Count);
         var lost = s.All(Schema.Agents)
-            .Where(a => a.Status != AgentStatus.Unreachable && now - liveness.LastSeen(a.Id) > options.AgentTimeout)
+            .Where(a => a.Status != AgentStatus.Unreachable && now - liveness.LastSeen(a.Id) > grace)
             .ToList();
         if (lost.Count == 0) return;
         await writer.UpdateAsync((snap, after) =>

@@ -100,6 +100,12 @@ public sealed class ServerRoleOptions
         CustomParser = r => ValueParsers.Duration(r),
     };
 
+    public Option<double?> MaxHeartbeatsPerSecond { get; } = new("--max-heartbeats-per-second")
+    {
+        Description = "Agents heartbeat at most this often in all, as Nomad's max_heartbeats_per_second: beyond this many agents each heartbeats every agents/N seconds, and --agent-timeout grows by two of the added intervals [default 50]",
+        HelpName = "N",
+    };
+
     public Option<string> DnsListen { get; } = new("--dns-listen")
     {
         Description = "Address of the DNS server (UDP and TCP), or 'off'",
@@ -143,6 +149,7 @@ public sealed class ServerRoleOptions
         command.Options.Add(FollowerWritesMode);
         command.Options.Add(LeaderLeaseTtl);
         command.Options.Add(AgentTimeout);
+        command.Options.Add(MaxHeartbeatsPerSecond);
         command.Options.Add(DnsListen);
         command.Options.Add(Domain);
         command.Options.Add(Recursors);
@@ -177,6 +184,7 @@ public sealed class ServerRoleOptions
             FollowerWrites = result.GetValue(FollowerWritesMode),
             LeaderLeaseTtl = result.GetValue(LeaderLeaseTtl) ?? ServerOptions.DefaultLeaderLeaseTtl,
             AgentTimeout = result.GetValue(AgentTimeout) ?? TimeSpan.FromSeconds(10),
+            MaxHeartbeatsPerSecond = result.GetValue(MaxHeartbeatsPerSecond) ?? Scheduling.Liveness.HeartbeatRate.DefaultMaxPerSecond,
         };
         try { options.Validate(); }
         catch (ArgumentException ex) { throw new UsageException(ex.Message); }
