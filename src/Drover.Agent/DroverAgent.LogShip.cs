@@ -22,7 +22,7 @@ public sealed partial class DroverAgent
         if (_options.LogShipTarget is not { } target) return null;
         var buffer = new LogShipBuffer(_options.LogShipBuffer, _metrics.LogLinesDropped);
         var registry = LogShipRegistry.Load(Path.Combine(_options.DataDir, LogShipRegistry.FileName), _log);
-        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log, registry: registry);
+        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log, registry: registry, bytesLost: _metrics.LogBytesLost);
         // one client for every connection the sender makes: its pool keeps the collector's connection alive
         var tls = !target.UsesTls ? null
             : new CollectorTls(_options.LogShipCaFile is { } caFile && CollectorTls.TryLoadCaFile(caFile, out var cas, out _) ? cas : null);
