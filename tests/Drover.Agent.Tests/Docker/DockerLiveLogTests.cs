@@ -59,6 +59,8 @@ public sealed class DockerLiveLogTests : IAsyncLifetime
         var text = await FollowAsync(log);
 
         Assert.Equal("one\ntwo\nthree\nfour\nfive\nsix\n", text);
+        // the cut follow, the reopened one that ran to the container's stop, and the read of anything left after it
+        Assert.Equal(3, log.Opens);
         var queries = _dockerd.LogQueries;
         Assert.True(queries.Count >= 2 && queries[1].Contains("since=" + DockerClient.UnixTime(T0 + 20)), string.Join(" | ", queries));
         Assert.Contains("follow=1", queries[1]);
