@@ -29,4 +29,7 @@ internal static partial class AgentLog
     // Information, not a warning: every agent's first start with --log-ship has no positions yet
     [LoggerMessage(5007, LogLevel.Information, "No log shipping positions in {Path} yet; running tasks are shipped from their current end")]
     public static partial void LogShipRegistryMissing(this ILogger log, string path);
+
+    [LoggerMessage(5008, LogLevel.Warning, "Log shipping lost {Bytes} bytes{More} of task {TaskId}'s {Stream}: {Why} before the agent read them (counted in drover_agent_log_bytes_lost_total)")]
+    public static partial void LogShipBytesLost(this ILogger log, string taskId, string stream, long bytes, string more, string why);
 }

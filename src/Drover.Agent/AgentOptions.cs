@@ -73,6 +73,10 @@ public sealed record AgentOptions
     public IReadOnlyList<string> LogShipHeaders { get; init; } = [];
     /// <summary>PEM file of the CA(s) that sign a tls:// or https:// collector's certificate, trusted instead of the system's roots.</summary>
     public string? LogShipCaFile { get; init; }
+    /// <summary>PEM certificate the agent presents to a tls:// or https:// collector that requires client certificates (with <see cref="LogShipKeyFile"/>).</summary>
+    public string? LogShipCertFile { get; init; }
+    /// <summary>PEM private key of <see cref="LogShipCertFile"/>.</summary>
+    public string? LogShipKeyFile { get; init; }
     /// <summary>The parsed <see cref="LogShipHeaders"/> (call after <see cref="Validate"/>).</summary>
     public IReadOnlyList<Logs.Shipping.CollectorHeader> CollectorHeaders =>
         [.. LogShipHeaders.Select(h => Logs.Shipping.CollectorHeader.TryParse(h, out var header, out _) ? header! : throw new AgentConfigurationException([$"logShipHeader: invalid '{h}'"]))];
@@ -170,11 +174,27 @@ public sealed record AgentOptions
         }
         if (LogShipHeaders.Count > 0 && target is not null && target.Protocol != Logs.Shipping.LogShipProtocol.Http)
             yield return $"logShipHeader: headers are sent to http(s):// collectors only, and --log-ship is {target.Uri.Scheme}://";
+        foreach (var error in ValidateClientCertificate(target)) yield return error;
         if (LogShipCaFile is null) yield break;
         if (target is not null && !target.UsesTls)
             yield return $"logShipCaFile: trusts the certificate of a tls:// or https:// collector, and --log-ship is {target.Uri.Scheme}://";
         else if (!Logs.Shipping.CollectorTls.TryLoadCaFile(LogShipCaFile, out _, out var caError))
             yield return $"logShipCaFile: {caError}";
+    }
+
+    private IEnumerable<string> ValidateClientCertificate(Logs.Shipping.LogShipTarget? target)
+    {
+        if (LogShipCertFile is null && LogShipKeyFile is null) yield break;
+        if (LogShipKeyFile is null)
+            yield return "logShipKeyFile: --log-ship-cert-file needs the certificate's private key in --log-ship-key-file";
+        else if (LogShipCertFile is null)
+            yield return "logShipCertFile: --log-ship-key-file needs the certificate it belongs to in --log-ship-cert-file";
+        else if (target is not null && !target.UsesTls)
+            yield return $"logShipCertFile: a client certificate is for a tls:// or https:// collector, and --log-ship is {target.Uri.Scheme}://";
+        else if (!Logs.Shipping.CollectorTls.TryLoadClientCertificate(LogShipCertFile, LogShipKeyFile, out var cert, out var error))
+            yield return error;
+        else
+            cert?.Dispose();
     }
 
     /// <summary>Throws <see cref="AgentConfigurationException"/> listing every problem.</summary>

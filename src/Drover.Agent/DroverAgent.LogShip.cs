@@ -22,14 +22,21 @@ public sealed partial class DroverAgent
         if (_options.LogShipTarget is not { } target) return null;
         var buffer = new LogShipBuffer(_options.LogShipBuffer, _metrics.LogLinesDropped);
         var registry = LogShipRegistry.Load(Path.Combine(_options.DataDir, LogShipRegistry.FileName), _log);
-        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log, registry: registry);
+        var tailer = new LogShipTailer(buffer, _options.Hostname, _time, _log, registry: registry, bytesLost: _metrics.LogBytesLost);
         // one client for every connection the sender makes: its pool keeps the collector's connection alive
+        // the files were checked by AgentOptions.Validate at start
         var tls = !target.UsesTls ? null
-            : new CollectorTls(_options.LogShipCaFile is { } caFile && CollectorTls.TryLoadCaFile(caFile, out var cas, out _) ? cas : null);
+            : new CollectorTls(_options.LogShipCaFile is { } caFile && CollectorTls.TryLoadCaFile(caFile, out var cas, out _) ? cas : null,
+                _options.LogShipCertFile is { } certFile && _options.LogShipKeyFile is { } keyFile
+                    && CollectorTls.TryLoadClientCertificate(certFile, keyFile, out var client, out _) ? client : null);
         var http = target.Protocol == LogShipProtocol.Http
             ? new HttpClient(new SocketsHttpHandler
             {
-                SslOptions = tls is null ? new() : new() { RemoteCertificateValidationCallback = tls.Validate },
+                SslOptions = tls is null ? new() : new()
+                {
+                    RemoteCertificateValidationCallback = tls.Validate,
+                    LocalCertificateSelectionCallback = tls.SelectClientCertificate,
+                },
             }) { Timeout = Timeout.InfiniteTimeSpan }
             : null;
         var headers = _options.CollectorHeaders;

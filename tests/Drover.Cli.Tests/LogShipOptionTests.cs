@@ -61,10 +61,39 @@ public sealed class LogShipOptionTests
     [InlineData(new[] { "--log-ship", "http://c:80/", "--log-ship-header", "Bad Name: v" }, "logShipHeader: 'Bad Name' is not a valid header name")]
     [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-ca-file", "/nonexistent/ca.pem" }, "logShipCaFile: '/nonexistent/ca.pem' cannot be read as PEM certificates")]
     [InlineData(new[] { "--log-ship", "tcp://c:5170", "--log-ship-ca-file", "/etc/hostname" }, "logShipCaFile: trusts the certificate of a tls:// or https:// collector, and --log-ship is tcp://")]
+    [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-cert-file", "/etc/hostname" }, "logShipKeyFile: --log-ship-cert-file needs the certificate's private key in --log-ship-key-file")]
+    [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-key-file", "/etc/hostname" }, "logShipCertFile: --log-ship-key-file needs the certificate it belongs to in --log-ship-cert-file")]
+    [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-cert-file", "/nonexistent/c.pem", "--log-ship-key-file", "/etc/hostname" }, "logShipCertFile: '/nonexistent/c.pem' cannot be read")]
+    [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-cert-file", "/etc/hostname", "--log-ship-key-file", "/nonexistent/k.pem" }, "logShipKeyFile: '/nonexistent/k.pem' cannot be read")]
+    [InlineData(new[] { "--log-ship", "tls://c:6514", "--log-ship-cert-file", "/etc/hostname", "--log-ship-key-file", "/etc/hostname" }, "logShipCertFile: '/etc/hostname' with the key in '/etc/hostname' is not a usable PEM certificate and private key")]
+    [InlineData(new[] { "--log-ship", "http://c:80/", "--log-ship-cert-file", "/etc/hostname", "--log-ship-key-file", "/etc/hostname" }, "logShipCertFile: a client certificate is for a tls:// or https:// collector, and --log-ship is http://")]
     public void Bad_collector_settings_are_usage_errors_naming_the_problem(string[] args, string expected)
     {
         var (options, result) = AgentRoleParsing.Parse(args);
         var e = Assert.Throws<UsageException>(() => AgentRoleParsing.Read(options, result));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_client_certificate_and_key_are_read_as_absolute_paths()
+    {
+        var dir = Directory.CreateTempSubdirectory("drover-client-cert-").FullName;
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            var req = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=agent", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllText(Path.Combine(dir, "agent.pem"), cert.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(dir, "agent-key.pem"), key.ExportPkcs8PrivateKeyPem());
+            var (options, result) = AgentRoleParsing.Parse("--log-ship", "https://c:8443/", "--log-ship-cert-file", Path.Combine(dir, "agent.pem"), "--log-ship-key-file", Path.Combine(dir, "agent-key.pem"));
+            var agent = AgentRoleParsing.Read(options, result);
+            Assert.Equal(Path.Combine(dir, "agent.pem"), agent.LogShipCertFile);
+            Assert.Equal(Path.Combine(dir, "agent-key.pem"), agent.LogShipKeyFile);
+            Assert.Empty(agent.Validate());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -53,6 +53,13 @@ public static class DockerLogFrames
         return stamp is not null && TryParseTime(stamp, out var at) ? (at, text) : (null, payload);
     }
 
+    /// <summary>The timestamp prefix in nanoseconds since the epoch (all nine digits) and the message after it; null time (and the payload unchanged) when there is none.</summary>
+    public static (long? UnixNanos, ReadOnlyMemory<byte> Text) SplitUnixNanos(ReadOnlyMemory<byte> payload)
+    {
+        var (stamp, text) = SplitStamp(payload);
+        return stamp is not null && TryParseUnixNanos(stamp, out var ns) ? (ns, text) : (null, payload);
+    }
+
     /// <summary>The timestamp prefix as written (parse it with <see cref="TryParseTime"/> or <see cref="TryParseUnixNanos"/>) and the message after it.</summary>
     public static (string? Stamp, ReadOnlyMemory<byte> Text) SplitStamp(ReadOnlyMemory<byte> payload)
     {
@@ -77,7 +84,7 @@ public static class DockerLogFrames
 
     /// <summary>
     /// Docker's RFC 3339 time as nanoseconds since the Unix epoch, all nine digits kept: a follower resumes with
-    /// <c>since</c> one nanosecond after the last message it has, so it neither repeats nor skips one.
+    /// <c>since</c> at the last message it has (see <see cref="DockerLogCursor"/>), so it neither repeats nor skips one.
     /// </summary>
     public static bool TryParseUnixNanos(string text, out long nanos)
     {

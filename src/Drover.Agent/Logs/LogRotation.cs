@@ -37,7 +37,8 @@ public readonly record struct LogRotationMark(long Generation, long Start, long 
 /// copy and the truncation (microseconds) are lost, and the current file can overshoot the cap by what the task
 /// writes between two checks. A burst far over the cap keeps only its last <see cref="LogRotationPolicy.MaxSize"/>
 /// bytes (from a line start), so every rotated file stays within the cap.
-/// A sidecar (".stream.rotated", "generation start end") tells followers where their position went.
+/// A sidecar (".stream.rotated", "generation start end" per rotation, newest first) tells followers where their
+/// position went, also across several rotations they did not see.
 /// </summary>
 public static class LogRotation
 {
@@ -48,20 +49,39 @@ public static class LogRotation
 
     public static string MarkPath(string sandbox, string stream) => Path.Combine(sandbox, $".{stream}.rotated");
 
+    /// <summary>How many rotations the mark file remembers: enough to account for every rotated file kept, and for some deleted ones.</summary>
+    public const int MarksKept = 32;
+
     /// <summary>The last rotation of a stream; generation 0 (never rotated) when there is no readable mark.</summary>
     public static LogRotationMark ReadMark(string sandbox, string stream)
     {
+        var marks = ReadMarks(sandbox, stream);
+        return marks.Count > 0 ? marks[0] : default;
+    }
+
+    /// <summary>
+    /// The last rotations of a stream, newest first (one line each, "generation start end"; a mark file written
+    /// before the history was kept has just the newest). The rotation of generation g made "stream.1" of the file of
+    /// generation g − 1; after the newest, of generation G, that file is "stream.(G − g + 1)" while it is kept.
+    /// </summary>
+    public static IReadOnlyList<LogRotationMark> ReadMarks(string sandbox, string stream)
+    {
+        var marks = new List<LogRotationMark>();
         try
         {
-            var parts = File.ReadAllText(MarkPath(sandbox, stream)).Split(' ', StringSplitOptions.TrimEntries);
-            if (parts.Length == 3
-                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var g)
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var s)
-                && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var e))
-                return new LogRotationMark(g, s, e);
+            foreach (var line in File.ReadAllLines(MarkPath(sandbox, stream)))
+            {
+                var parts = line.Split(' ', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 3
+                    && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var g)
+                    && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var s)
+                    && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var e))
+                    marks.Add(new LogRotationMark(g, s, e));
+                else break;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        return default;
+        return marks;
     }
 
     /// <summary>The rotated files that exist, newest first ("stream.1", "stream.2" …).</summary>
@@ -81,7 +101,8 @@ public static class LogRotation
         var current = Path.Combine(sandbox, stream);
         if (!File.Exists(current) || new FileInfo(current).Length < policy.MaxSize) return null;
         using var log = new FileStream(current, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-        var previous = ReadMark(sandbox, stream);
+        var history = ReadMarks(sandbox, stream);
+        var previous = history.Count > 0 ? history[0] : default;
         long start = 0, end = log.Length;
         if (policy.MaxFiles > 1)
         {
@@ -97,7 +118,8 @@ public static class LogRotation
         var mark = new LogRotationMark(previous.Generation + 1, start, end);
         // The mark before the truncation: a follower that sees the shorter file then also sees where its bytes went.
         var tmp = MarkPath(sandbox, stream) + ".tmp";
-        File.WriteAllText(tmp, string.Create(CultureInfo.InvariantCulture, $"{mark.Generation} {mark.Start} {mark.End}\n"));
+        File.WriteAllLines(tmp, [.. new[] { mark }.Concat(history).Take(MarksKept)
+            .Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Generation} {m.Start} {m.End}"))]);
         File.Move(tmp, MarkPath(sandbox, stream), overwrite: true);
         log.SetLength(0);
         return mark;

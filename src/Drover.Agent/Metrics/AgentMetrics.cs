@@ -22,6 +22,7 @@ public sealed class AgentMetrics
     private readonly CounterFamily _probes;
     private readonly Counter _logLinesShipped;
     private readonly Counter _logLinesDropped;
+    private readonly Counter _logBytesLost;
 
     public AgentMetrics()
     {
@@ -37,6 +38,8 @@ public sealed class AgentMetrics
         _logLinesShipped = r.Counter("drover_agent_log_lines_shipped_total", "Task log lines delivered to the --log-ship collector.");
         _logLinesDropped = r.Counter("drover_agent_log_lines_dropped_total",
             "Task log lines not shipped because the shipping buffer was full (collector down or slow); they are still in the sandbox files.");
+        _logBytesLost = r.Counter("drover_agent_log_bytes_lost_total",
+            "Task log bytes never shipped because rotation deleted (--log-max-files) or cut (a burst over --log-max-size) them before the agent read them.");
     }
 
     public void Launching() => _launches.Inc();
@@ -45,6 +48,7 @@ public sealed class AgentMetrics
     public void Probed(HealthStatus status) => _probes.WithLabels(StatusLabel(status)).Inc();
     public void LogLinesShipped(int count) => _logLinesShipped.Inc(count);
     public void LogLinesDropped(int count) => _logLinesDropped.Inc(count);
+    public void LogBytesLost(long bytes) => _logBytesLost.Inc(bytes);
 
     private volatile IReadOnlyList<(string App, string Task, TaskResourceUsage Usage)> _usage = [];
 

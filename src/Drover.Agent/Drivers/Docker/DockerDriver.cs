@@ -254,7 +254,7 @@ public sealed partial class DockerDriver : ITaskDriver
         if (string.IsNullOrEmpty(id)) return null;
         try
         {
-            if (await Client.InspectContainerAsync(id, ct).ConfigureAwait(false) is not null) return new DockerLiveLog(Client, id, request);
+            if (await Client.InspectContainerAsync(id, ct).ConfigureAwait(false) is not null) return new DockerLiveLog(Client, id, request, isRunning, Time);
         }
         catch (DockerApiException e)
         {

@@ -8,11 +8,69 @@ namespace Drover.Agent.Logs.Shipping;
 /// How the agent checks a tls:// or https:// collector's certificate: the system's trusted roots, or only the CA(s) of
 /// <c>--log-ship-ca-file</c> (a private CA, as Logstash's and Vector's TLS inputs are usually set up). A rejected
 /// certificate is described in words ("not trusted: UntrustedRoot …; trust its CA with --log-ship-ca-file") because
-/// .NET's own message only says the callback refused it.
+/// .NET's own message only says the callback refused it. With <c>--log-ship-cert-file</c>/<c>--log-ship-key-file</c> the
+/// agent proves itself with a client certificate, as Logstash's <c>ssl_client_authentication => required</c> and
+/// Vector's <c>tls.verify_certificate</c> ask; a collector that asks for one the agent does not have is refused by the
+/// agent with that reason, rather than writing lines the collector would throw away.
 /// </summary>
-public sealed class CollectorTls(X509Certificate2Collection? trustedCas)
+public sealed class CollectorTls(X509Certificate2Collection? trustedCas, X509Certificate2? clientCertificate = null)
 {
     private volatile string? _lastRejection;
+    private volatile bool _clientCertificateAsked;
+
+    /// <summary>The agent's certificate for collectors that ask for one; null: none.</summary>
+    public X509Certificate2? ClientCertificate => clientCertificate;
+
+    /// <summary>
+    /// Loads a PEM certificate and its PEM private key (PKCS#8, or the RSA/EC forms); the error names the file that is
+    /// missing, unreadable or not PEM, or says the key is not the certificate's.
+    /// </summary>
+    public static bool TryLoadClientCertificate(string certFile, string keyFile, out X509Certificate2? certificate, out string error)
+    {
+        certificate = null;
+        error = "";
+        foreach (var (path, option) in new[] { (certFile, "logShipCertFile"), (keyFile, "logShipKeyFile") })
+        {
+            try
+            {
+                using var _ = File.OpenRead(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error = $"{option}: '{path}' cannot be read: {e.Message}";
+                return false;
+            }
+        }
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+            // a key loaded from PEM is ephemeral; TLS on some platforms needs it in a store-like form: round-trip through PKCS#12
+            certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            return true;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            error = $"logShipCertFile: '{certFile}' with the key in '{keyFile}' is not a usable PEM certificate and private key: {e.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>For the TLS client: the agent's certificate when the collector asks; remembers that it asked.</summary>
+    public X509Certificate? SelectClientCertificate(object sender, string targetHost, X509CertificateCollection localCertificates, X509Certificate? remoteCertificate, string[] acceptableIssuers)
+    {
+        // OpenSSL calls this only when the collector sent a CertificateRequest
+        if (remoteCertificate is not null) _clientCertificateAsked = true;
+        return clientCertificate;
+    }
+
+    /// <summary>After a handshake: a collector that asked for a client certificate the agent does not have would drop every line.</summary>
+    public void CheckClientCertificate()
+    {
+        if (_clientCertificateAsked && clientCertificate is null) throw new AuthenticationException(MissingClientCertificate);
+    }
+
+    private const string MissingClientCertificate =
+        "TLS with the collector failed: the collector asks for a client certificate and the agent has none; give it with --log-ship-cert-file and --log-ship-key-file";
 
     /// <summary>Loads the PEM file of CA certificates; the error names the file and what is wrong with it.</summary>
     public static bool TryLoadCaFile(string path, out X509Certificate2Collection cas, out string error)
@@ -79,7 +137,13 @@ public sealed class CollectorTls(X509Certificate2Collection? trustedCas)
         }
         catch (Exception e) when (FindAuthentication(e) is { } auth)
         {
+            if (auth.Message == MissingClientCertificate) throw;
             throw new AuthenticationException($"TLS with the collector failed: {_lastRejection ?? auth.Message}", e);
+        }
+        catch (Exception e) when (_clientCertificateAsked && clientCertificate is null && e is IOException or HttpRequestException)
+        {
+            // the collector closed the connection after asking for a certificate it did not get (TLS 1.3 does it after the handshake)
+            throw new AuthenticationException(MissingClientCertificate, e);
         }
     }
 

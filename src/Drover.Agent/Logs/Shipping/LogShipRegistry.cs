@@ -41,8 +41,8 @@ public sealed class LogShipRegistry
         {
             var file = JsonSerializer.Deserialize(File.ReadAllBytes(path), LogShipRegistryJsonContext.Default.LogShipRegistryFile);
             foreach (var p in file?.Positions ?? [])
-                if (p is { Task.Length: > 0, Stream.Length: > 0, Offset: >= 0, Generation: >= 0 })
-                    registry._positions[(p.Task, p.Stream)] = new ShipPosition(p.Task, p.Stream, p.Offset, p.Generation);
+                if (p is { Task.Length: > 0, Stream.Length: > 0, Offset: >= 0, Generation: >= 0, Taken: null or >= 0 })
+                    registry._positions[(p.Task, p.Stream)] = new ShipPosition(p.Task, p.Stream, p.Offset, p.Generation, p.Taken ?? 0);
             registry.Resumes = true;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -118,7 +118,7 @@ public sealed class LogShipRegistry
             _dirty = false;
             var file = new LogShipRegistryFile([.. _positions.Values
                 .OrderBy(p => p.TaskId, StringComparer.Ordinal).ThenBy(p => p.Stream, StringComparer.Ordinal)
-                .Select(p => new LogShipRegistryEntry(p.TaskId, p.Stream, p.Offset, p.Generation))]);
+                .Select(p => new LogShipRegistryEntry(p.TaskId, p.Stream, p.Offset, p.Generation, p.Stream == ShipPosition.Docker ? p.Taken : null))]);
             json = JsonSerializer.SerializeToUtf8Bytes(file, LogShipRegistryJsonContext.Default.LogShipRegistryFile);
         }
         var tmp = _path + ".tmp";
@@ -154,7 +154,11 @@ internal sealed record LogShipRegistryEntry(
     [property: JsonPropertyName("task")] string Task,
     [property: JsonPropertyName("stream")] string Stream,
     [property: JsonPropertyName("offset")] long Offset,
-    [property: JsonPropertyName("generation")] long Generation);
+    [property: JsonPropertyName("generation")] long Generation,
+    // a container stream's messages at "offset" already shipped. Files written before this field resumed at
+    // offset + 1 ns, meaning "all of that nanosecond was shipped", which was not always true; absent, it reads as 0:
+    // resume at the offset and skip nothing there. Delivery is at-least-once: shipping a line twice is allowed, losing one is not.
+    [property: JsonPropertyName("taken"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Taken = null);
 
 [JsonSerializable(typeof(LogShipRegistryFile))]
 internal partial class LogShipRegistryJsonContext : JsonSerializerContext;

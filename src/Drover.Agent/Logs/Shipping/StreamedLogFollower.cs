@@ -9,10 +9,12 @@ namespace Drover.Agent.Logs.Shipping;
 /// Ships a container's output live: follows the runtime's multiplexed log stream (<see cref="IStreamedOutput"/>),
 /// cuts each stream's messages into lines as <see cref="LogShipTailer"/> does for files, and queues them with the
 /// time Docker stamped on them. When the stream ends while the container still runs (dockerd restarted, a proxy
-/// timed out) it reconnects with a backoff from the nanosecond after the last message it has, so nothing is
-/// repeated or skipped; when the container has stopped, it flushes unfinished lines and is done. Each line carries
-/// the message's timestamp as its <see cref="ShipPosition"/>, so a restarted agent resumes from the nanosecond after
-/// the last one the collector took.
+/// timed out) it reconnects with a backoff at the last message it has (<see cref="DockerLogPosition"/>: since at that
+/// nanosecond, the messages already read there skipped), so nothing is repeated or skipped; when the container has
+/// stopped, it flushes unfinished lines and is done. Each line carries as its <see cref="ShipPosition"/> the
+/// <see cref="DockerLogCursor"/> up to which every message is in lines queued so far (a message cut into several
+/// lines, or a partial line of the other stream, holds it back), so a restarted agent resumes from the last line the
+/// collector took and may ship a line again, never lose one.
 /// </summary>
 public sealed class StreamedLogFollower(
     string taskId,
@@ -24,18 +26,26 @@ public sealed class StreamedLogFollower(
     ILogger log,
     int maxLineBytes = LineSplitter.DefaultMaxLineBytes)
 {
-    private readonly LineSplitter _stdout = new(maxLineBytes);
-    private readonly LineSplitter _stderr = new(maxLineBytes);
+    private readonly Pending _stdout = new(new LineSplitter(maxLineBytes));
+    private readonly Pending _stderr = new(new LineSplitter(maxLineBytes));
     private readonly Backoff _backoff = new(time, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+    private DockerLogPosition _position = new();
 
-    /// <summary>Time of the last message seen (ns since the epoch); null before the first.</summary>
-    public long? LastUnixNanos { get; private set; }
+    /// <summary>Where the messages read so far end; null before the first with a time.</summary>
+    public DockerLogCursor? Cursor => _position.Cursor;
 
     /// <summary>Whether the runtime ever gave a stream: false when the container was gone before it was followed (its output is then in the sandbox files).</summary>
     public bool Connected { get; private set; }
 
     /// <summary>Streams opened so far (the first and every reconnect).</summary>
     public int Opens { get; private set; }
+
+    /// <summary>Follows from an acknowledged position: since at its time, the messages shipped there skipped.</summary>
+    public Task ResumeAsync(DockerLogCursor acknowledged, CancellationToken ct)
+    {
+        _position = new DockerLogPosition(acknowledged);
+        return RunAsync(acknowledged.UnixNanos, ct);
+    }
 
     /// <summary>
     /// Follows until the container stops or <paramref name="ct"/>. <paramref name="sinceUnixNanos"/>: where to start
@@ -64,7 +74,7 @@ public sealed class StreamedLogFollower(
                 {
                     if (!_backoff.Failing) log.LogShipStreamBroke(taskId, e.Message);
                 }
-                if (LastUnixNanos is { } last) since = last + 1;
+                since = _position.Resume() ?? since;
                 bool running;
                 try
                 {
@@ -83,34 +93,62 @@ public sealed class StreamedLogFollower(
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>One frame of the stream: its message split off its timestamp and cut into lines.</summary>
+    /// <summary>One frame of the stream: its message split off its timestamp and cut into lines (a repeat of one read before is dropped).</summary>
     public void Consume(DockerLogFrame frame)
     {
-        var splitter = frame.Stream switch
+        var (mine, other) = frame.Stream switch
         {
-            DockerStreamType.Stdout => _stdout,
-            DockerStreamType.Stderr => _stderr,
-            _ => null,
+            DockerStreamType.Stdout => (_stdout, _stderr),
+            DockerStreamType.Stderr => (_stderr, _stdout),
+            _ => (null, null),
         };
-        if (splitter is null) return;
-        var (stamp, text) = DockerLogFrames.SplitStamp(frame.Payload);
-        long? at = stamp is not null && DockerLogFrames.TryParseUnixNanos(stamp, out var ns) ? ns : null;
-        if (at is { } t && (LastUnixNanos is not { } l || t > l)) LastUnixNanos = t;
+        var (at, text) = DockerLogFrames.SplitUnixNanos(frame.Payload);
+        // before the first message: "at its time, none taken" (what came before it is not this follower's to ship)
+        var before = _position.Cursor ?? (at is { } first ? new DockerLogCursor(first, 0) : null);
+        if (!_position.Take(at) || mine is null || other is null) return;
+        var after = _position.Cursor;
         var when = at is { } n ? DateTimeOffset.UnixEpoch.AddTicks(n / 100) : time.GetUtcNow();
         var name = frame.Stream == DockerStreamType.Stdout ? "stdout" : "stderr";
-        foreach (var line in splitter.Feed((stamp is null ? frame.Payload : text).Span)) Queue(name, when, line, at);
+        var lines = mine.Splitter.Feed(text.Span);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            // this message is shipped whole with its last line, unless it leaves the start of another behind
+            var whole = i == lines.Count - 1 && !mine.Splitter.HasPartial;
+            Queue(name, when, lines[i], at is null ? null : Earlier(whole ? after : before, other.Since));
+        }
+        if (!mine.Splitter.HasPartial) mine.Since = null;
+        else if (lines.Count > 0 || mine.Since is null) mine.Since = before;
     }
 
     /// <summary>The unfinished last lines of a container that has stopped.</summary>
     public void Flush()
     {
-        var now = LastUnixNanos is { } n ? DateTimeOffset.UnixEpoch.AddTicks(n / 100) : time.GetUtcNow();
-        if (_stdout.Flush() is { } o) Queue("stdout", now, o, LastUnixNanos);
-        if (_stderr.Flush() is { } e) Queue("stderr", now, e, LastUnixNanos);
+        var cursor = _position.Cursor;
+        var now = cursor is { } c ? DateTimeOffset.UnixEpoch.AddTicks(c.UnixNanos / 100) : time.GetUtcNow();
+        if (_stdout.Splitter.Flush() is { } o)
+        {
+            _stdout.Since = null;
+            Queue("stdout", now, o, cursor is null ? null : Earlier(cursor, _stderr.Since));
+        }
+        if (_stderr.Splitter.Flush() is { } e)
+        {
+            _stderr.Since = null;
+            Queue("stderr", now, e, cursor);
+        }
     }
 
-    /// <param name="unixNanos">Docker's time of the message that completed the line; null (no timestamp) gives no position.</param>
-    private void Queue(string stream, DateTimeOffset at, SplitLine line, long? unixNanos) =>
+    private static DockerLogCursor? Earlier(DockerLogCursor? a, DockerLogCursor? b) =>
+        a is not { } x ? b : b is not { } y ? a : x.NotAfter(y) ? x : y;
+
+    /// <param name="cursor">Every message up to here is in lines queued by now; null gives no position (no timestamps).</param>
+    private void Queue(string stream, DateTimeOffset at, SplitLine line, DockerLogCursor? cursor) =>
         buffer.Add(ShippedLine.JsonLine(appId, taskId, host, stream, at, line),
-            unixNanos is { } ns ? new ShipPosition(taskId, ShipPosition.Docker, ns) : null);
+            cursor is { } c ? ShipPosition.AtCursor(taskId, c) : null);
+
+    /// <summary>One stream's splitter, and the cursor before the message its unfinished line began in (null: none unfinished).</summary>
+    private sealed class Pending(LineSplitter splitter)
+    {
+        public LineSplitter Splitter { get; } = splitter;
+        public DockerLogCursor? Since { get; set; }
+    }
 }

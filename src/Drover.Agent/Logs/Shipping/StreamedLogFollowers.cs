@@ -8,8 +8,8 @@ public readonly record struct StreamedSource(string TaskId, string AppId, IStrea
 
 /// <summary>
 /// One <see cref="StreamedLogFollower"/> per running container task, started and forgotten as tasks come and go.
-/// Like <see cref="LogShipTailer"/>, a task with a position in the <see cref="LogShipRegistry"/> is followed from the
-/// nanosecond after it (Docker's since is inclusive); without a registry that was read, other tasks present at the
+/// Like <see cref="LogShipTailer"/>, a task with a position in the <see cref="LogShipRegistry"/> is followed from it
+/// (Docker's since is inclusive: the messages already shipped at that nanosecond are skipped); without a registry that was read, other tasks present at the
 /// first poll (re-adopted after an agent restart) are followed from now on; the rest from their start. Driven by the tail loop; not thread-safe.
 /// </summary>
 public sealed class StreamedLogFollowers(LogShipBuffer buffer, string host, TimeProvider time, ILogger log, CancellationToken stop, LogShipRegistry? registry = null) : IAsyncDisposable
@@ -29,9 +29,11 @@ public sealed class StreamedLogFollowers(LogShipBuffer buffer, string host, Time
             // a task that ended before it was seen has its output in the sandbox files already: the file tailer ships them
             if (_followers.ContainsKey(source.TaskId) || source.Ended) continue;
             var follower = new StreamedLogFollower(source.TaskId, source.AppId, source.Output, buffer, host, time, log);
-            var since = registry?.Find(source.TaskId, ShipPosition.Docker) is { } acked ? acked.Offset + 1
-                : first && registry?.Resumes != true ? (long?)null : 0;
-            _followers[source.TaskId] = new Running(follower, Task.Run(() => follower.RunAsync(since, _stop.Token)));
+            var acked = registry?.Find(source.TaskId, ShipPosition.Docker);
+            var since = first && registry?.Resumes != true ? (long?)null : 0;
+            _followers[source.TaskId] = new Running(follower, Task.Run(() => acked is { } at
+                ? follower.ResumeAsync(at.Cursor, _stop.Token)
+                : follower.RunAsync(since, _stop.Token)));
         }
         foreach (var (id, running) in _followers.Where(f => !seen.Contains(f.Key)).ToList())
         {

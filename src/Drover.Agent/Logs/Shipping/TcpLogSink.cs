@@ -35,7 +35,9 @@ public sealed class TcpLogSink : ILogSink
                     {
                         TargetHost = host,
                         RemoteCertificateValidationCallback = tls.Validate,
+                        LocalCertificateSelectionCallback = tls.SelectClientCertificate,
                     }, ct).ConfigureAwait(false);
+                    tls.CheckClientCertificate();
                     return true;
                 }).ConfigureAwait(false);
             }

@@ -102,6 +102,18 @@ public sealed class AgentRoleOptions
         HelpName = "PEM",
     };
 
+    public Option<string?> LogShipCertFile { get; } = new("--log-ship-cert-file")
+    {
+        Description = "PEM certificate the agent presents to a tls:// or https:// --log-ship collector that requires client certificates (with --log-ship-key-file)",
+        HelpName = "PEM",
+    };
+
+    public Option<string?> LogShipKeyFile { get; } = new("--log-ship-key-file")
+    {
+        Description = "PEM private key of --log-ship-cert-file",
+        HelpName = "PEM",
+    };
+
     public Option<TimeSpan?> StatsInterval { get; } = new("--stats-interval")
     {
         Description = "How often the host and every task are sampled into the stats history the dashboard charts (100ms to 60s), as cAdvisor's housekeeping interval [default: 10s]",
@@ -134,6 +146,8 @@ public sealed class AgentRoleOptions
         command.Options.Add(LogShipBuffer);
         command.Options.Add(LogShipHeader);
         command.Options.Add(LogShipCaFile);
+        command.Options.Add(LogShipCertFile);
+        command.Options.Add(LogShipKeyFile);
         command.Options.Add(StatsInterval);
         command.Options.Add(StatsHistory);
     }
@@ -159,6 +173,8 @@ public sealed class AgentRoleOptions
             LogShipBuffer = result.GetValue(LogShipBuffer),
             LogShipHeaders = result.GetValue(LogShipHeader) ?? [],
             LogShipCaFile = result.GetValue(LogShipCaFile) is { } caFile ? Path.GetFullPath(caFile) : null,
+            LogShipCertFile = result.GetValue(LogShipCertFile) is { } certFile ? Path.GetFullPath(certFile) : null,
+            LogShipKeyFile = result.GetValue(LogShipKeyFile) is { } keyFile ? Path.GetFullPath(keyFile) : null,
             StatsInterval = result.GetValue(StatsInterval) ?? defaults.StatsInterval,
             StatsRetention = result.GetValue(StatsHistory) ?? defaults.StatsRetention,
             ServerUrl = serverUrl,
