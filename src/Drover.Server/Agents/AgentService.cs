@@ -137,22 +137,22 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
             var reported = reports.Select(r => r.TaskId).ToHashSet();
             reports = [.. reports, .. TaskIndex.OnAgent(s, agentId)
-                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !_order.IsStale(s, agentId, run, fullSeq, t.Id))
+                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !_order.IsStale(s, agentId, run, fullSeq, t.Id, t))
                 .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
         }
         // a heartbeat's list is a picture taken with the heartbeat: its own number counts, whatever its entries carry
-        string? ReportRun(TaskStatusReport r) => fullReport ? run : r.Run;
+        string? ReportRun(TaskStatusReport r) => fullReport || r.Run == run ? run : r.Run; // the request's one string where equal
         long? ReportSeq(TaskStatusReport r) => fullReport ? fullSeq : r.Seq;
         foreach (var r in reports)
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
             // an end is news whenever it comes (a task id never runs again); anything else may be older than what we know
-            if (!state.IsTerminal() && _order.IsStale(s, agentId, ReportRun(r), ReportSeq(r), r.TaskId)) continue;
             var t = s.Get(Schema.Tasks, r.TaskId);
+            if (!state.IsTerminal() && _order.IsStale(s, agentId, ReportRun(r), ReportSeq(r), r.TaskId, t)) continue;
             if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
-                var task = ReportOrder.Stamped(adopted.Task, ReportRun(r), ReportSeq(r));
+                var task = _order.Stamped(agentId, adopted.Task, ReportRun(r), ReportSeq(r));
                 yield return StateOp.Delete(Schema.Tasks, adopted.Predecessor.Id);
                 yield return StateOp.Put(Schema.Tasks, task.Id, task);
                 var (predecessor, message) = (adopted.Predecessor, r.Message);
@@ -205,7 +205,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 Message = r.Message,
             };
             if (SameStatus(t, updated)) continue; // the report's place is not worth a write of its own: memory knows it
-            updated = ReportOrder.Stamped(updated, ReportRun(r), ReportSeq(r)); // rides in the write that applies the report
+            updated = _order.Stamped(agentId, updated, ReportRun(r), ReportSeq(r)); // rides in the write that applies the report
             yield return StateOp.Put(Schema.Tasks, t.Id, updated);
             var (before, now2) = (t, updated);
             if (before.State != now2.State) events.StatusChanged(after, now2, now2.State, now2.Message);

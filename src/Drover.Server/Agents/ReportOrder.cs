@@ -22,7 +22,7 @@ namespace Drover.Server.Agents;
 /// is what a new leader starts from: each task record carries the place of the newest report written into it
 /// (<see cref="TaskRecord.ReportRun"/>/<see cref="TaskRecord.ReportSeq"/>, in the same write), and the agent's
 /// last-seen record the newest applied heartbeat (<see cref="AgentLastSeen.HeartbeatRun"/>, written by
-/// AgentLivenessRecorder with the heartbeat times). <see cref="IsStale(StateSnapshot, string, string?, long?, string)"/>
+/// AgentLivenessRecorder with the heartbeat times). <see cref="IsStale(StateSnapshot, string, string?, long?, string, TaskRecord?)"/>
 /// asks the store whenever memory does not already say stale: knowing the agent's run does not make memory complete
 /// (a new leader that applied one status report of the run knows nothing of the numbers its predecessor wrote for
 /// the other tasks). What the store cannot know: heartbeats of the last flush interval before a failover, and reports
@@ -75,23 +75,29 @@ public sealed class ReportOrder
     /// <see cref="IsStale(string, string?, long?, string)"/>, then the same rule on what the store
     /// <paramref name="s"/> recorded: the task's newest written report and the agent's newest stored heartbeat.
     /// </summary>
-    public bool IsStale(StateSnapshot s, string agentId, string? run, long? seq, string taskId)
+    /// <param name="stored">The task's record in <paramref name="s"/> (null: none), which the caller has read anyway.</param>
+    public bool IsStale(StateSnapshot s, string agentId, string? run, long? seq, string taskId, TaskRecord? stored)
     {
         if (IsStale(agentId, run, seq, taskId)) return true;
         if (run is null || seq is not { } n) return false;
         // Read untracked (Root): a write decided here must not carry a precondition on agent-last-seen, which the
-        // liveness flush rewrites every few seconds. Safe, because the flush only ever raises the numbers, and with
-        // numbers from this leader's memory, which the line above already asked.
+        // liveness flush rewrites every few seconds. Safe: within a run the flush only raises the number, and only to
+        // what this leader's memory holds, which the line above already asked.
         if (s.Root.Get(Schema.AgentLastSeen, agentId) is { HeartbeatSeq: { } full } seen && seen.HeartbeatRun == run && n < full) return true;
-        return s.Get(Schema.Tasks, taskId) is { ReportSeq: { } told } t && t.AgentId == agentId && t.ReportRun == run && n < told;
+        return stored is { ReportSeq: { } told } && stored.AgentId == agentId && stored.ReportRun == run && n < told;
     }
 
     /// <summary>
     /// The task as written from a report stamped <paramref name="run"/>/<paramref name="seq"/>: it records the report's
     /// place (an unstamped report leaves the place it had). Only reports found not stale are written, so it never goes back.
     /// </summary>
-    public static TaskRecord Stamped(TaskRecord t, string? run, long? seq) =>
-        run is null || seq is null ? t : t with { ReportRun = run, ReportSeq = seq };
+    public TaskRecord Stamped(string agentId, TaskRecord t, string? run, long? seq)
+    {
+        if (run is null || seq is null) return t;
+        // one string per agent run in the records this server writes, not a copy per task (a million tasks, ~90 MB)
+        if (_agents.TryGetValue(agentId, out var a) && a.Run == run) run = a.Run;
+        return t with { ReportRun = run, ReportSeq = seq };
+    }
 
     /// <summary>
     /// The heartbeat numbers the agent's last-seen record should carry, given what it holds: this leader's newest
