@@ -41,6 +41,15 @@ public sealed record TaskRecord
     /// their replacements (label DROVER_UNREACHABLE_KEEP).
     /// </summary>
     public bool WasUnreachable { get; init; }
+    /// <summary>
+    /// With <see cref="ReportSeq"/>: the place among its agent's reports (agent run, report number) of the newest report
+    /// written into this record, so a new leader still knows an older report that arrives later for stale (the
+    /// server's ReportOrder). Set by the same write that applies the report; null for unstamped reports. Internal to
+    /// the store: the Marathon task view is built field by field and never shows it.
+    /// </summary>
+    public string? ReportRun { get; init; }
+    /// <inheritdoc cref="ReportRun"/>
+    public long? ReportSeq { get; init; }
 }
 
 /// <summary>Mesos task states, as Marathon names them on the wire (TASK_*).</summary>

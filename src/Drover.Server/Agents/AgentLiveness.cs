@@ -28,6 +28,12 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
 
     private DateTimeOffset _startedAt = time.GetUtcNow();
 
+    /// <summary>
+    /// The order of the agents' reports this term. Kept with the clocks because <see cref="AgentLivenessRecorder"/>
+    /// stores both in one record (the newest applied heartbeat's number rides with its time), and a term starts both afresh.
+    /// </summary>
+    public ReportOrder Order { get; } = new();
+
     public void Seen(string agentId) => _lastSeen[agentId] = time.GetUtcNow();
 
     /// <summary>The time the agent's grace counts from: heard this term, else seeded from the store, else the term's start.</summary>
@@ -70,6 +76,7 @@ public sealed class AgentLiveness(TimeProvider time, ServerOptions options)
         _known = known;
         _seeded = seeded;
         _lastSeen.Clear();
+        Order.Clear(); // the store, asked where memory says nothing, holds what the predecessor knew
     }
 
     /// <summary>Agents heard since what the store holds was written, with the time they were last heard.</summary>

@@ -46,7 +46,12 @@ public sealed class AgentLivenessRecorder(StateWriter writer, AgentLiveness live
             foreach (var (id, t) in moved)
             {
                 if (s.Get(Schema.Agents, id) is null) continue;
-                ops.Add(StateOp.Put(Schema.AgentLastSeen, id, new AgentLastSeen { AgentId = id, LastSeenAt = MarathonTime.ToWire(t) }));
+                // the newest applied heartbeat's number rides with the time: what a new leader orders reports by
+                var (run, seq) = liveness.Order.HeartbeatToStore(id, s.Get(Schema.AgentLastSeen, id));
+                ops.Add(StateOp.Put(Schema.AgentLastSeen, id, new AgentLastSeen
+                {
+                    AgentId = id, LastSeenAt = MarathonTime.ToWire(t), HeartbeatRun = run, HeartbeatSeq = seq,
+                }));
                 written.Add(new(id, t));
             }
             var gone = s.All(Schema.AgentLastSeen).Where(e => s.Get(Schema.Agents, e.AgentId) is null).Select(e => e.AgentId).ToList();

@@ -69,7 +69,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
         ApplyAsync(agentId, reports, fullReport: false, heldPorts: null, reports.FirstOrDefault(r => r.Run is not null)?.Run, null, ct);
 
-    private readonly ReportOrder _order = new();
+    private ReportOrder _order => liveness.Order;
 
     private readonly ReportBatcher _batcher = new(writer);
 
@@ -143,22 +143,25 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
             var reported = reports.Select(r => r.TaskId).ToHashSet();
             reports = [.. reports, .. TaskIndex.OnAgent(s, agentId)
-                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !_order.IsStale(agentId, run, fullSeq, t.Id))
+                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !_order.IsStale(s, agentId, run, fullSeq, t.Id, t))
                 .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
         }
+        // a heartbeat's list is a picture taken with the heartbeat: its own number counts, whatever its entries carry
+        string? ReportRun(TaskStatusReport r) => fullReport || r.Run == run ? run : r.Run; // the request's one string where equal
+        long? ReportSeq(TaskStatusReport r) => fullReport ? fullSeq : r.Seq;
         foreach (var r in reports)
         {
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
             // an end is news whenever it comes (a task id never runs again); anything else may be older than what we know
-            // (a heartbeat's list is a picture taken with the heartbeat: its own number counts, whatever its entries carry)
-            if (!state.IsTerminal() && (fullReport ? _order.IsStale(agentId, run, fullSeq, r.TaskId) : _order.IsStale(agentId, r.Run, r.Seq, r.TaskId))) continue;
             var t = s.Get(Schema.Tasks, r.TaskId);
+            if (!state.IsTerminal() && _order.IsStale(s, agentId, ReportRun(r), ReportSeq(r), r.TaskId, t)) continue;
             if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
+                var task = _order.Stamped(agentId, adopted.Task, ReportRun(r), ReportSeq(r));
                 yield return StateOp.Delete(Schema.Tasks, adopted.Predecessor.Id);
-                yield return StateOp.Put(Schema.Tasks, adopted.Task.Id, adopted.Task);
-                var (task, predecessor, message) = (adopted.Task, adopted.Predecessor, r.Message);
+                yield return StateOp.Put(Schema.Tasks, task.Id, task);
+                var (predecessor, message) = (adopted.Predecessor, r.Message);
                 after.Add(() => log.TaskAdopted(task.Id, predecessor.Id, task.AppId, task.Host));
                 events.StatusChanged(after, task, task.State, message);
                 continue;
@@ -207,7 +210,8 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 ReadinessCheckResults = ReadinessResults.Merge(t.ReadinessCheckResults, r.ReadinessCheckResults),
                 Message = r.Message,
             };
-            if (SameStatus(t, updated)) continue;
+            if (SameStatus(t, updated)) continue; // the report's place is not worth a write of its own: memory knows it
+            updated = _order.Stamped(agentId, updated, ReportRun(r), ReportSeq(r)); // rides in the write that applies the report
             yield return StateOp.Put(Schema.Tasks, t.Id, updated);
             var (before, now2) = (t, updated);
             if (before.State != now2.State) events.StatusChanged(after, now2, now2.State, now2.Message);

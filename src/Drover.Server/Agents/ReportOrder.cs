@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using Drover.Api.Agents;
+using Drover.Core.Cluster;
+using Drover.Server.Storage;
+using Drover.State;
 
 namespace Drover.Server.Agents;
 
@@ -13,8 +16,18 @@ namespace Drover.Server.Agents;
 /// A report counts once what it said is durable (<see cref="Applied"/>, a write's effect), never on arrival: a status
 /// report skipped for a newer heartbeat still in flight would be acknowledged while the store did not show it yet.
 /// Reports of one agent are written in arrival order, one per batch (ReportBatcher), so an older one that arrives
-/// later is decided after the newer one's numbers are in. Memory only, on the leader: after a failover the first
-/// reports are taken as they come, as before. Unstamped reports are never stale.
+/// later is decided after the newer one's numbers are in. Unstamped reports are never stale.
+/// <para>
+/// Memory is the fast path, and the only one that knows reports that changed nothing (and so wrote nothing). The store
+/// is what a new leader starts from: each task record carries the place of the newest report written into it
+/// (<see cref="TaskRecord.ReportRun"/>/<see cref="TaskRecord.ReportSeq"/>, in the same write), and the agent's
+/// last-seen record the newest applied heartbeat (<see cref="AgentLastSeen.HeartbeatRun"/>, written by
+/// AgentLivenessRecorder with the heartbeat times). <see cref="IsStale(StateSnapshot, string, string?, long?, string, TaskRecord?)"/>
+/// asks the store whenever memory does not already say stale: knowing the agent's run does not make memory complete
+/// (a new leader that applied one status report of the run knows nothing of the numbers its predecessor wrote for
+/// the other tasks). What the store cannot know: heartbeats of the last flush interval before a failover, and reports
+/// that changed nothing; such an overtaken report is still taken as it comes by a new leader.
+/// </para>
 /// </remarks>
 public sealed class ReportOrder
 {
@@ -51,10 +64,55 @@ public sealed class ReportOrder
         }
     }
 
-    /// <summary>True when a report of the same run with a higher number than <paramref name="seq"/> already told of the task.</summary>
+    /// <summary>True when a report of the same run with a higher number than <paramref name="seq"/> already told of the task (memory only).</summary>
     public bool IsStale(string agentId, string? run, long? seq, string taskId)
     {
         if (run is null || seq is not { } n || !_agents.TryGetValue(agentId, out var a) || a.Run != run) return false;
         lock (a) return n < Math.Max(a.Full, a.Tasks.GetValueOrDefault(taskId));
     }
+
+    /// <summary>
+    /// <see cref="IsStale(string, string?, long?, string)"/>, then the same rule on what the store
+    /// <paramref name="s"/> recorded: the task's newest written report and the agent's newest stored heartbeat.
+    /// </summary>
+    /// <param name="stored">The task's record in <paramref name="s"/> (null: none), which the caller has read anyway.</param>
+    public bool IsStale(StateSnapshot s, string agentId, string? run, long? seq, string taskId, TaskRecord? stored)
+    {
+        if (IsStale(agentId, run, seq, taskId)) return true;
+        if (run is null || seq is not { } n) return false;
+        // Read untracked (Root): a write decided here must not carry a precondition on agent-last-seen, which the
+        // liveness flush rewrites every few seconds. Safe: within a run the flush only raises the number, and only to
+        // what this leader's memory holds, which the line above already asked.
+        if (s.Root.Get(Schema.AgentLastSeen, agentId) is { HeartbeatSeq: { } full } seen && seen.HeartbeatRun == run && n < full) return true;
+        return stored is { ReportSeq: { } told } && stored.AgentId == agentId && stored.ReportRun == run && n < told;
+    }
+
+    /// <summary>
+    /// The task as written from a report stamped <paramref name="run"/>/<paramref name="seq"/>: it records the report's
+    /// place (an unstamped report leaves the place it had). Only reports found not stale are written, so it never goes back.
+    /// </summary>
+    public TaskRecord Stamped(string agentId, TaskRecord t, string? run, long? seq)
+    {
+        if (run is null || seq is null) return t;
+        // one string per agent run in the records this server writes, not a copy per task (a million tasks, ~90 MB)
+        if (_agents.TryGetValue(agentId, out var a) && a.Run == run) run = a.Run;
+        return t with { ReportRun = run, ReportSeq = seq };
+    }
+
+    /// <summary>
+    /// The heartbeat numbers the agent's last-seen record should carry, given what it holds: this leader's newest
+    /// applied heartbeat where it has one (its run is the one last heard; within a run the higher number), else the
+    /// stored ones, so a new leader that has not applied a heartbeat of the agent yet does not erase them.
+    /// </summary>
+    public (string? Run, long? Seq) HeartbeatToStore(string agentId, AgentLastSeen? stored)
+    {
+        if (!_agents.TryGetValue(agentId, out var a)) return (stored?.HeartbeatRun, stored?.HeartbeatSeq);
+        long full;
+        lock (a) full = a.Full;
+        if (full == 0) return (stored?.HeartbeatRun, stored?.HeartbeatSeq);
+        return stored?.HeartbeatRun == a.Run && stored.HeartbeatSeq > full ? (a.Run, stored.HeartbeatSeq) : (a.Run, full);
+    }
+
+    /// <summary>A new term: memory starts empty, from the store (what an earlier term of this server knew may be older than it).</summary>
+    public void Clear() => _agents.Clear();
 }

@@ -114,7 +114,8 @@ public static class Schema
     /// When the leader last heard from each agent (key: agent id). Written by AgentLivenessRecorder every
     /// ServerOptions.LivenessFlushInterval, one batch for every agent whose time moved (never one write per heartbeat);
     /// its entries of agents no longer registered deleted in the same batch. Read by a new leader to seed its heartbeat
-    /// clocks (AgentLiveness.StartTerm) and by GET /v1/drover/agents for lastSeenAt.
+    /// clocks (AgentLiveness.StartTerm) and by GET /v1/drover/agents for lastSeenAt. Each entry also carries the newest
+    /// applied heartbeat's number, by which a new leader orders the agent's reports (ReportOrder).
     /// </summary>
     public static readonly Collection<AgentLastSeen> AgentLastSeen = new("agent-last-seen", SchemaJsonContext.Default.AgentLastSeen);
 

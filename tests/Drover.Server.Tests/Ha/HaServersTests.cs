@@ -12,35 +12,19 @@ public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private EtcdCluster _etcd = null!;
-    private readonly List<DroverServer> _servers = [];
+    private InProcessServers _cluster = null!;
+    private List<DroverServer> Servers => _cluster.Servers;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
 
     public async Task InitializeAsync()
     {
         _etcd = await EtcdCluster.StartAsync(3);
-        var prefix = $"/t{Guid.NewGuid():N}/";
-        for (var i = 0; i < 3; i++)
-        {
-            var server = await DroverServer.CreateAsync(new ServerOptions
-            {
-                Listen = "127.0.0.1:0",
-                Etcd = _etcd.Endpoints,
-                EtcdPrefix = prefix,
-                LeaderLeaseTtl = TimeSpan.FromSeconds(2),
-                GenerateJoinToken = true,
-            }, logging: _ => { });
-            _servers.Add(server);
-            await server.StartAsync();
-        }
+        _cluster = await InProcessServers.StartAsync(_etcd.Endpoints, $"/t{Guid.NewGuid():N}/", 3, generateJoinToken: true);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var s in _servers)
-        {
-            await s.StopAsync();
-            await s.DisposeAsync();
-        }
+        if (_cluster is not null) await _cluster.DisposeAsync();
         _http.Dispose();
         await _etcd.DisposeAsync();
     }
@@ -75,14 +59,14 @@ public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact(Timeout = 120000)]
     public async Task One_leader_writes_through_followers_and_abdication_hands_over()
     {
-        var leader = await AgreedLeaderAsync(_servers);
-        var follower = _servers.First(s => s != leader);
+        var leader = await AgreedLeaderAsync(Servers);
+        var follower = Servers.First(s => s != leader);
 
         // a write through a follower is forwarded and lands; every server reads it from its own store copy
         var created = await _http.PostAsJsonAsync(new Uri(follower.Url, "/v2/apps"), new JsonObject { ["id"] = "/ha/web", ["cmd"] = "sleep 1000", ["instances"] = 0 });
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"{created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
         Assert.Equal(HostPort(follower), created.Headers.GetValues("X-Drover-Forwarded-By").Single());
-        foreach (var s in _servers)
+        foreach (var s in Servers)
         {
             await Eventually(async () => (await _http.GetAsync(new Uri(s.Url, "/v2/apps/ha/web"))).StatusCode == HttpStatusCode.OK);
         }
@@ -98,12 +82,12 @@ public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
 
         // every server registered itself as a peer; the Consul status endpoints agree with /v2/leader
         var peers = await _http.GetFromJsonAsync<List<string>>(new Uri(follower.Url, "/v1/status/peers"));
-        Assert.Equal(_servers.Select(HostPort).Order(), peers!.Order());
+        Assert.Equal(Servers.Select(HostPort).Order(), peers!.Order());
         Assert.Equal(HostPort(leader), await _http.GetFromJsonAsync<string>(new Uri(follower.Url, "/v1/status/leader")));
 
         // one ClusterId for the whole cluster (the first server created it)
         var ids = new HashSet<string>();
-        foreach (var s in _servers) ids.Add((await _http.GetFromJsonAsync<JsonObject>(new Uri(s.Url, "/v2/info")))!["frameworkId"]!.GetValue<string>());
+        foreach (var s in Servers) ids.Add((await _http.GetFromJsonAsync<JsonObject>(new Uri(s.Url, "/v2/info")))!["frameworkId"]!.GetValue<string>());
         Assert.Single(ids);
 
         // DELETE /v2/leader through a follower: the leader resigns and another server takes over
@@ -111,16 +95,16 @@ public sealed class HaServersTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, abdicate.StatusCode);
         Assert.Equal("Leadership abdicated", (await abdicate.Content.ReadFromJsonAsync<JsonObject>())!["message"]!.GetValue<string>());
         await Eventually(async () => await LeaderSeenByAsync(follower) is { } l && l != HostPort(leader));
-        var second = await AgreedLeaderAsync(_servers);
+        var second = await AgreedLeaderAsync(Servers);
 
         // the old leader is stopped (its lease goes with it): the others elect a new one, and writes go on
         var sw = Stopwatch.StartNew();
         await second.StopAsync();
         await second.DisposeAsync();
-        _servers.Remove(second);
-        var third = await AgreedLeaderAsync(_servers);
+        Servers.Remove(second);
+        var third = await AgreedLeaderAsync(Servers);
         output.WriteLine($"new leader {HostPort(third)} {sw.ElapsedMilliseconds} ms after the old one stopped");
-        foreach (var s in _servers)
+        foreach (var s in Servers)
         {
             // A server that saw the term change a moment ago may still answer 503 "no leader" (clients retry that);
             // every one must take the write once the election has settled.
