@@ -13,7 +13,7 @@ if (mode is not ("failover" or "writes" or "both")) throw new ArgumentException(
 var creates = EnvInt("DROVER_BENCH_HA_CREATES", 300);
 var writers = EnvInt("DROVER_BENCH_HA_CONCURRENCY", 8);
 var scales = EnvInt("DROVER_BENCH_HA_SCALES", 50);
-var rounds = int.TryParse(Environment.GetEnvironmentVariable("DROVER_BENCH_HA_ROUNDS"), out var n) && n > 0 ? n : 5;
+var rounds = int.TryParse(Environment.GetEnvironmentVariable("DROVER_BENCH_HA_ROUNDS"), out var n) && n > 0 ? n : 10; // issue 10 asks for the median and max over 10 leader kills
 var leaseTtl = Environment.GetEnvironmentVariable("DROVER_BENCH_HA_LEASE_TTL") is { Length: > 0 } t ? t : null;
 var root = Path.Combine(Path.GetTempPath(), "drover-bench-ha-" + Guid.NewGuid().ToString("N"));
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

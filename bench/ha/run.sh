@@ -8,7 +8,7 @@
 # (PUT /v2/apps/{id}?force=true, one app per client), through the leader, through a follower and through the SQLite
 # server; writes/s, p50 and p99 each.
 # Env: DROVER_BENCH_HA_CREATES (default 300), DROVER_BENCH_HA_CONCURRENCY (clients, default 8), DROVER_BENCH_HA_SCALES
-# (per client, default 50), DROVER_BENCH_HA_ROUNDS (default 5), DROVER_BENCH_HA_LEASE_TTL (--leader-lease-ttl for the servers, e.g. 3s;
+# (per client, default 50), DROVER_BENCH_HA_ROUNDS (default 10), DROVER_BENCH_HA_LEASE_TTL (--leader-lease-ttl for the servers, e.g. 3s;
 # default: the server's own default). Needs `etcd` on PATH (Debian etcd-server).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
