@@ -37,7 +37,18 @@ public sealed class StateSnapshot(long index, ImmutableDictionary<string, Immuta
     private volatile object?[] _views = [];
 
     /// <summary>Taken by a view's full build, so concurrent readers build it once.</summary>
-    internal Lock ViewLock { get; } = new();
+    /// <remarks>Made on first use: most snapshots (and every tracking view, which defers to its root) never build one.</remarks>
+    internal Lock ViewLock
+    {
+        get
+        {
+            if (_viewLock is { } made) return made;
+            Interlocked.CompareExchange(ref _viewLock, new Lock(), null);
+            return _viewLock;
+        }
+    }
+
+    private Lock? _viewLock;
 
     internal object? View(int slot)
     {

@@ -69,8 +69,6 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
     public Task<HeartbeatAck> ReportAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, CancellationToken ct) =>
         ApplyAsync(agentId, reports, fullReport: false, heldPorts: null, reports.FirstOrDefault(r => r.Run is not null)?.Run, null, ct);
 
-    private ReportOrder _order => liveness.Order;
-
     private readonly ReportBatcher _batcher = new(writer);
 
     private async Task<HeartbeatAck> ApplyAsync(string agentId, IReadOnlyList<TaskStatusReport> reports, bool fullReport, IReadOnlyList<int>? heldPorts,
@@ -85,7 +83,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         var probe = new WriteEffects();
         if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0)
         {
-            _order.Applied(agentId, run, heartbeatSeq, reports); // the store already shows what it says
+            liveness.Order.Applied(agentId, run, heartbeatSeq, reports); // the store already shows what it says
             return new HeartbeatAck();
         }
         ct.ThrowIfCancellationRequested();
@@ -109,7 +107,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
                 updated = updated with { HeldPorts = held };
             ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, run, fullSeq, after, updated, a => updated = a, batch.Backoffs).ToList());
-            after.Add(() => _order.Applied(agentId, run, heartbeatSeq, reports));
+            after.Add(() => liveness.Order.Applied(agentId, run, heartbeatSeq, reports));
             if (!ReferenceEquals(updated, agent))
             {
                 var nowHeld = updated.HeldPorts;
@@ -143,7 +141,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             // they died while it was down) is lost. Staging tasks may simply not have reached it yet.
             var reported = reports.Select(r => r.TaskId).ToHashSet();
             reports = [.. reports, .. TaskIndex.OnAgent(s, agentId)
-                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !_order.IsStale(s, agentId, run, fullSeq, t.Id, t))
+                .Where(t => !reported.Contains(t.Id) && t.State != TaskState.Staging && StagedLongAgo(t, now) && !liveness.Order.IsStale(s, agentId, run, fullSeq, t.Id, t))
                 .Select(t => new TaskStatusReport { TaskId = t.Id, AppId = t.AppId, State = "TASK_LOST", Message = "the agent does not run this task any more" })];
         }
         // a heartbeat's list is a picture taken with the heartbeat: its own number counts, whatever its entries carry
@@ -154,11 +152,11 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             if (!TaskStates.TryParseWire(r.State, out var state)) continue;
             // an end is news whenever it comes (a task id never runs again); anything else may be older than what we know
             var t = s.Get(Schema.Tasks, r.TaskId);
-            if (!state.IsTerminal() && _order.IsStale(s, agentId, ReportRun(r), ReportSeq(r), r.TaskId, t)) continue;
+            if (!state.IsTerminal() && liveness.Order.IsStale(s, agentId, ReportRun(r), ReportSeq(r), r.TaskId, t)) continue;
             if (t is null && !state.IsTerminal() && LocalRestarts.Adopt(s, agentId, r, state, now) is { } adopted)
             {
                 // restarted by the agent while it was cut off: this incarnation takes the place of the one we knew
-                var task = _order.Stamped(agentId, adopted.Task, ReportRun(r), ReportSeq(r));
+                var task = liveness.Order.Stamped(agentId, adopted.Task, ReportRun(r), ReportSeq(r));
                 yield return StateOp.Delete(Schema.Tasks, adopted.Predecessor.Id);
                 yield return StateOp.Put(Schema.Tasks, task.Id, task);
                 var (predecessor, message) = (adopted.Predecessor, r.Message);
@@ -211,7 +209,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
                 Message = r.Message,
             };
             if (SameStatus(t, updated)) continue; // the report's place is not worth a write of its own: memory knows it
-            updated = _order.Stamped(agentId, updated, ReportRun(r), ReportSeq(r)); // rides in the write that applies the report
+            updated = liveness.Order.Stamped(agentId, updated, ReportRun(r), ReportSeq(r)); // rides in the write that applies the report
             yield return StateOp.Put(Schema.Tasks, t.Id, updated);
             var (before, now2) = (t, updated);
             if (before.State != now2.State) events.StatusChanged(after, now2, now2.State, now2.Message);
