@@ -149,6 +149,12 @@ for r in root.iter():
                 msg = m.text.strip().splitlines()[0][:300]
                 break
         print(f"    FAILED {r.get('testName')} ({outcome}): {msg}", file=sys.stderr)
+        # The first few failures also show the end of their test output (server and agent lines, where the test
+        # wrote them), so a CI log whose artifacts are gone still says why.
+        if failed <= 3:
+            out = next((m.text for m in r.iter() if m.tag.endswith('}StdOut') and m.text), '')
+            for line in out.rstrip().splitlines()[-60:]:
+                print(f"      | {line[:240]}", file=sys.stderr)
 print(passed, failed, skipped)
 PY
 }
