@@ -8,7 +8,7 @@ namespace Drover.Bench.C1m;
 /// simulated agent's heartbeat can wait longer than 10 s for a core, and the server would then replace its tasks,
 /// measuring the machine rather than Drover. --agent-timeout 10 gives the server's default.
 /// </remarks>
-internal sealed record C1mOptions(int Instances, int Agents, int Apps, string Store, string Via, int TimeoutSeconds, int Concurrency, int AgentTimeoutSeconds)
+internal sealed record C1mOptions(int Instances, int Agents, int Apps, string Store, string Via, int TimeoutSeconds, int Concurrency, int AgentTimeoutSeconds, int? LaunchesPerPass = null)
 {
     public int PerApp => Instances / Apps;
 
@@ -30,7 +30,8 @@ internal sealed record C1mOptions(int Instances, int Agents, int Apps, string St
                 "--timeout" => o with { TimeoutSeconds = Int() },
                 "--concurrency" => o with { Concurrency = Int() },
                 "--agent-timeout" => o with { AgentTimeoutSeconds = Int() },
-                _ => throw new ArgumentException($"unknown option '{args[i]}' (known: --instances, --agents, --apps, --store sqlite|etcd, --via apps|groups, --timeout SECONDS, --concurrency N, --agent-timeout SECONDS)"),
+                "--launches-per-pass" => o with { LaunchesPerPass = Int() },
+                _ => throw new ArgumentException($"unknown option '{args[i]}' (known: --instances, --agents, --apps, --store sqlite|etcd, --via apps|groups, --timeout SECONDS, --concurrency N, --agent-timeout SECONDS, --launches-per-pass N)"),
             };
         }
         if (o.Store is not ("sqlite" or "etcd")) throw new ArgumentException($"--store '{o.Store}': use sqlite or etcd");

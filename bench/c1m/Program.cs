@@ -13,7 +13,8 @@ var o = C1mOptions.Parse(args);
 var root = Path.Combine(Path.GetTempPath(), "drover-bench-c1m-" + Guid.NewGuid().ToString("N"));
 Console.WriteLine($"bench/c1m: {o.Instances:N0} instances ({o.Apps:N0} apps x {o.PerApp:N0}) on {o.Agents:N0} simulated agents, " +
                   $"store {o.Store}{(o.Store == "etcd" ? " (3 members)" : "")}, created via /v2/{o.Via}, " +
-                  $"--agent-timeout {o.AgentTimeoutSeconds}s, {Environment.ProcessorCount} cpus");
+                  $"--agent-timeout {o.AgentTimeoutSeconds}s, " +
+                  $"--max-launches-per-pass {(o.LaunchesPerPass is { } n ? n.ToString("N0") : "default")}, {Environment.ProcessorCount} cpus");
 
 // calls wait as long as the run may: on a loaded machine an API call can wait minutes for the server's writer
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(o.TimeoutSeconds) };
@@ -21,7 +22,7 @@ using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(o.TimeoutSecond
 // launch it decides in one batch (thousands at this scale): see README, "What is not there yet"
 using var etcd = o.Store == "etcd" ? new EtcdProcesses(3, "--max-txn-ops", "1000000", "--max-request-bytes", "134217728") : null;
 if (etcd is not null) await etcd.WaitHealthyAsync();
-using var server = await ServerUnderTest.StartAsync(root, etcd?.Endpoints, TimeSpan.FromSeconds(o.AgentTimeoutSeconds), http);
+using var server = await ServerUnderTest.StartAsync(root, etcd?.Endpoints, TimeSpan.FromSeconds(o.AgentTimeoutSeconds), http, o.LaunchesPerPass);
 using var client = new DroverClient(server.Url, ServerUnderTest.Token);
 using var stop = new CancellationTokenSource();
 var exitCode = 1;

@@ -25,7 +25,7 @@ internal sealed class ServerUnderTest : IDisposable
     public string LogFile { get; }
     public int Pid => _process.Id;
 
-    public static async Task<ServerUnderTest> StartAsync(string dataDir, string? etcd, TimeSpan agentTimeout, HttpClient http)
+    public static async Task<ServerUnderTest> StartAsync(string dataDir, string? etcd, TimeSpan agentTimeout, HttpClient http, int? launchesPerPass = null)
     {
         Directory.CreateDirectory(dataDir);
         var port = FreePorts.Loopback();
@@ -37,6 +37,7 @@ internal sealed class ServerUnderTest : IDisposable
             "--data-dir", Path.Combine(dataDir, "server"), "--dns-listen", "off", "--token", Token,
             "--agent-timeout", $"{(int)agentTimeout.TotalSeconds}s",
         };
+        if (launchesPerPass is { } n) command.AddRange(["--max-launches-per-pass", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (etcd is not null) command.AddRange(["--etcd", etcd, "--advertise", $"http://127.0.0.1:{port}"]);
         var psi = new ProcessStartInfo("/bin/sh");
         psi.ArgumentList.Add("-c");

@@ -59,7 +59,8 @@ public sealed record ServerOptions
     /// Marathon launches what each offer round allows rather than a whole deployment at once. bench/c1m: one pass of
     /// 40,000 launches held a POST /v2/groups past its 30 s client timeout.
     /// </summary>
-    public int MaxLaunchesPerPass { get; init; } = 10_000;
+    public int MaxLaunchesPerPass { get; init; } = DefaultMaxLaunchesPerPass;
+    public const int DefaultMaxLaunchesPerPass = 10_000;
     /// <summary>How often load balancers are asked to heartbeat (PUT /v1/drover/lb/instances/{id}); 3 missed = gone.</summary>
     public TimeSpan LbHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 

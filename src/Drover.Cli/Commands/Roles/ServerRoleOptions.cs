@@ -106,6 +106,12 @@ public sealed class ServerRoleOptions
         HelpName = "N",
     };
 
+    public Option<int?> MaxLaunchesPerPass { get; } = new("--max-launches-per-pass")
+    {
+        Description = "Launches one reconcile pass writes at most; the rest go to the next pass (as Marathon launches what each offer round allows) [default 10000]",
+        HelpName = "N",
+    };
+
     public Option<string> DnsListen { get; } = new("--dns-listen")
     {
         Description = "Address of the DNS server (UDP and TCP), or 'off'",
@@ -150,6 +156,7 @@ public sealed class ServerRoleOptions
         command.Options.Add(LeaderLeaseTtl);
         command.Options.Add(AgentTimeout);
         command.Options.Add(MaxHeartbeatsPerSecond);
+        command.Options.Add(MaxLaunchesPerPass);
         command.Options.Add(DnsListen);
         command.Options.Add(Domain);
         command.Options.Add(Recursors);
@@ -185,6 +192,7 @@ public sealed class ServerRoleOptions
             LeaderLeaseTtl = result.GetValue(LeaderLeaseTtl) ?? ServerOptions.DefaultLeaderLeaseTtl,
             AgentTimeout = result.GetValue(AgentTimeout) ?? TimeSpan.FromSeconds(10),
             MaxHeartbeatsPerSecond = result.GetValue(MaxHeartbeatsPerSecond) ?? Scheduling.Liveness.HeartbeatRate.DefaultMaxPerSecond,
+            MaxLaunchesPerPass = result.GetValue(MaxLaunchesPerPass) ?? ServerOptions.DefaultMaxLaunchesPerPass,
         };
         try { options.Validate(); }
         catch (ArgumentException ex) { throw new UsageException(ex.Message); }
