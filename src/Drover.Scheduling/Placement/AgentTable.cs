@@ -94,6 +94,16 @@ internal sealed class AgentTable
         foreach (var p in task.Ports) pool.Take(p);
     }
 
+    /// <summary>Charges what an agent's tasks hold, summed beforehand (<see cref="AgentUsage"/>).</summary>
+    public void AddUsage(int agent, AgentUsage usage)
+    {
+        CpuUsed[agent] += usage.Cpu;
+        MemUsed[agent] += usage.Mem;
+        DiskUsed[agent] += usage.Disk;
+        ref var pool = ref Ports[agent];
+        foreach (var p in usage.Ports) pool.Take(p);
+    }
+
     /// <summary>max(cpu, mem) utilisation in [0, 1+]; an agent without capacity counts as full once anything uses it.</summary>
     public double Load(int i)
     {

@@ -42,12 +42,19 @@ internal sealed partial class PlacementSession
         // A guess, bounded: counts are what was asked for, not what will fit.
         _placements = new List<Placement>((int)Math.Min(total, 1 << 22));
 
+        if (view.Usage is { } usageOf)
+        {
+            for (var a = 0; a < _agents.Count; a++)
+            {
+                if (usageOf(_agents.Infos[a].Id) is { } usage) _agents.AddUsage(a, usage);
+            }
+        }
         foreach (var t in view.Tasks)
         {
             if (t.State.IsTerminal()) continue;
             var a = _agents.IndexOf(t.AgentId);
             if (a < 0) continue;
-            _agents.AddExisting(a, t);
+            if (view.Usage is null) _agents.AddExisting(a, t);
             if (_appAgents.TryGetValue(t.AppId, out var list)) list.Add(a);
         }
         for (var a = 0; a < _agents.Count; a++)

@@ -9,7 +9,14 @@ namespace Drover.Scheduling;
 /// agents receive new tasks. Callers decide which tasks to include (the reconciler leaves out tasks on agents
 /// that have been unreachable for longer than the app's unreachableStrategy allows).
 /// </summary>
-public sealed record ClusterView(IReadOnlyList<AgentInfo> Agents, IReadOnlyList<TaskRecord> Tasks);
+public sealed record ClusterView(IReadOnlyList<AgentInfo> Agents, IReadOnlyList<TaskRecord> Tasks)
+{
+    /// <summary>
+    /// When set, what each agent's tasks hold (null: nothing) comes from here instead of from <see cref="Tasks"/>, which then
+    /// only needs the tasks of the apps being placed (for their spread and constraints).
+    /// </summary>
+    public Func<string, AgentUsage?>? Usage { get; init; }
+}
 
 /// <summary>Place <paramref name="Count"/> more instances of <paramref name="App"/>.</summary>
 public sealed record PlacementRequest(AppDefinition App, int Count);

@@ -27,6 +27,8 @@ internal sealed class AppState(AppDefinition app)
     public List<TaskView> Counted { get; } = [];
     /// <summary>Kill-requested tasks on reachable agents: not counted, but still holding their slot.</summary>
     public List<TaskView> Dying { get; } = [];
+    /// <summary>A live task is on an agent that is gone or not Active: what to do about it depends on the time.</summary>
+    public bool OffActiveAgents { get; set; }
 
     public bool IsOutdated(TaskView t) => !AppVersions.IsCurrent(App, t.Task.Version) || t.Agent.Status == AgentStatus.Draining;
 

@@ -16,6 +16,13 @@ public sealed record ReconcileInput
     /// <summary>Launch backoff by app id.</summary>
     public IReadOnlyDictionary<string, LaunchBackoff> Backoffs { get; init; } = NoBackoffs;
     public required DateTimeOffset Now { get; init; }
+
+    /// <summary>
+    /// What each agent's live tasks hold (<see cref="ClusterView.Usage"/>), when the caller keeps it. Then
+    /// <see cref="Tasks"/> need only hold the tasks of <see cref="Apps"/> and of deleted apps: a caller may leave out an
+    /// app it knows to be settled (<see cref="ReconcilePlan.Settled"/>) together with its tasks.
+    /// </summary>
+    public Func<string, AgentUsage?>? AgentUsage { get; init; }
 }
 
 /// <summary>What to do now. Applying it and reconciling again converges on the desired state.</summary>
@@ -27,6 +34,12 @@ public sealed record ReconcilePlan
     public required IReadOnlyList<QueueEntry> Queue { get; init; }
     /// <summary>Apps whose backoff should be dropped: a current task ran well, or the backoff belongs to an old version.</summary>
     public required IReadOnlyList<string> BackoffResets { get; init; }
+    /// <summary>
+    /// Apps that need nothing and whose plan depends on nothing but their definition, their tasks and the agents: exactly
+    /// the instances wanted, no outdated task, every task on an Active agent, no launch backoff. Planned again with the
+    /// same three, such an app still needs nothing whatever the time, so a caller may skip it until one of them changes.
+    /// </summary>
+    public IReadOnlyList<string> Settled { get; init; } = [];
 
     public bool HasActions => Launches.Count > 0 || Kills.Count > 0;
 }

@@ -45,6 +45,7 @@ public static partial class Reconciler
                 }
                 continue;
             }
+            if (agent is not { Status: AgentStatus.Active }) state.OffActiveAgents = true;
             if (agent is null) continue; // agent gone: task is lost, replace it
             if (!reachable && IsInactive(agent, state.App, now, lastSeen)) continue;
             viewTasks.Add(t);
@@ -61,11 +62,18 @@ public static partial class Reconciler
         var requests = new List<PlacementRequest>();
         var queue = new List<QueueEntry>();
         var resets = new List<string>();
+        var settled = new List<string>();
         foreach (var state in ordered)
         {
             var app = state.App;
             state.Counted.Sort(TaskView.ById);
-            var want = state.IsUpgrading ? PlanUpgrade(state, kills) : PlanSteady(state, kills, now);
+            var upgrading = state.IsUpgrading;
+            if (!upgrading && !state.OffActiveAgents && state.Counted.Count == Math.Max(0, app.Instances) && !input.Backoffs.ContainsKey(app.Id))
+            {
+                settled.Add(app.Id); // PlanSteady would find neither a surplus nor a deficit
+                continue;
+            }
+            var want = upgrading ? PlanUpgrade(state, kills) : PlanSteady(state, kills, now);
 
             var backoff = CurrentBackoff(input, state, now, resets);
             if (want <= 0) continue;
@@ -85,7 +93,7 @@ public static partial class Reconciler
         var launches = new List<LaunchOrder>();
         if (requests.Count > 0)
         {
-            var result = Placer.Place(new ClusterView(input.Agents, viewTasks), requests);
+            var result = Placer.Place(new ClusterView(input.Agents, viewTasks) { Usage = input.AgentUsage }, requests);
             foreach (var p in result.Placements) launches.Add(new LaunchOrder(apps[p.AppId].App, p));
             foreach (var u in result.Unplaced)
             {
@@ -97,7 +105,7 @@ public static partial class Reconciler
             }
         }
         queue.Sort(static (a, b) => string.CompareOrdinal(a.AppId, b.AppId));
-        return new ReconcilePlan { Launches = launches, Kills = kills, Queue = queue, BackoffResets = resets };
+        return new ReconcilePlan { Launches = launches, Kills = kills, Queue = queue, BackoffResets = resets, Settled = settled };
     }
 
     private static bool IsInactive(AgentInfo agent, AppDefinition app, DateTimeOffset now, Dictionary<string, DateTimeOffset?> lastSeen)

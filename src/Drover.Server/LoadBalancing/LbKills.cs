@@ -23,9 +23,8 @@ public static class LbKills
         if (lbs.AwaitingRegistrations(now)) yield break; // a new leader: the lbs have not heartbeaten it yet
         IReadOnlyList<LbInstanceView>? views = null;
         LbStateCache.Entry? shown = null;
-        foreach (var t in s.All(Schema.Tasks))
+        foreach (var t in DrainingTasks.Of(s))
         {
-            if (!t.Draining) continue;
             views ??= lbs.Views();
             // the lb state shows this write from some index on; rendering it here if no lb has asked yet
             shown ??= cache.Get(s);

@@ -32,6 +32,12 @@ public static class TaskIndex
     public static IEnumerable<TaskRecord> OfApp(StateSnapshot s, string appId) =>
         Tasks.Get(s).ByApp.GetValueOrDefault(appId, NoTasks).Values;
 
+    /// <summary>Every app's tasks by app id (apps without tasks are absent; an app deleted with tasks left is still there).</summary>
+    public static ImmutableDictionary<string, ImmutableSortedDictionary<string, TaskRecord>> AppGroups(StateSnapshot s) => Tasks.Get(s).ByApp;
+
+    /// <summary>Every agent's tasks by agent id (agents without tasks are absent).</summary>
+    public static ImmutableDictionary<string, ImmutableSortedDictionary<string, TaskRecord>> AgentGroups(StateSnapshot s) => Tasks.Get(s).ByAgent;
+
     private sealed class View() : SnapshotView<Index>(Schema.Tasks.Name)
     {
         protected override Index Build(StateSnapshot s)
