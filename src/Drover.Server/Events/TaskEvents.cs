@@ -13,28 +13,30 @@ public sealed class TaskEvents(EventBus bus)
 
     public void StatusChanged(WriteEffects fx, TaskRecord t, TaskState state, string? message)
     {
-        var wire = state.ToWire();
-        Emit(fx, "status_update_event", new JsonObject
+        fx.Publish(bus.Render("status_update_event", (t, state, message), static (w, x) =>
         {
-            ["slaveId"] = t.AgentId,
-            ["taskId"] = t.Id,
-            ["taskStatus"] = wire,
-            ["message"] = message ?? "",
-            ["appId"] = t.AppId,
-            ["host"] = t.Host,
-            ["ipAddresses"] = new JsonArray(),
-            ["ports"] = Ints(t.Ports),
-            ["version"] = t.Version,
-        });
-        Emit(fx, "instance_changed_event", new JsonObject
+            w.WriteString("slaveId", x.t.AgentId);
+            w.WriteString("taskId", x.t.Id);
+            w.WriteString("taskStatus", x.state.ToWire());
+            w.WriteString("message", x.message ?? "");
+            w.WriteString("appId", x.t.AppId);
+            w.WriteString("host", x.t.Host);
+            w.WriteStartArray("ipAddresses");
+            w.WriteEndArray();
+            w.WriteStartArray("ports");
+            foreach (var p in x.t.Ports) w.WriteNumberValue(p);
+            w.WriteEndArray();
+            w.WriteString("version", x.t.Version);
+        }));
+        fx.Publish(bus.Render("instance_changed_event", (t, state), static (w, x) =>
         {
-            ["instanceId"] = InstanceId(t.Id),
-            ["condition"] = Condition(state),
-            ["runSpecId"] = t.AppId,
-            ["agentId"] = t.AgentId,
-            ["host"] = t.Host,
-            ["runSpecVersion"] = t.Version,
-        });
+            w.WriteString("instanceId", InstanceId(x.t.Id));
+            w.WriteString("condition", Condition(x.state));
+            w.WriteString("runSpecId", x.t.AppId);
+            w.WriteString("agentId", x.t.AgentId);
+            w.WriteString("host", x.t.Host);
+            w.WriteString("runSpecVersion", x.t.Version);
+        }));
     }
 
     /// <summary>Publishes health events when a task's aggregated liveness flips, and a failed-check event per newly failing check.</summary>
@@ -126,11 +128,4 @@ public sealed class TaskEvents(EventBus bus)
         TaskState.Lost => "Unknown",
         _ => "Unknown",
     };
-
-    private static JsonArray Ints(IReadOnlyList<int> xs)
-    {
-        var a = new JsonArray();
-        foreach (var x in xs) a.Add(x);
-        return a;
-    }
 }
