@@ -68,6 +68,42 @@ public class ReconcilerSettledTests
     }
 
     [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    public void One_look_at_an_apps_tasks_says_settled_exactly_when_the_plan_does(int seed)
+    {
+        var rnd = new Random(seed);
+        var statuses = new[] { AgentStatus.Active, AgentStatus.Active, AgentStatus.Active, AgentStatus.Draining, AgentStatus.Unreachable };
+        var agents = Enumerable.Range(0, 8).Select(i => F.Agent($"a{i}", cpus: 64, mem: 65536, status: statuses[rnd.Next(statuses.Length)],
+            lastSeen: F.T0.AddSeconds(-rnd.Next(0, 900)))).ToList();
+        for (var round = 0; round < 40; round++)
+        {
+            var apps = Enumerable.Range(0, 6).Select(i =>
+            {
+                var app = F.App($"/app{i}", instances: rnd.Next(0, 4), cpus: 0.1, mem: 16, ports: 0);
+                return rnd.Next(3) == 0 ? F.Changed(app, F.T0.AddMinutes(-10)) : rnd.Next(3) == 0 ? F.Scaled(app, app.Instances, F.T0.AddMinutes(-10)) : app;
+            }).ToList();
+            var states = new[] { TaskState.Running, TaskState.Running, TaskState.Staging, TaskState.Starting, TaskState.Failed, TaskState.Killed };
+            var tasks = Enumerable.Range(0, rnd.Next(0, 25)).Select(i => F.Task($"t{i:D2}", $"/app{rnd.Next(6)}",
+                rnd.Next(12) == 0 ? "gone" : $"a{rnd.Next(8)}", states[rnd.Next(states.Length)],
+                version: rnd.Next(3) == 0 ? F.V1 : F.At(F.T0.AddMinutes(-5)), cpus: 0.1, mem: 16,
+                killRequested: rnd.Next(6) == 0)).ToList();
+            var backoffs = apps.Where(_ => rnd.Next(5) == 0).ToDictionary(a => a.Id, a => new LaunchBackoff(1, 5, F.T0.AddSeconds(rnd.Next(-5, 5)), a.Version));
+
+            var plan = Reconciler.Plan(Input(agents, apps, tasks, backoffs));
+            var status = agents.ToDictionary(a => a.Id, a => a.Status);
+            foreach (var app in apps)
+            {
+                var mine = tasks.Where(t => t.AppId == app.Id).ToList();
+                var quick = Reconciler.IsSettled(app, mine, id => status.TryGetValue(id, out var st) ? st : null, backoffs.ContainsKey(app.Id));
+                Assert.True(quick == plan.Settled.Contains(app.Id), $"round {round}, {app.Id}: one look says {quick}, the plan {plan.Settled.Contains(app.Id)}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]

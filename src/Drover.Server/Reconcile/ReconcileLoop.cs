@@ -204,16 +204,29 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         var byApp = TaskIndex.AppGroups(s);
         var byAgent = TaskIndex.AgentGroups(s);
         var backoffs = LaunchQueue.Backoffs(s);
+        var agents = s.All(Schema.Agents).ToList();
+        var status = new Dictionary<string, AgentStatus>(agents.Count, StringComparer.Ordinal);
+        foreach (var a in agents) status.TryAdd(a.Id, a.Status);
         var apps = new List<AppDefinition>();
         var tasks = new List<TaskRecord>();
+        var settledNow = new List<AppDefinition>();
         foreach (var e in appEntries.Values)
         {
             var app = StateSnapshot.Decode(Schema.Apps, e);
             var group = byApp.GetValueOrDefault(app.Id);
-            if (!backoffs.ContainsKey(app.Id) && _settled.Holds(app, group, agentEntries)) continue;
+            var backoff = backoffs.ContainsKey(app.Id);
+            if (!backoff && _settled.Holds(app, group, agentEntries)) continue;
+            // most changes to a settled app's tasks (a task reported running, a health result) leave it settled:
+            // one look at its tasks says so without planning it
+            if (Reconciler.IsSettled(app, group?.Values ?? [], id => status.TryGetValue(id, out var st) ? st : null, backoff))
+            {
+                settledNow.Add(app);
+                continue;
+            }
             apps.Add(app);
             if (group is not null) tasks.AddRange(group.Values);
         }
+        _settled.Planned(settledNow, settledNow.Select(a => a.Id).ToList(), byApp, agentEntries, appEntries.Count);
         foreach (var (appId, group) in byApp)
         {
             if (!appEntries.ContainsKey(appId)) tasks.AddRange(group.Values); // a deleted app's tasks: to be killed
@@ -222,7 +235,7 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         {
             Apps = apps,
             Tasks = tasks,
-            Agents = s.All(Schema.Agents).ToList(),
+            Agents = agents,
             Backoffs = backoffs,
             Now = now,
             AgentUsage = id => byAgent.TryGetValue(id, out var g) ? SettledApps.UsageOf(g) : null,
