@@ -28,9 +28,9 @@ using var stop = new CancellationTokenSource();
 var exitCode = 1;
 var clock = Stopwatch.StartNew();
 var deadline = TimeSpan.FromSeconds(o.TimeoutSeconds);
+var sim = new SimulatedAgents(client, o.Agents, o.Concurrency);
 try
 {
-    var sim = new SimulatedAgents(client, o.Agents, o.Concurrency);
     await sim.RegisterAsync(stop.Token);
     Console.WriteLine($"registered {sim.Count:N0} agents in {clock.Elapsed.TotalSeconds:0.0} s (heartbeat every {sim.HeartbeatInterval.TotalSeconds:0.#} s as the server asks)");
     var simulation = sim.RunAsync(stop.Token);
@@ -76,7 +76,7 @@ try
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"bench/c1m failed: {e.Message}\n--- server log ({server.LogFile}):\n{server.Tail()}");
+    Console.Error.WriteLine($"bench/c1m failed: {e.Message}; agent calls: {sim.Counters.Errors:N0} errors{(sim.Counters.LastError is { } err ? $" (last: {err})" : "")}\n--- server log ({server.LogFile}):\n{server.Tail()}");
 }
 finally
 {
@@ -108,9 +108,17 @@ async Task ReportProgressAsync(Stopwatch c, SimulationCounters counters, Cancell
         while (true)
         {
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
-            var m = server.Memory();
-            Console.WriteLine($"  {c.Elapsed.TotalSeconds,7:0.0} s  … {counters.Received:N0} placed, {counters.Running:N0} running; server rss {m.NowMiB:N0} MiB, " +
-                              $"cpu {server.CpuSeconds():0} s; {counters.Heartbeats:N0} heartbeats, {counters.Errors:N0} errors; load {LoadAverage()}");
+            try
+            {
+                var m = server.Memory();
+                Console.WriteLine($"  {c.Elapsed.TotalSeconds,7:0.0} s  … {counters.Received:N0} placed, {counters.Running:N0} running; server rss {m.NowMiB:N0} MiB, " +
+                                  $"cpu {server.CpuSeconds():0} s; {counters.Heartbeats:N0} heartbeats, {counters.Errors:N0} errors; load {LoadAverage()}" +
+                                  (counters.LastError is { } err ? $"; last error: {err}" : ""));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Console.WriteLine($"  {c.Elapsed.TotalSeconds,7:0.0} s  … (progress: {e.Message})"); // a line missed, not the run
+            }
         }
     }
     catch (OperationCanceledException)

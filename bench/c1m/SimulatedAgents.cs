@@ -140,7 +140,21 @@ internal sealed class SimulatedAgents(DroverClient client, int count, int shortC
         }
         Counters.AddReceived(launched);
         if (reports.Count == 0) return;
-        await LimitedAsync(_reports, () => client.ReportStatusAsync(agent.Id, reports, ct), ct);
+        // as a real agent keeps a status update until the server has it (a failed call is sent again, not dropped:
+        // else the count of tasks reported running never reaches the total, though heartbeats told the server)
+        while (true)
+        {
+            try
+            {
+                await LimitedAsync(_reports, () => client.ReportStatusAsync(agent.Id, reports, ct), ct);
+                break;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                Counters.Error(e);
+                await Task.Delay(TimeSpan.FromMilliseconds(500 + Random.Shared.Next(500)), ct);
+            }
+        }
         Counters.AddRunning(launched);
         Counters.AddKilled(reports.Count - launched);
     }
