@@ -139,11 +139,21 @@ public sealed class AgentReportWriteTests
         await t.Client.ReportStatusAsync(agent, running);
         await t.DeploymentsFinishedAsync();
         var index = t.Writer.Current.Index;
+        var batches = await ReportBatchesAsync(t);
 
         for (var i = 0; i < 5; i++) Assert.True((await t.Client.HeartbeatAsync(agent, new Drover.Api.Agents.AgentHeartbeat { Tasks = running })).Known);
 
         Assert.Equal(index, t.Writer.Current.Index);
+        Assert.Equal(batches, await ReportBatchesAsync(t)); // not even a place in a batch: the writer was never asked
         Assert.All(t.Writer.Current.All(Storage.Schema.Tasks), x => Assert.Equal(Core.Cluster.TaskState.Running, x.State));
+    }
+
+    /// <summary>How many report batches the writer decided, from the server's /metrics.</summary>
+    private static async Task<double> ReportBatchesAsync(TestServer t)
+    {
+        var metrics = await t.Http.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("drover_state_writer_decide_seconds_count{writer=\"ReportBatcher\"}", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact(Timeout = 60000)]

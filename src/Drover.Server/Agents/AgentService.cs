@@ -80,8 +80,7 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         var now = MarathonTime.ToWire(time.GetUtcNow());
         // Most heartbeats change nothing: found so on the latest snapshot, they need neither the writer nor a place in
         // a batch (a write decided later, on a newer snapshot, could only find less to do).
-        var probe = new WriteEffects();
-        if (!Decide(writer.Current, probe, new ReportBatcher.Batch()).Any() && probe.Count == 0)
+        if (!ChangesAnything(writer.Current))
         {
             liveness.Order.Applied(agentId, run, heartbeatSeq, reports); // the store already shows what it says
             return new HeartbeatAck();
@@ -89,6 +88,17 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         ct.ThrowIfCancellationRequested();
         await _batcher.SubmitAsync(agentId, reports.Count, Decide).ConfigureAwait(false);
         return new HeartbeatAck();
+
+        // The first change is enough to know: no op is built past it, and no event is rendered for a decision thrown away
+        // (every status report used to be decided in full twice). Every effect of a decision comes with an op.
+        bool ChangesAnything(StateSnapshot s)
+        {
+            var agent = s.Get(Schema.Agents, agentId);
+            if (agent is null) return false;
+            if (agent.Status == AgentStatus.Unreachable && fullReport) return true;
+            if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts)) return true;
+            return TaskUpdates(s, agentId, reports, fullReport, run, fullSeq, new WriteEffects(), agent, _ => { }, new()).Any();
+        }
 
         IEnumerable<StateOp> Decide(StateSnapshot s, WriteEffects after, ReportBatcher.Batch batch)
         {
