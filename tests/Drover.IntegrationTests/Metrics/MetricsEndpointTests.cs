@@ -34,9 +34,11 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             var server = await Eventually.GetAsync(async () =>
             {
                 var body = await ScrapeAsync(http, new Uri(c.BaseAddress, "/metrics"));
-                // the failing app has been placed, failed and placed again
-                return PrometheusText.Value(body, "drover_scheduler_placements_total") >= 3 ? body : null;
-            }, TimeSpan.FromSeconds(90), "the server placed the failing app again", c.Diagnostics);
+                // the failing app has been placed, failed and placed again, and a deployment has ended: the sleeper's,
+                // once its health check passed (the crash app's only if a pass saw its task in the milliseconds it ran)
+                return PrometheusText.Value(body, "drover_scheduler_placements_total") >= 3
+                    && PrometheusText.Value(body, "drover_deployments_finished_total{result=\"succeeded\"}") >= 1 ? body : null;
+            }, TimeSpan.FromSeconds(90), "the server placed the failing app again and a deployment succeeded", c.Diagnostics);
             AtLeast(server, "drover_store_writes_total{store=\"sqlite\"}", writesBefore + 1);
             AtLeast(server, "drover_store_write_duration_seconds_count{store=\"sqlite\"}", 1);
             AtLeast(server, "drover_http_request_duration_seconds_count{route=\"apps\",status=\"2xx\"}", 2);
@@ -49,7 +51,6 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             // the zone's own SOA: answered from memory, never forwarded
             AtLeast(server, "drover_dns_queries_total{qtype=\"SOA\",rcode=\"NOERROR\"}", 1);
             AtLeast(server, "drover_dns_query_duration_seconds_count{forwarded=\"false\"}", 1);
-            // without health checks a deployment is done once its task has started, as Marathon's is: the crash comes after
             AtLeast(server, "drover_deployments_finished_total{result=\"succeeded\"}", 1);
             AtLeast(server, "drover_deployment_duration_seconds_count{result=\"succeeded\"}", 1);
             Assert.NotNull(PrometheusText.Value(server, "drover_deployments_running"));
