@@ -95,10 +95,18 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
         {
             var agent = s.Get(Schema.Agents, agentId);
             if (agent is null) return false;
-            if (agent.Status == AgentStatus.Unreachable && fullReport) return true;
-            if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts)) return true;
+            if (EndsAbsence(agent) || NewHeldPorts(agent) is not null) return true;
             return TaskUpdates(s, agentId, reports, fullReport, run, fullSeq, new WriteEffects(), agent, _ => { }, new()).Any();
         }
+
+        // Only a full report ends an agent's absence: it names every task the agent runs, including those it
+        // restarted while cut off. A partial report queued during the partition may arrive first; reconciling
+        // on it would settle the surplus from a picture without those restarts (and kill the wrong tasks).
+        bool EndsAbsence(AgentInfo agent) => agent.Status == AgentStatus.Unreachable && fullReport;
+
+        // the ports a heartbeat says programs that are not tasks hold, when they differ from what the agent's record says
+        IReadOnlyList<int>? NewHeldPorts(AgentInfo agent) =>
+            AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts) ? held : null;
 
         IEnumerable<StateOp> Decide(StateSnapshot s, WriteEffects after, ReportBatcher.Batch batch)
         {
@@ -106,16 +114,12 @@ public sealed class AgentService(StateWriter writer, AgentLiveness liveness, Tim
             if (agent is null) return [];
             var ops = new List<StateOp>();
             var updated = agent;
-            // Only a full report ends an agent's absence: it names every task the agent runs, including those it
-            // restarted while cut off. A partial report queued during the partition may arrive first; reconciling
-            // on it would settle the surplus from a picture without those restarts (and kill the wrong tasks).
-            if (agent.Status == AgentStatus.Unreachable && fullReport)
+            if (EndsAbsence(agent))
             {
                 updated = updated with { Status = agent.ReachableStatus, LastSeenAt = now };
                 after.Add(() => log.AgentReconnected(agentId, agent.Hostname));
             }
-            if (AgentHeldPorts.Normalize(heldPorts, agent.Resources.Ports) is { } held && !held.SequenceEqual(agent.HeldPorts))
-                updated = updated with { HeldPorts = held };
+            if (NewHeldPorts(agent) is { } held) updated = updated with { HeldPorts = held };
             ops.AddRange(TaskUpdates(s, agentId, reports, fullReport, run, fullSeq, after, updated, a => updated = a, batch.Backoffs).ToList());
             after.Add(() => liveness.Order.Applied(agentId, run, heartbeatSeq, reports));
             if (!ReferenceEquals(updated, agent))

@@ -209,7 +209,6 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
         foreach (var a in agents) status.TryAdd(a.Id, a.Status);
         var apps = new List<AppDefinition>();
         var tasks = new List<TaskRecord>();
-        var settledNow = new List<AppDefinition>();
         foreach (var e in appEntries.Values)
         {
             var app = StateSnapshot.Decode(Schema.Apps, e);
@@ -220,13 +219,12 @@ public sealed class ReconcileLoop(StateWriter writer, LaunchQueue queue, AgentLi
             // one look at its tasks says so without planning it
             if (Reconciler.IsSettled(app, group?.Values ?? [], id => status.TryGetValue(id, out var st) ? st : null, backoff))
             {
-                settledNow.Add(app);
+                _settled.Settle(app, group, agentEntries);
                 continue;
             }
             apps.Add(app);
             if (group is not null) tasks.AddRange(group.Values);
         }
-        _settled.Planned(settledNow, settledNow.Select(a => a.Id).ToList(), byApp, agentEntries, appEntries.Count);
         foreach (var (appId, group) in byApp)
         {
             if (!appEntries.ContainsKey(appId)) tasks.AddRange(group.Values); // a deleted app's tasks: to be killed

@@ -24,11 +24,6 @@ public sealed class SettledApps
     /// <summary>Usage per agent task group: a group is immutable, so its usage is computed once, and dropped with it.</summary>
     private static readonly ConditionalWeakTable<ImmutableSortedDictionary<string, TaskRecord>, AgentUsage> Usage = new();
 
-    public int Count
-    {
-        get { lock (_lock) return _settled.Count; }
-    }
-
     /// <summary>True when <paramref name="app"/> was settled on exactly these tasks and agents.</summary>
     public bool Holds(AppDefinition app, ImmutableSortedDictionary<string, TaskRecord>? tasks, object agents)
     {
@@ -37,6 +32,12 @@ public sealed class SettledApps
             return _settled.TryGetValue(app.Id, out var e) && ReferenceEquals(e.App, app) && ReferenceEquals(e.Tasks, tasks)
                 && ReferenceEquals(e.Agents, agents);
         }
+    }
+
+    /// <summary>Notes <paramref name="app"/> settled on these tasks and agents (found so without a plan: Reconciler.IsSettled).</summary>
+    public void Settle(AppDefinition app, ImmutableSortedDictionary<string, TaskRecord>? tasks, object agents)
+    {
+        lock (_lock) _settled[app.Id] = new Entry(app, tasks, agents);
     }
 
     /// <summary>Notes what a plan over <paramref name="planned"/> found: the settled ones are kept, the others dropped.</summary>
