@@ -3,9 +3,18 @@ using Drover.Core.Cluster;
 
 namespace Drover.Scheduling;
 
+/// <summary>What one app's tasks say to a deployment step: whether it reached its target, and how far it got.</summary>
+/// <param name="Mark">The fingerprint of <see cref="DeploymentConvergence.Mark"/>: it moves when the app makes progress.</param>
+public readonly record struct AppConvergence(bool Converged, string Mark);
+
 /// <summary>Whether an app has reached its deployment target, and a fingerprint of how far it got (for the progress deadline).</summary>
+/// <remarks>Nothing here depends on the time: the same definitions and tasks always give the same answer, so a caller may keep it while they stay the same.</remarks>
 public static class DeploymentConvergence
 {
+    /// <summary><see cref="IsConverged"/> and <see cref="Mark"/> together.</summary>
+    public static AppConvergence Of(AppDefinition? current, AppDefinition? target, IReadOnlyList<TaskRecord> tasksOfApp) =>
+        new(IsConverged(current, target, tasksOfApp), Mark(current, tasksOfApp));
+
     /// <param name="current">The app's stored definition (null = it does not exist).</param>
     /// <param name="target">What the deployment takes it to (null = removed).</param>
     public static bool IsConverged(AppDefinition? current, AppDefinition? target, IReadOnlyList<TaskRecord> tasksOfApp)

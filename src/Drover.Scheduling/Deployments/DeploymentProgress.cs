@@ -37,16 +37,26 @@ public static class DeploymentProgress
 
     /// <param name="currentApp">The stored definition of an app (null = it does not exist).</param>
     /// <param name="tasksOf">The tasks of an app.</param>
-    public static DeploymentCheck Check(DeploymentRecord d, Func<string, AppDefinition?> currentApp, Func<string, IReadOnlyList<TaskRecord>> tasksOf, DateTimeOffset now)
+    public static DeploymentCheck Check(DeploymentRecord d, Func<string, AppDefinition?> currentApp, Func<string, IReadOnlyList<TaskRecord>> tasksOf, DateTimeOffset now) =>
+        Check(d, currentApp, tasksOf, app => DeploymentConvergence.Of(currentApp(app), Target(d, app), tasksOf(app)), now);
+
+    /// <param name="currentApp">The stored definition of an app (null = it does not exist).</param>
+    /// <param name="tasksOf">The tasks of an app (read only when the deployment fails, to say why).</param>
+    /// <param name="convergence">
+    /// <see cref="DeploymentConvergence.Of"/> for an app against its target in <paramref name="d"/>; a caller may hand out a kept
+    /// answer while the app's definition and tasks are the ones it was computed on (a pass then costs what changed).
+    /// </param>
+    public static DeploymentCheck Check(DeploymentRecord d, Func<string, AppDefinition?> currentApp, Func<string, IReadOnlyList<TaskRecord>> tasksOf,
+        Func<string, AppConvergence> convergence, DateTimeOffset now)
     {
         var step = d.Steps[d.CurrentStep - 1];
-        if (step.Actions.All(a => DeploymentConvergence.IsConverged(currentApp(a.App), Target(d, a.App), tasksOf(a.App))))
+        if (step.Actions.All(a => convergence(a.App).Converged))
         {
             var stopped = step.Actions.Where(a => a.Action == DeploymentAction.Stop).Select(a => a.App).ToList();
             var next = d.CurrentStep >= d.Steps.Count ? null : d with { CurrentStep = d.CurrentStep + 1, LastProgressAt = MarathonTime.ToWire(now), ProgressMark = "" };
             return new DeploymentCheck.StepDone(next, stopped);
         }
-        var mark = string.Join(";", step.Actions.Select(a => DeploymentConvergence.Mark(currentApp(a.App), tasksOf(a.App))));
+        var mark = string.Join(";", step.Actions.Select(a => convergence(a.App).Mark));
         if (mark != d.ProgressMark) return new DeploymentCheck.Progressed(d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) });
         var deadline = Deadline(d);
         if (!MarathonTime.TryParse(d.LastProgressAt, out var since) || now - since < deadline) return new DeploymentCheck.Waiting();
@@ -54,6 +64,9 @@ public static class DeploymentProgress
         // a revert that fails is not reverted again: that would loop between the two versions
         return new DeploymentCheck.Failed($"no progress for {deadline.TotalSeconds:0} s (progress deadline): {detail}", AutoRevert(d) && d.RevertOf is null);
     }
+
+    /// <summary>What <paramref name="d"/> takes <paramref name="appId"/> to (null = removes it).</summary>
+    public static AppDefinition? Target(DeploymentRecord d, string appId) => d.Targets.TryGetValue(appId, out var t) ? t : null;
 
     /// <summary>The shortest deadline any target app asks for (label <see cref="DeadlineLabel"/>, seconds), else the default.</summary>
     public static TimeSpan Deadline(DeploymentRecord d)
@@ -66,6 +79,4 @@ public static class DeploymentProgress
 
     private static bool AutoRevert(DeploymentRecord d) =>
         d.Targets.Values.Any(a => a.Labels.TryGetValue(AutoRevertLabel, out var v) && string.Equals(v, "true", StringComparison.OrdinalIgnoreCase));
-
-    private static AppDefinition? Target(DeploymentRecord d, string appId) => d.Targets.TryGetValue(appId, out var t) ? t : null;
 }

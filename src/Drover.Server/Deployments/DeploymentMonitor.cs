@@ -12,18 +12,27 @@ namespace Drover.Server.Deployments;
 /// </summary>
 public sealed class DeploymentMonitor(DeploymentService deployments, DeploymentEvents events, TimeProvider time, Metrics.ServerMetrics metrics)
 {
+    private readonly ConvergenceMemo _memo = new();
+
+    /// <summary>How many app answers the checks computed rather than kept (for tests).</summary>
+    public long ConvergenceComputed => _memo.Computed;
+
     /// <summary>Ops for this pass; their events go on <paramref name="after"/>, to be stored with them.</summary>
     public List<StateOp> Check(StateSnapshot s, WriteEffects after)
     {
         var ops = new List<StateOp>();
         var records = s.All(Schema.Deployments).ToList();
+        _memo.Retain(records.SelectMany(d => d.Steps[d.CurrentStep - 1].Actions.Select(a => a.App)).ToHashSet(StringComparer.Ordinal));
         if (records.Count == 0) return ops;
         var now = time.GetUtcNow();
+        var groups = TaskIndex.AppGroups(s);
         IReadOnlyList<TaskRecord> TasksOf(string id) => TaskIndex.OfApp(s, id).ToList();
 
         foreach (var d in records)
         {
-            switch (DeploymentProgress.Check(d, id => s.Get(Schema.Apps, id), TasksOf, now))
+            AppConvergence Convergence(string app) =>
+                _memo.Of(app, s.Get(Schema.Apps, app), DeploymentProgress.Target(d, app), groups.GetValueOrDefault(app));
+            switch (DeploymentProgress.Check(d, id => s.Get(Schema.Apps, id), TasksOf, Convergence, now))
             {
                 case DeploymentCheck.StepDone done:
                     events.StepSucceeded(after, d);
