@@ -15,7 +15,7 @@ namespace Drover.Server;
 /// durable, so a write that fails (a precondition, a fenced leader, the store down) has moved no memory. A decide
 /// function may run more than once (a retry after a conflict); each run gets a fresh <see cref="WriteEffects"/>.
 /// </remarks>
-public sealed class StateWriter(IStateStore store, Metrics.ServerMetrics? metrics = null)
+public sealed partial class StateWriter(IStateStore store, Metrics.ServerMetrics? metrics = null)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
 

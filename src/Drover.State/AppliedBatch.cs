@@ -16,9 +16,10 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
     /// checked against the state left by the earlier ops of the same batch (as in a Consul transaction); the first
     /// failure throws and the working copy is dropped, so nothing changes. Pure: no I/O, no locking.
     /// </summary>
-    public static AppliedBatch Apply(StateSnapshot current, IReadOnlyList<StateOp> ops)
+    /// <param name="index">The index the batch's entries get; by default the one after <paramref name="current"/>'s.</param>
+    public static AppliedBatch Apply(StateSnapshot current, IReadOnlyList<StateOp> ops, long? index = null)
     {
-        var index = current.Index + 1;
+        var next = index ?? current.Index + 1;
         var touched = new Dictionary<string, ImmutableSortedDictionary<string, StateEntry>.Builder>(StringComparer.Ordinal);
         var changes = new Dictionary<(string Collection, string Key), EntryChange>();
 
@@ -65,7 +66,7 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
             else
             {
                 // Copied so a caller reusing its buffer cannot change a published snapshot.
-                var entry = new StateEntry(op.Key, op.Value.ToArray(), existing?.CreateIndex ?? index, index);
+                var entry = new StateEntry(op.Key, op.Value.ToArray(), existing?.CreateIndex ?? next, next);
                 entries[op.Key] = entry;
                 changes[(op.Collection, op.Key)] = new EntryChange(op.Collection, op.Key, entry);
             }
@@ -76,7 +77,7 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
         {
             if (!touched.TryGetValue(ChangeMarkers.Collection, out var marks))
                 touched.Add(ChangeMarkers.Collection, marks = current.Entries(ChangeMarkers.Collection).ToBuilder());
-            var entry = new StateEntry(written, Stamp, marks.GetValueOrDefault(written)?.CreateIndex ?? index, index);
+            var entry = new StateEntry(written, Stamp, marks.GetValueOrDefault(written)?.CreateIndex ?? next, next);
             marks[written] = entry;
             changes[(ChangeMarkers.Collection, written)] = new EntryChange(ChangeMarkers.Collection, written, entry);
             stamps.Add(new StateOp(ChangeMarkers.Collection, written, Stamp));
@@ -87,7 +88,7 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
         {
             collections = entries.Count == 0 ? collections.Remove(name) : collections.SetItem(name, entries.ToImmutable());
         }
-        return new AppliedBatch(new StateSnapshot(index, collections), changes.Values, stamps);
+        return new AppliedBatch(new StateSnapshot(next, collections), changes.Values, stamps);
     }
 
     private static void Validate(StateOp op)

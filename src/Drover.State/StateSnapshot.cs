@@ -75,6 +75,27 @@ public sealed class StateSnapshot(long index, ImmutableDictionary<string, Immuta
     /// </summary>
     public StateSnapshot Tracking(ReadSet reads) => new(Root, reads);
 
+    /// <summary>For a snapshot made by <see cref="Speculate"/>: the index its pending writes will be stored at.</summary>
+    private long? _pendingIndex;
+
+    /// <summary>
+    /// This snapshot as it will be once <paramref name="ops"/> are written, without writing them: for deciding several
+    /// writes one after another and storing them as one batch (group commit). It keeps this snapshot's
+    /// <see cref="Index"/>, since nothing was written yet, and its entries carry the index the one batch will give them, so
+    /// a decision made on it (a key's modify index for a check-and-set) holds once the batch is written. Read checks among
+    /// the ops are not evaluated here: they are checked against the store when the batch is written. The views
+    /// (<see cref="SnapshotView"/>) this snapshot holds are carried over with what the ops changed. Throws
+    /// <see cref="PreconditionFailedException"/> as the write would.
+    /// </summary>
+    public StateSnapshot Speculate(IReadOnlyList<StateOp> ops)
+    {
+        var root = Root;
+        var batch = AppliedBatch.Apply(root, [.. ops.Where(o => !o.IsReadCheck)], root._pendingIndex ?? root.Index + 1);
+        var next = new StateSnapshot(root.Index, batch.Snapshot.Collections) { _pendingIndex = root._pendingIndex ?? root.Index + 1 };
+        SnapshotView.Advance(root, next, batch.Changes.Select(c => (c.Collection, c.Key)));
+        return next;
+    }
+
     /// <summary>The snapshot itself when it tracks nothing; else the untracked snapshot it wraps (for per-snapshot caches).</summary>
     public StateSnapshot Root => _root ?? this;
 

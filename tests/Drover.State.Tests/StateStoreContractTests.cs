@@ -484,6 +484,38 @@ public abstract class StateStoreContractTests : IAsyncLifetime
         Assert.Equal(1, view.Builds);
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task A_speculated_snapshot_is_what_the_one_batch_writes_and_writes_nothing_itself()
+    {
+        var view = new NamesByInitial();
+        var s0 = await Store.ApplyAsync(Test.Put("a1", "ant"), Test.Put("b1", "bat"));
+        Assert.Equal("a:ant|b:bat", NamesByInitial.Show(view.Get(s0)));
+        var pending = s0.Index + 1;
+
+        IReadOnlyList<StateOp> first = [Test.Put("a2", "asp"), Test.Del("a1"), StateOp.Unchanged(Test.Docs.Name, s0.Index)];
+        var spec1 = s0.Speculate(first);
+        Assert.Equal(s0.Index, spec1.Index); // nothing was written
+        Assert.Equal(pending, spec1.Entry(Test.Docs.Name, "a2")!.ModifyIndex);
+        // a check-and-set decided on the speculated state: the key's modify index is the one the batch gives it
+        IReadOnlyList<StateOp> second = [Test.Put("a2", "asp2", pending), Test.Put("b2", "bee")];
+        var spec2 = spec1.Tracking(new ReadSet()).Speculate(second);
+        Assert.Equal(pending, spec2.Entry(Test.Docs.Name, "b2")!.ModifyIndex);
+        Assert.Equal("a:asp2|b:bat,bee", NamesByInitial.Show(view.Get(spec2)));
+        Assert.Equal(1, view.Builds); // carried over, not built again
+        Assert.Throws<PreconditionFailedException>(() => spec2.Speculate([Test.Put("b1", "x", 999)]));
+
+        Assert.Equal(s0.Index, Store.Current.Index);
+        Assert.Null(Store.Current.Entry(Test.Docs.Name, "a2"));
+
+        var written = await Store.ApplyAsync([.. first, .. second]);
+        foreach (var key in new[] { "a1", "a2", "b1", "b2" })
+        {
+            var (expected, actual) = (spec2.Entry(Test.Docs.Name, key), written.Entry(Test.Docs.Name, key));
+            Assert.Equal(expected is null ? null : StateSnapshot.Decode(Test.Docs, expected).Name, actual is null ? null : StateSnapshot.Decode(Test.Docs, actual).Name);
+            if (written.Index == pending) Assert.Equal(expected?.ModifyIndex, actual?.ModifyIndex);
+        }
+    }
+
     /// <summary>Doc names grouped by their key's first letter; counts its full builds and its updates.</summary>
     private sealed class NamesByInitial() : SnapshotView<Names>(Test.Docs.Name)
     {

@@ -26,7 +26,7 @@ public sealed class AppService(StateWriter writer, TimeProvider time, ServerOpti
 
     private async Task<Change> WriteAsync(Func<StateSnapshot, (IReadOnlyList<StateOp>, Change)> decide, CancellationToken ct, ApiPost? post = null)
     {
-        var (_, change) = await writer.UpdateAsync<Change>((s, fx) =>
+        var (_, change) = await writer.UpdateGroupedAsync<Change>((s, fx) =>
         {
             var (ops, change) = decide(s);
             if (change.Planned is not null) deployments.Started(fx, change.Planned);

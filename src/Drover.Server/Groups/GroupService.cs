@@ -23,7 +23,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
     public async Task<Result> UpdateAsync(string groupId, JsonElement body, bool create, bool force, bool dryRun, CancellationToken ct)
     {
         if (body.ValueKind != JsonValueKind.Object) throw new ValidationException(Single("/", $"expected a group object, got {JsonFields.Describe(body)}"));
-        var (_, result) = await writer.UpdateAsync<Result>((s, fx) =>
+        var (_, result) = await writer.UpdateGroupedAsync<Result>((s, fx) =>
         {
             if (create && GroupExists(s, groupId))
                 throw ApiException.Conflict($"Group {groupId} is already created. Use PUT to change this group.");
@@ -56,7 +56,7 @@ public sealed class GroupService(StateWriter writer, AppService apps, AppValidat
 
     public async Task<Result> DeleteAsync(string groupId, bool force, CancellationToken ct)
     {
-        var (_, result) = await writer.UpdateAsync<Result>((s, fx) =>
+        var (_, result) = await writer.UpdateGroupedAsync<Result>((s, fx) =>
         {
             if (!GroupExists(s, groupId)) throw ApiException.NotFound($"Group '{groupId}' does not exist");
             var desired = AppsUnder(s, groupId).ToDictionary(a => a.Id, _ => (AppDefinition?)null);
