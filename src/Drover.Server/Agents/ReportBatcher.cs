@@ -73,12 +73,13 @@ public sealed class ReportBatcher(StateWriter writer)
             }
             try
             {
-                await writer.UpdateAsync((s, after) =>
+                // grouped with the API writes waiting at the same time: one store round trip for all of them
+                await writer.UpdateGroupedAsync<int>((s, after) =>
                 {
                     var shared = new Batch();
                     var ops = new List<StateOp>();
                     foreach (var p in batch) ops.AddRange(p.Decide(s, after, shared));
-                    return ops;
+                    return (ops, ops.Count);
                 }).ConfigureAwait(false);
                 Interlocked.Increment(ref _batches);
                 foreach (var p in batch) p.Done.TrySetResult();
