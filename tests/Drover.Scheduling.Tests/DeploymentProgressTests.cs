@@ -55,6 +55,23 @@ public class DeploymentProgressTests
     }
 
     [Fact]
+    public void Progress_is_stored_at_most_every_interval_and_a_moving_deployment_never_fails()
+    {
+        TaskRecord[] moved = [Task("t1", "/web", "a1", version: New.Version), Task("t2", "/web", "a1", version: Old.Version)];
+        Assert.Equal(TimeSpan.FromSeconds(5), DeploymentProgress.ProgressInterval(DeploymentProgress.DefaultDeadline));
+        Assert.Equal(TimeSpan.FromSeconds(3), DeploymentProgress.ProgressInterval(TimeSpan.FromSeconds(30)));
+        // moved 4 s after the last stored progress: not stored yet
+        Assert.IsType<DeploymentCheck.Waiting>(Check(Deployment(New, T0.AddSeconds(-4), mark: "0/2/2"), New, moved));
+        // 5 s after: stored, and the deadline restarts
+        var stored = Assert.IsType<DeploymentCheck.Progressed>(Check(Deployment(New, T0.AddSeconds(-5), mark: "0/2/2"), New, moved));
+        Assert.Equal(At(T0), stored.Updated.LastProgressAt);
+        // a step's first mark is stored at once
+        Assert.IsType<DeploymentCheck.Progressed>(Check(Deployment(New, T0, mark: ""), New, moved));
+        // past the deadline, a moved mark is progress, not a failure
+        Assert.IsType<DeploymentCheck.Progressed>(Check(Deployment(New, T0.AddMinutes(-11), mark: "0/2/2"), New, moved));
+    }
+
+    [Fact]
     public void A_converged_removal_names_the_apps_it_stopped()
     {
         var d = Deployment(New, T0) with

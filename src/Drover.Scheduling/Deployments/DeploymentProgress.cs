@@ -57,9 +57,17 @@ public static class DeploymentProgress
             return new DeploymentCheck.StepDone(next, stopped);
         }
         var mark = string.Join(";", step.Actions.Select(a => convergence(a.App).Mark));
-        if (mark != d.ProgressMark) return new DeploymentCheck.Progressed(d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) });
         var deadline = Deadline(d);
-        if (!MarathonTime.TryParse(d.LastProgressAt, out var since) || now - since < deadline) return new DeploymentCheck.Waiting();
+        var known = MarathonTime.TryParse(d.LastProgressAt, out var since);
+        if (mark != d.ProgressMark)
+        {
+            // progress is stored at most every ProgressInterval: a deployment of 100 apps moves on every pass while it
+            // launches, and its record (every target definition) would be written each time; the deadline then counts
+            // from up to one interval after the progress, and a deployment whose mark moved is never failed
+            if (d.ProgressMark.Length > 0 && known && now - since < ProgressInterval(deadline)) return new DeploymentCheck.Waiting();
+            return new DeploymentCheck.Progressed(d with { ProgressMark = mark, LastProgressAt = MarathonTime.ToWire(now) });
+        }
+        if (!known || now - since < deadline) return new DeploymentCheck.Waiting();
         var detail = string.Join("; ", step.Actions.Select(a => $"{a.App}: {DeploymentConvergence.Describe(currentApp(a.App), tasksOf(a.App))}"));
         // a revert that fails is not reverted again: that would loop between the two versions
         return new DeploymentCheck.Failed($"no progress for {deadline.TotalSeconds:0} s (progress deadline): {detail}", AutoRevert(d) && d.RevertOf is null);
@@ -67,6 +75,9 @@ public static class DeploymentProgress
 
     /// <summary>What <paramref name="d"/> takes <paramref name="appId"/> to (null = removes it).</summary>
     public static AppDefinition? Target(DeploymentRecord d, string appId) => d.Targets.TryGetValue(appId, out var t) ? t : null;
+
+    /// <summary>How often a deployment's progress is stored at most: 5 s, or a tenth of a shorter <paramref name="deadline"/>.</summary>
+    public static TimeSpan ProgressInterval(TimeSpan deadline) => deadline / 10 < TimeSpan.FromSeconds(5) ? deadline / 10 : TimeSpan.FromSeconds(5);
 
     /// <summary>The shortest deadline any target app asks for (label <see cref="DeadlineLabel"/>, seconds), else the default.</summary>
     public static TimeSpan Deadline(DeploymentRecord d)
