@@ -148,8 +148,9 @@ public sealed partial class StateWriter
         var decided = new List<Decided>(writes.Count);
         var ops = new List<StateOp>();
         var state = current;
-        foreach (var w in writes)
+        for (var i = 0; i < writes.Count; i++)
         {
+            var w = writes[i];
             if (w.Cancel.IsCancellationRequested)
             {
                 w.Done.TrySetCanceled(w.Cancel);
@@ -163,7 +164,8 @@ public sealed partial class StateWriter
                 var view = state.Tracking(reads);
                 var (mine, result) = w.Decide(view, effects);
                 if (effects.Events.Count > 0) mine = [.. mine, .. Storage.EventLog.Append(view, effects.Events)];
-                if (mine.Count > 0) state = state.Speculate(mine);
+                // the state after this write is needed only by a write decided after it (a store apply costs as much again)
+                if (mine.Count > 0 && i < writes.Count - 1) state = state.Speculate(mine);
                 ops.AddRange(mine);
                 decided.Add(new Decided(w, effects, reads, result));
             }

@@ -32,6 +32,26 @@ public class TaskEnvironmentTests
     }
 
     [Fact]
+    public void TasksOfOneAppShareNothingTheyCanChange_AndTheTaskVariablesOverrideTheUsers()
+    {
+        var app = new AppDefinition
+        {
+            Id = "/web", Cmd = "x", Version = "2026-01-01T00:00:00.000Z",
+            Env = new Dictionary<string, string> { ["HOST"] = "mine", ["PORT"] = "80", ["MARATHON_APP_ID"] = "spoof" },
+        };
+        var first = TaskEnvironment.Build(app, "web.1", "host1", [31001]);
+        first["EXTRA"] = "changed by a caller";
+        var second = TaskEnvironment.Build(app, "web.2", "host2", []);
+        var changed = TaskEnvironment.Build(app with { Version = "2026-02-01T00:00:00.000Z" }, "web.3", "host3", []);
+
+        Assert.Equal(("host1", "31001", "web.1", "/web"), (first["HOST"], first["PORT"], first["DROVER_TASK_ID"], first["MARATHON_APP_ID"]));
+        Assert.Equal(("host2", "80", "web.2"), (second["HOST"], second["PORT"], second["MESOS_TASK_ID"]));
+        Assert.False(second.ContainsKey("EXTRA"));
+        Assert.False(second.ContainsKey("PORTS"));
+        Assert.Equal("2026-02-01T00:00:00.000Z", changed["MARATHON_APP_VERSION"]);
+    }
+
+    [Fact]
     public void MarathonTimeHasExactlyThreeFractionDigits()
     {
         var s = Json.MarathonTime.ToWire(new DateTimeOffset(2026, 1, 2, 3, 4, 5, 6, TimeSpan.FromHours(2)).AddTicks(7));

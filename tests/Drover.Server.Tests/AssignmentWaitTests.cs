@@ -63,4 +63,22 @@ public sealed class AssignmentWaitTests
         Assert.NotEqual(killed.Fingerprint, gone.Fingerprint);
         Assert.Empty(gone.Tasks); // it cannot be described any more, so the agent kills it
     }
+
+    [Fact(Timeout = 20000)]
+    public async Task A_waiting_agent_wakes_for_a_kill_mark_but_not_for_health_and_state_changes_of_its_tasks()
+    {
+        await using var store = await StoreWithOneTaskAsync();
+        var service = new AssignmentService(store);
+        var before = AssignmentService.Compute(store.Current, "a1");
+
+        var waiting = service.WaitAsync("a1", before.Fingerprint, TimeSpan.FromSeconds(15), CancellationToken.None);
+        await store.ApplyAsync([StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1") with { State = TaskState.Running })]);
+        await store.ApplyAsync([StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1") with { State = TaskState.Running, StartedAt = Version })]);
+        Assert.False(waiting.IsCompleted);
+        await store.ApplyAsync([StateOp.Put(Schema.Tasks, "web.1", Task("web.1", "a1") with { State = TaskState.Running, KillRequested = true })]);
+        var after = await waiting;
+
+        Assert.True(after.Tasks.Single().Kill);
+        Assert.NotEqual(before.Fingerprint, after.Fingerprint);
+    }
 }

@@ -7,7 +7,8 @@ public static class TaskEnvironment
 {
     public static Dictionary<string, string> Build(AppDefinition app, string taskId, string host, IReadOnlyList<int> hostPorts)
     {
-        var env = new Dictionary<string, string>(app.Env, StringComparer.Ordinal);
+        // the app's part is the same for each of its tasks: made once per definition (an agent's answer lists every task)
+        var env = new Dictionary<string, string>(OfApp.GetValue(app, AppPart), StringComparer.Ordinal);
         for (var i = 0; i < hostPorts.Count; i++)
         {
             env[$"PORT{i}"] = hostPorts[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -22,6 +23,20 @@ public static class TaskEnvironment
             env["PORTS"] = string.Join(',', hostPorts);
         }
         env["HOST"] = host;
+        env["MESOS_TASK_ID"] = taskId;
+        env["DROVER_TASK_ID"] = taskId;
+        env["DROVER_HOST"] = host;
+        if (hostPorts.Count > 0) env["DROVER_PORTS"] = env["PORTS"];
+        return env;
+    }
+
+    /// <summary>The app part of each app definition's environment (definitions are immutable; an entry goes with its definition).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AppDefinition, Dictionary<string, string>> OfApp = new();
+
+    /// <summary>The user's env, overridden by MARATHON_* and DROVER_APP_* (no port, host or task variable has those names).</summary>
+    private static Dictionary<string, string> AppPart(AppDefinition app)
+    {
+        var env = new Dictionary<string, string>(app.Env, StringComparer.Ordinal);
         env["MARATHON_APP_ID"] = app.Id;
         env["MARATHON_APP_VERSION"] = app.Version ?? "";
         env["MARATHON_APP_RESOURCE_CPUS"] = app.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -32,12 +47,8 @@ public static class TaskEnvironment
         {
             if (v.Length <= 512) env[$"MARATHON_APP_LABEL_{EnvName(k)}"] = v;
         }
-        env["MESOS_TASK_ID"] = taskId;
         env["DROVER_APP_ID"] = app.Id;
         env["DROVER_APP_VERSION"] = app.Version ?? "";
-        env["DROVER_TASK_ID"] = taskId;
-        env["DROVER_HOST"] = host;
-        if (hostPorts.Count > 0) env["DROVER_PORTS"] = env["PORTS"];
         return env;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using Drover.Api.Agents;
@@ -29,7 +30,11 @@ public sealed class AssignmentService(IStateStore store)
         {
             await foreach (var snap in store.WatchAsync(seen.Index, cts.Token).ConfigureAwait(false))
             {
-                if (SameInputs(seen, snap, agentId)) continue;
+                if (SameInputs(seen, snap, agentId))
+                {
+                    seen = snap;
+                    continue;
+                }
                 seen = snap;
                 if (Fingerprint(snap, agentId) != fingerprint) return Compute(snap, agentId);
             }
@@ -42,13 +47,30 @@ public sealed class AssignmentService(IStateStore store)
     }
 
     /// <summary>
-    /// True when <paramref name="b"/> holds the same inputs of the agent's set as <paramref name="a"/>: the agent's own
-    /// tasks (the same group object when no task of it changed: <see cref="TaskIndex.OfAgent"/>), apps and versions.
+    /// True when <paramref name="b"/> holds the same inputs of the agent's fingerprint as <paramref name="a"/>: the same
+    /// apps and versions (the very objects), and the same task ids with the same kill marks. A task's state is not in the
+    /// fingerprint, so the agent's own status reports (a new group object each: <see cref="TaskIndex.OfAgent"/>) wake it
+    /// without a fingerprint to compute.
     /// </summary>
     private static bool SameInputs(StateSnapshot a, StateSnapshot b, string agentId) =>
-        ReferenceEquals(TaskIndex.OfAgent(a, agentId), TaskIndex.OfAgent(b, agentId))
-        && ReferenceEquals(a.Entries(Schema.Apps.Name), b.Entries(Schema.Apps.Name))
-        && ReferenceEquals(a.Entries(Schema.AppVersions.Name), b.Entries(Schema.AppVersions.Name));
+        ReferenceEquals(a.Entries(Schema.Apps.Name), b.Entries(Schema.Apps.Name))
+        && ReferenceEquals(a.Entries(Schema.AppVersions.Name), b.Entries(Schema.AppVersions.Name))
+        && SameAssignment(TaskIndex.OfAgent(a, agentId), TaskIndex.OfAgent(b, agentId));
+
+    /// <summary>The same task ids in the same order with the same kill marks: all the fingerprint reads of the tasks.</summary>
+    internal static bool SameAssignment(ImmutableSortedDictionary<string, TaskRecord> a, ImmutableSortedDictionary<string, TaskRecord> b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Count != b.Count) return false;
+        using var ea = a.GetEnumerator();
+        using var eb = b.GetEnumerator();
+        while (ea.MoveNext() && eb.MoveNext())
+        {
+            if (!string.Equals(ea.Current.Key, eb.Current.Key, StringComparison.Ordinal) || ea.Current.Value.KillReleased != eb.Current.Value.KillReleased)
+                return false;
+        }
+        return true;
+    }
 
     public static AgentAssignments Compute(StateSnapshot s, string agentId)
     {
