@@ -66,7 +66,7 @@ internal sealed record AppliedBatch(StateSnapshot Snapshot, IReadOnlyCollection<
             else
             {
                 // Copied so a caller reusing its buffer cannot change a published snapshot.
-                var entry = new StateEntry(op.Key, op.Value.ToArray(), existing?.CreateIndex ?? next, next);
+                var entry = new StateEntry(op.Key, op.Value.ToArray(), existing?.CreateIndex ?? next, next) { Decoded = op.Written };
                 entries[op.Key] = entry;
                 changes[(op.Collection, op.Key)] = new EntryChange(op.Collection, op.Key, entry);
             }

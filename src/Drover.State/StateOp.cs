@@ -6,7 +6,10 @@ namespace Drover.State;
 public sealed record StateOp(string Collection, string Key, byte[]? Value, long? ExpectedModifyIndex = null)
 {
     public static StateOp Put<T>(Collection<T> c, string key, T value, long? expectedModifyIndex = null) where T : class =>
-        new(c.Name, key, c.Serialize(value), expectedModifyIndex);
+        new(c.Name, key, c.Serialize(value), expectedModifyIndex) { Written = c.KeepsWrittenValue ? value : null };
+
+    /// <summary>The value <see cref="Value"/> was serialised from, for a collection that keeps it (<see cref="Collection{T}.KeepsWrittenValue"/>).</summary>
+    internal object? Written { get; init; }
 
     public static StateOp Delete<T>(Collection<T> c, string key, long? expectedModifyIndex = null) where T : class =>
         new(c.Name, key, null, expectedModifyIndex);
@@ -31,6 +34,13 @@ public sealed class Collection<T>(string name, JsonTypeInfo<T> typeInfo) : IColl
 {
     public string Name { get; } = name;
     public JsonTypeInfo<T> TypeInfo { get; } = typeInfo;
+
+    /// <summary>
+    /// An entry written through <see cref="StateOp.Put{T}"/> hands out the very value that was written instead of decoding
+    /// its bytes again: for a hot collection of immutable records whose JSON round-trips them exactly (a value that
+    /// decodes differently would differ between the writing server and the others).
+    /// </summary>
+    public bool KeepsWrittenValue { get; init; }
     public byte[] Serialize(T value) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo);
     public T Deserialize(ReadOnlySpan<byte> json) =>
         System.Text.Json.JsonSerializer.Deserialize(json, TypeInfo) ?? throw new InvalidDataException($"null document in {Name}");

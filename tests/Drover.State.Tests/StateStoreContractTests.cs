@@ -568,6 +568,17 @@ public sealed class InMemoryStateStoreTests : StateStoreContractTests
     public async Task Each_batch_raises_the_index_by_exactly_one_even_without_effect() => await Test.AssertCountsEveryBatch(Store);
 
     [Fact(Timeout = 30000)]
+    public async Task A_collection_that_keeps_written_values_hands_out_the_written_object_and_others_decode()
+    {
+        var kept = new Collection<Doc>("kept", TestJsonContext.Default.Doc) { KeepsWrittenValue = true };
+        var (keptDoc, plainDoc) = (new Doc("x", 1), new Doc("y", 2));
+        var s = await Store.ApplyAsync(StateOp.Put(kept, "k", keptDoc), StateOp.Put(Test.Docs, "p", plainDoc));
+        Assert.Same(keptDoc, s.Get(kept, "k"));
+        Assert.NotSame(plainDoc, s.Get(Test.Docs, "p"));
+        Assert.Equal(plainDoc, s.Get(Test.Docs, "p"));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task A_seed_snapshot_with_another_key_order_still_deletes_whole_prefixes()
     {
         var docs = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(Comparer<string>.Create((x, y) => string.CompareOrdinal(y, x)),

@@ -29,7 +29,8 @@ public static class Schema
     /// and kill marks (ReconcileLoop, TaskService, DrainService, LbKills); deleted by AgentService on a terminal report
     /// or by ReconcileLoop when an unreachable agent's task is expunged.
     /// </summary>
-    public static readonly Collection<TaskRecord> Tasks = new("tasks", CoreJsonContext.Default.TaskRecord);
+    /// <remarks>Written on every launch and status report: an entry keeps the record it was written from (a TaskRecord round-trips exactly).</remarks>
+    public static readonly Collection<TaskRecord> Tasks = new("tasks", CoreJsonContext.Default.TaskRecord) { KeepsWrittenValue = true };
 
     /// <summary>Registered agents (key: agent id). Written by AgentService (registration, reconnects, held ports), DrainService, and ReconcileLoop (unreachable).</summary>
     public static readonly Collection<AgentInfo> Agents = new("agents", CoreJsonContext.Default.AgentInfo);
