@@ -30,4 +30,7 @@ internal static partial class EtcdLog
 
     [LoggerMessage(9, LogLevel.Warning, "election {Key}: {Me} could not reach etcd; retrying in {DelayMs} ms")]
     public static partial void ElectionRetry(ILogger logger, string key, string me, double delayMs, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "etcd watch on {Prefix} heard nothing for {Seconds:0.0} s while etcd holds revision {Newest} and this copy {Revision}; reopening it")]
+    public static partial void WatchSilent(ILogger logger, string prefix, long revision, long newest, double seconds);
 }

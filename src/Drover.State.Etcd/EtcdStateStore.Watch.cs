@@ -19,10 +19,14 @@ public sealed partial class EtcdStateStore
         {
             var from = _publisher.Current.Index + 1;
             var created = false;
+            using var stream = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Volatile.Write(ref _stream, stream);
+            Heard();
             try
             {
-                await foreach (var response in _client.WatchAsync(new WatchCreateRequest(_layout.PrefixBytes, _layout.PrefixEnd, from), ct).ConfigureAwait(false))
+                await foreach (var response in _client.WatchAsync(new WatchCreateRequest(_layout.PrefixBytes, _layout.PrefixEnd, from), stream.Token).ConfigureAwait(false))
                 {
+                    Heard();
                     backoff = MinBackoff;
                     created |= response.Created;
                     if (response.Canceled)
@@ -39,6 +43,11 @@ public sealed partial class EtcdStateStore
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (stream.IsCancellationRequested)
+            {
+                // dropped by the silence check: resume at once on a new connection
+                continue;
             }
             catch (EtcdException ex) when (ex.IsCompacted)
             {

@@ -22,6 +22,7 @@ public sealed partial class EtcdStateStore : IStateStore
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watchLoop;
     private readonly Task _compactionLoop;
+    private readonly Task _silenceLoop;
     private volatile bool _closed;
 
     private EtcdStateStore(EtcdClient client, EtcdStateStoreOptions options, ILogger log, StateSnapshot loaded)
@@ -33,6 +34,7 @@ public sealed partial class EtcdStateStore : IStateStore
         _publisher = new SnapshotPublisher(loaded);
         _watchLoop = Task.Run(WatchLoopAsync);
         _compactionLoop = options.CompactionInterval is { } every ? Task.Run(() => CompactionLoopAsync(every)) : Task.CompletedTask;
+        _silenceLoop = options.WatchSilenceCheck is { } check && check > TimeSpan.Zero ? Task.Run(() => SilenceLoopAsync(check)) : Task.CompletedTask;
     }
 
     /// <summary>Loads the prefix and starts watching it. The client stays the caller's (several stores may share one).</summary>
@@ -70,7 +72,7 @@ public sealed partial class EtcdStateStore : IStateStore
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_watchLoop, _compactionLoop).ConfigureAwait(false);
+            await Task.WhenAll(_watchLoop, _compactionLoop, _silenceLoop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

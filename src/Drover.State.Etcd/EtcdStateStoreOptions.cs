@@ -17,6 +17,14 @@ public sealed record EtcdStateStoreOptions
     /// <summary>How long read-your-writes waits for the watch to deliver an acknowledged write before giving up.</summary>
     public TimeSpan CatchUpTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the watch may stay silent before the store asks etcd whether it missed a write (null = never). A
+    /// stream on a link that went dead without closing (a NAT or firewall dropping it, a member frozen) delivers nothing
+    /// and ends nothing: when etcd holds a newer Drover batch than this copy for two checks running while the stream
+    /// delivered nothing, the stream is dropped and the watch resumes on a new connection from the last revision.
+    /// </summary>
+    public TimeSpan? WatchSilenceCheck { get; init; } = TimeSpan.FromSeconds(5);
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 

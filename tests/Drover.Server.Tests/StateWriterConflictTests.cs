@@ -12,7 +12,7 @@ public sealed class StateWriterConflictTests
 {
     private static readonly Collection<AgentInfo> Agents = Schema.Agents;
 
-    private static AgentInfo Agent(string id, double cpus = 1) =>
+    internal static AgentInfo Agent(string id, double cpus = 1) =>
         new() { Id = id, Hostname = id, Resources = new AgentResources { Cpus = cpus, MemMb = 64 }, RegisteredAt = "2030-01-01T00:00:00.000Z", LastSeenAt = "2030-01-01T00:00:00.000Z" };
 
     [Fact(Timeout = 10000)]

@@ -12,8 +12,7 @@ public sealed class StateWriterGroupedTests
 {
     private static readonly Collection<AgentInfo> Agents = Schema.Agents;
 
-    private static AgentInfo Agent(string id, double cpus = 1) =>
-        new() { Id = id, Hostname = id, Resources = new AgentResources { Cpus = cpus, MemMb = 64 }, RegisteredAt = "2030-01-01T00:00:00.000Z", LastSeenAt = "2030-01-01T00:00:00.000Z" };
+    private static AgentInfo Agent(string id, double cpus = 1) => StateWriterConflictTests.Agent(id, cpus);
 
     /// <summary>Holds the writer's lock, once it returns, with a write that waits for <paramref name="release"/>, so the next writes queue behind it.</summary>
     private static async Task<Task> Blocker(StateWriter writer, TaskCompletionSource release)
