@@ -45,4 +45,16 @@ public sealed class TaskEventJsonTests
     {
         public override DateTimeOffset GetUtcNow() => now;
     }
+
+    /// <summary>The event log keeps the batch a write was made from (the writing server's projector reads it), so its JSON must give it back exactly.</summary>
+    [Fact]
+    public void An_event_batch_round_trips_exactly()
+    {
+        var batch = new Storage.EventBatch
+        {
+            Events = [new("status_update_event", "{\"m\":\"quo\\\"te \\u003Cb\\u003E é ✓ \\u0001\"}"), new("deployment_info", "{\"a\":1}", "{\"light\":true}")],
+        };
+        var decoded = Storage.Schema.EventLog.Deserialize(Storage.Schema.EventLog.Serialize(batch));
+        Assert.Equal(batch.Events, decoded.Events);
+    }
 }

@@ -55,6 +55,6 @@ public static class EventLog
         var stored = s.Entries(Schema.EventLog.Name);
         foreach (var old in stored.Keys.Take(Math.Max(0, stored.Count - Capacity + 1)))
             yield return StateOp.Delete(Schema.EventLog, old);
-        yield return StateOp.Put(Schema.EventLog, NewKey(LatestSequence(s) + 1), new EventBatch { Events = events });
+        yield return StateOp.Put(Schema.EventLog, NewKey(LatestSequence(s) + 1), new EventBatch { Events = [.. events] });
     }
 }

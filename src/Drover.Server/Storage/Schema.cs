@@ -82,7 +82,8 @@ public static class Schema
     /// <see cref="StateWriter"/> in the batch of the write itself, pruned there to <see cref="Storage.EventLog.Capacity"/>;
     /// read by every server's <see cref="Events.EventProjector"/>.
     /// </summary>
-    public static readonly Collection<EventBatch> EventLog = new("event-log", EventJsonContext.Default.EventBatch);
+    /// <remarks>An entry keeps the batch it was written from (three strings an event: they round-trip exactly), so the writing server's projector does not decode it again.</remarks>
+    public static readonly Collection<EventBatch> EventLog = new("event-log", EventJsonContext.Default.EventBatch) { KeepsWrittenValue = true };
 
     /// <summary>
     /// Launch backoff per app (key: app id): written by AgentService in the batch of the task failure that causes it,
