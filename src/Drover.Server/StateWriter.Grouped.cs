@@ -20,6 +20,7 @@ public sealed partial class StateWriter
     /// <summary>Writes decided into one batch at most.</summary>
     public const int MaxGroupedWrites = 64;
 
+    /// <summary>One caller's write, waiting for its batch (every write goes through one: <see cref="UpdateAsync{T}(Func{StateSnapshot, WriteEffects, ValueTuple{IReadOnlyList{StateOp}, T}}, CancellationToken, string)"/> is a group of one).</summary>
     private sealed class GroupedWrite(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, object? Result)> decide, string writer, CancellationToken ct)
     {
         public Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, object? Result)> Decide { get; } = decide;
@@ -27,17 +28,30 @@ public sealed partial class StateWriter
         public CancellationToken Cancel { get; } = ct;
         public long Queued { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
         public TaskCompletionSource<(StateSnapshot Snapshot, object? Result)> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static GroupedWrite Of<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide, string writer, CancellationToken ct) =>
+            new((s, fx) =>
+            {
+                var (ops, result) = decide(s, fx);
+                return (ops, result);
+            }, writer, ct);
+
+        public async Task<(StateSnapshot Snapshot, T Result)> ResultAsync<T>()
+        {
+            var (snapshot, result) = await Done.Task.ConfigureAwait(false);
+            return (snapshot, (T)result!);
+        }
     }
 
-    private sealed record Decided(GroupedWrite Write, WriteEffects Effects, ReadSet Reads, object? Result);
+    private sealed record Decided(GroupedWrite Write, WriteEffects Effects, object? Result);
 
     private readonly Lock _queueGate = new();
     private readonly List<GroupedWrite> _queue = [];
     private bool _draining;
 
-    /// <summary>Batches stored by <see cref="UpdateGroupedAsync{T}"/> (for tests: fewer than the writes when they were grouped).</summary>
-    public long GroupedBatches => Interlocked.Read(ref _groupedBatches);
-    private long _groupedBatches;
+    /// <summary>Batches written by <see cref="UpdateGroupedAsync{T}"/> and UpdateAsync (for tests: fewer than the writes when they were grouped).</summary>
+    public long BatchesWritten => Interlocked.Read(ref _batchesWritten);
+    private long _batchesWritten;
 
     /// <summary>
     /// As <see cref="UpdateAsync{T}(Func{StateSnapshot, WriteEffects, ValueTuple{IReadOnlyList{StateOp}, T}}, CancellationToken, string)"/>,
@@ -48,11 +62,7 @@ public sealed partial class StateWriter
         CancellationToken ct = default, [CallerFilePath] string writerFile = "")
     {
         ct.ThrowIfCancellationRequested();
-        var write = new GroupedWrite((s, fx) =>
-        {
-            var (ops, result) = decide(s, fx);
-            return (ops, result);
-        }, WriterName(writerFile), ct);
+        var write = GroupedWrite.Of(decide, WriterName(writerFile), ct);
         bool drain;
         lock (_queueGate)
         {
@@ -61,8 +71,7 @@ public sealed partial class StateWriter
             _draining = true;
         }
         if (drain) _ = Task.Run(DrainAsync, CancellationToken.None);
-        var (snapshot, result) = await write.Done.Task.ConfigureAwait(false);
-        return (snapshot, (T)result!);
+        return await write.ResultAsync<T>().ConfigureAwait(false);
     }
 
     private async Task DrainAsync()
@@ -104,19 +113,17 @@ public sealed partial class StateWriter
         for (var attempt = 1; ; attempt++)
         {
             var current = store.Current;
-            var (decided, ops) = DecideGroup(writes, current);
+            var (decided, ops, reads) = DecideGroup(writes, current);
             if (decided.Count == 0) return;
             if (ops.Count == 0)
             {
-                Complete(decided, current);
+                Complete(decided, store.Current);
                 return;
             }
-            var checks = decided.SelectMany(d => d.Reads.Collections).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-                .Select(c => StateOp.Unchanged(c, current.Index));
             StateSnapshot snap;
             try
             {
-                snap = await ApplyAsync([.. checks, .. ops]).ConfigureAwait(false);
+                snap = await ApplyAsync([.. reads.Preconditions(current.Index), .. ops]).ConfigureAwait(false);
             }
             catch (ReadConflictException conflict) when (attempt < MaxAttempts)
             {
@@ -136,17 +143,21 @@ public sealed partial class StateWriter
                 decided[0].Write.Done.TrySetException(e);
                 return;
             }
-            Interlocked.Increment(ref _groupedBatches);
+            Interlocked.Increment(ref _batchesWritten);
             Complete(decided, snap);
             return;
         }
     }
 
-    /// <summary>Each write decided on the state the ones before it leave; a write whose decision throws is answered with that and left out.</summary>
-    private (List<Decided> Decided, List<StateOp> Ops) DecideGroup(IReadOnlyList<GroupedWrite> writes, StateSnapshot current)
+    /// <summary>
+    /// Each write decided on the state the ones before it leave; a write whose decision throws is answered with that and
+    /// left out. <c>Reads</c>: the collections the decided writes read (what the batch checks is unchanged).
+    /// </summary>
+    private (List<Decided> Decided, List<StateOp> Ops, ReadSet Reads) DecideGroup(IReadOnlyList<GroupedWrite> writes, StateSnapshot current)
     {
         var decided = new List<Decided>(writes.Count);
         var ops = new List<StateOp>();
+        var groupReads = new ReadSet();
         var state = current;
         for (var i = 0; i < writes.Count; i++)
         {
@@ -167,7 +178,8 @@ public sealed partial class StateWriter
                 // the state after this write is needed only by a write decided after it (a store apply costs as much again)
                 if (mine.Count > 0 && i < writes.Count - 1) state = state.Speculate(mine);
                 ops.AddRange(mine);
-                decided.Add(new Decided(w, effects, reads, result));
+                decided.Add(new Decided(w, effects, result));
+                foreach (var c in reads.Collections) groupReads.Add(c);
             }
             catch (Exception e)
             {
@@ -175,7 +187,7 @@ public sealed partial class StateWriter
             }
             metrics?.WriteDecided(w.Writer, deciding);
         }
-        return (decided, ops);
+        return (decided, ops, groupReads);
     }
 
     /// <summary>Runs each write's effects in order, then answers its caller (with the error of an effect that threw).</summary>

@@ -40,46 +40,19 @@ public sealed partial class StateWriter(IStateStore store, Metrics.ServerMetrics
     public async Task<(StateSnapshot Snapshot, T Result)> UpdateAsync<T>(Func<StateSnapshot, WriteEffects, (IReadOnlyList<StateOp> Ops, T Result)> decide,
         CancellationToken ct = default, [CallerFilePath] string writerFile = "")
     {
-        var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
+        // a group of one: the same decide, check, retry and effects as a grouped write, without waiting for others
+        var write = GroupedWrite.Of(decide, WriterName(writerFile), ct);
         await _lock.WaitAsync(ct).ConfigureAwait(false);
-        metrics?.WriterWaited(waiting);
         try
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                var deciding = System.Diagnostics.Stopwatch.GetTimestamp();
-                var effects = new WriteEffects();
-                var reads = new ReadSet();
-                var current = store.Current;
-                var view = current.Tracking(reads);
-                var (ops, result) = decide(view, effects);
-                // the events go into the write's own batch: durable with it, or not at all
-                if (effects.Events.Count > 0) ops = [.. ops, .. Storage.EventLog.Append(view, effects.Events)];
-                metrics?.WriteDecided(WriterName(writerFile), deciding);
-                if (ops.Count == 0)
-                {
-                    effects.Run();
-                    return (store.Current, result);
-                }
-                StateSnapshot snap;
-                try
-                {
-                    snap = await ApplyAsync([.. reads.Preconditions(current.Index), .. ops]).ConfigureAwait(false);
-                }
-                catch (ReadConflictException conflict) when (attempt < MaxAttempts)
-                {
-                    metrics?.StoreWriteConflicted();
-                    await store.WaitForIndexAsync(Math.Max(conflict.ChangedAt, current.Index + 1), CatchUpWait, ct).ConfigureAwait(false);
-                    continue;
-                }
-                effects.Run();
-                return (snap, result);
-            }
+            metrics?.WriterWaited(write.Queued);
+            await WriteGroupAsync([write]).ConfigureAwait(false);
         }
         finally
         {
             _lock.Release();
         }
+        return await write.ResultAsync<T>().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -90,8 +90,9 @@ public sealed class StateSnapshot(long index, ImmutableDictionary<string, Immuta
     public StateSnapshot Speculate(IReadOnlyList<StateOp> ops)
     {
         var root = Root;
-        var batch = AppliedBatch.Apply(root, [.. ops.Where(o => !o.IsReadCheck)], root._pendingIndex ?? root.Index + 1);
-        var next = new StateSnapshot(root.Index, batch.Snapshot.Collections) { _pendingIndex = root._pendingIndex ?? root.Index + 1 };
+        var pending = root._pendingIndex ?? root.Index + 1;
+        var batch = AppliedBatch.Apply(root, [.. ops.Where(o => !o.IsReadCheck)], pending);
+        var next = new StateSnapshot(root.Index, batch.Snapshot.Collections) { _pendingIndex = pending };
         SnapshotView.Advance(root, next, batch.Changes.Select(c => (c.Collection, c.Key)));
         return next;
     }

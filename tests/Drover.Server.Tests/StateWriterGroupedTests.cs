@@ -52,7 +52,7 @@ public sealed class StateWriterGroupedTests
         Assert.Equal(20, writer.Current.Get(Agents, "counter")!.Resources.Cpus);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (double)i).ToHashSet(), results.Select(r => r.Result).ToHashSet());
         Assert.Equal(20, effects.Count);
-        Assert.True(writer.GroupedBatches < 20, $"{writer.GroupedBatches} batches for 20 writes");
+        Assert.True(writer.BatchesWritten < 20, $"{writer.BatchesWritten} batches for 20 writes");
         // every caller's snapshot holds its own write
         Assert.All(results, r => Assert.True(r.Snapshot.Get(Agents, "counter")!.Resources.Cpus >= r.Result));
     }

@@ -30,13 +30,9 @@ public sealed class AssignmentService(IStateStore store)
         {
             await foreach (var snap in store.WatchAsync(seen.Index, cts.Token).ConfigureAwait(false))
             {
-                if (SameInputs(seen, snap, agentId))
-                {
-                    seen = snap;
-                    continue;
-                }
+                var same = SameInputs(seen, snap, agentId);
                 seen = snap;
-                if (Fingerprint(snap, agentId) != fingerprint) return Compute(snap, agentId);
+                if (!same && Fingerprint(snap, agentId) != fingerprint) return Compute(snap, agentId);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
